@@ -1,0 +1,33 @@
+import { DynamicModule, Module, type Type } from '@nestjs/common';
+import type { DestinationStream } from 'pino';
+import type { AppConfig } from './config/app-config';
+import { AppConfigModule } from './config/app-config.module';
+import { DatabaseModule } from './database/database.module';
+import { HealthModule } from './health/health.module';
+import { LoggingModule } from './logging/logging.module';
+
+export interface AppModuleOptions {
+  /** Log lines go here instead of stdout (tests capture them). */
+  readonly logDestination?: DestinationStream;
+  /** Embedded database in a temporary folder, deleted on shutdown. */
+  readonly throwawayDatabase?: boolean;
+  /** More modules to mount (tests, or a deployment's own additions). */
+  readonly extraImports?: ReadonlyArray<DynamicModule | Type>;
+}
+
+/** The whole service, built from one validated configuration. */
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig, options: AppModuleOptions = {}): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        AppConfigModule.forRoot(config),
+        LoggingModule.forRoot(config, { destination: options.logDestination }),
+        DatabaseModule.forRoot(config, { throwawayEmbedded: options.throwawayDatabase }),
+        HealthModule,
+        ...(options.extraImports ?? []),
+      ],
+    };
+  }
+}

@@ -1,0 +1,24 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Logger } from 'nestjs-pino';
+import { createApp } from './app.factory';
+import type { AppModuleOptions } from './app.module';
+import { installGracefulShutdown } from './common/graceful-shutdown';
+import type { AppConfig } from './config/app-config';
+
+/** Starts the service as a process: listens on the configured port and shuts down gracefully on signals. */
+export async function bootstrap(
+  config: AppConfig,
+  options: AppModuleOptions = {},
+): Promise<NestFastifyApplication> {
+  const app = await createApp(config, options);
+  const logger = app.get(Logger);
+  installGracefulShutdown(app, logger, config.http.shutdownTimeoutMs);
+  await app.listen(config.http.port, config.http.host);
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : config.http.port;
+  logger.log(
+    `Listening on http://${config.http.host}:${port} (${config.env}, role ${config.role})`,
+    'Main',
+  );
+  return app;
+}

@@ -1,0 +1,350 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { parse as parseDotenv } from 'dotenv';
+import { compileOriginPattern, isValidOriginPattern } from './cors-origins';
+import { parseDurationMs } from './duration';
+
+export const JWT_ALGORITHMS = ['ES256', 'RS256', 'PS256', 'EdDSA'] as const;
+export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export type AppRole = 'all' | 'api' | 'auth';
+export type NodeEnv = 'development' | 'production' | 'test';
+
+/** The whole validated configuration; nothing else reads `process.env`. */
+export interface AppConfig {
+  readonly env: NodeEnv;
+  readonly isProduction: boolean;
+  /** Which halves of the service this process runs: API, auth endpoint, or both. */
+  readonly role: AppRole;
+  readonly http: {
+    readonly host: string;
+    readonly port: number;
+    readonly shutdownTimeoutMs: number;
+    readonly bodyLimitBytes: number;
+  };
+  readonly database: {
+    /** Unset: start the embedded database. */
+    readonly uri: string | undefined;
+    readonly debugLog: boolean;
+    readonly dataDir: string;
+    /** How long a query may wait for an unreachable database before failing. */
+    readonly operationTimeoutMs: number;
+    readonly ferretdbBin: string | undefined;
+    readonly mongodBin: string | undefined;
+    readonly seedSampleData: boolean;
+  };
+  readonly log: { readonly level: LogLevel; readonly pretty: boolean };
+  readonly cors: { readonly origins: readonly RegExp[] };
+  readonly auth: {
+    /** Where the login page lives; unset means this server. */
+    readonly url: string | undefined;
+    readonly jwt: {
+      readonly alg: JwtAlgorithm;
+      readonly issuer: string;
+      readonly audience: string;
+      readonly ttlSeconds: number;
+      readonly clockToleranceSeconds: number;
+      readonly privateKey: KeySource | undefined;
+      readonly publicKeys: KeySource | undefined;
+      readonly jwksUrl: string | undefined;
+    };
+    readonly cookie: {
+      readonly name: string;
+      readonly secure: boolean;
+      readonly sameSite: 'lax' | 'strict' | 'none';
+      readonly domain: string | undefined;
+    };
+    readonly sessionMaxAgeSeconds: number;
+    readonly returnToOrigins: readonly string[];
+    readonly loginRateLimit: { readonly perUsername: number; readonly perAddress: number };
+  };
+  /** Problems that are allowed outside production but deserve a warning at start. */
+  readonly warnings: readonly string[];
+}
+
+/** Where a PEM key comes from: its text (from `*_B64`) or a file path (from `*_FILE`). */
+export type KeySource =
+  { readonly kind: 'pem'; readonly pem: string } | { readonly kind: 'file'; readonly path: string };
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const TRUE_WORDS = ['true', '1', 'yes', 'on'];
+const FALSE_WORDS = ['false', '0', 'no', 'off', ''];
+
+/** Reads, validates and types the configuration from an environment (plus `.env`). */
+export function loadConfig(
+  processEnv: Env,
+  options: { cwd?: string; dotenv?: boolean } = {},
+): AppConfig {
+  const cwd = options.cwd ?? process.cwd();
+  const env = options.dotenv === false ? processEnv : withDotenv(processEnv, cwd);
+  const problems: string[] = [];
+  const warnings: string[] = [];
+
+  const raw = (name: string): string | undefined => {
+    const value = env[name];
+    return value === undefined || value.trim() === '' ? undefined : value.trim();
+  };
+  const fail = (name: string, value: string, accepts: string): undefined => {
+    problems.push(`${name}=${JSON.stringify(value)} is not valid: expected ${accepts}`);
+    return undefined;
+  };
+  const oneOf = <T extends string>(
+    name: string,
+    values: readonly T[],
+    fallback: T,
+    alias?: string,
+  ): T => {
+    const value = raw(name) ?? (alias ? raw(alias) : undefined);
+    if (value === undefined) return fallback;
+    const found = values.find((v) => v.toLowerCase() === value.toLowerCase());
+    return (
+      found ??
+      fail(alias && !raw(name) ? alias : name, value, `one of ${values.join(', ')}`) ??
+      fallback
+    );
+  };
+  const integer = (name: string, fallback: number, min: number, max: number): number => {
+    const value = raw(name);
+    if (value === undefined) return fallback;
+    const parsed = /^\d+$/.test(value) ? Number(value) : NaN;
+    if (Number.isInteger(parsed) && parsed >= min && parsed <= max) return parsed;
+    return fail(name, value, `an integer from ${min} to ${max}`) ?? fallback;
+  };
+  const boolean = (name: string, fallback: boolean): boolean => {
+    const value = raw(name)?.toLowerCase() ?? env[name]?.trim().toLowerCase();
+    if (value === undefined) return fallback;
+    if (TRUE_WORDS.includes(value)) return true;
+    if (FALSE_WORDS.includes(value)) return value === '' ? fallback : false;
+    return fail(name, value, 'true or false (also 1/0, yes/no, on/off)') ?? fallback;
+  };
+  const duration = (name: string, fallbackMs: number, minMs: number, maxMs: number): number => {
+    const value = raw(name);
+    if (value === undefined) return fallbackMs;
+    const ms = parseDurationMs(value);
+    if (ms !== undefined && ms >= minMs && ms <= maxMs) return ms;
+    return (
+      fail(
+        name,
+        value,
+        `a duration such as 900 (seconds), 30s, 15m, 12h or 7d, between ${minMs / 1000}s and ${maxMs / 1000}s`,
+      ) ?? fallbackMs
+    );
+  };
+  const url = (name: string): string | undefined => {
+    const value = raw(name);
+    if (value === undefined) return undefined;
+    try {
+      const parsed = new URL(value);
+      if (parsed.protocol === 'http:' || parsed.protocol === 'https:')
+        return value.replace(/\/+$/, '');
+    } catch {
+      // reported below
+    }
+    return fail(name, value, 'an absolute http(s) URL');
+  };
+  const keySource = (b64Name: string, fileName: string): KeySource | undefined => {
+    const b64 = raw(b64Name);
+    if (b64 !== undefined) {
+      const pem = Buffer.from(b64, 'base64').toString('utf8');
+      if (pem.includes('-----BEGIN ')) return { kind: 'pem', pem };
+      problems.push(`${b64Name} is not valid: expected the base64 of a PEM key (value not shown)`);
+      return undefined;
+    }
+    const file = raw(fileName);
+    if (file === undefined) return undefined;
+    const path = isAbsolute(file) ? file : resolve(cwd, file);
+    if (existsSync(path)) return { kind: 'file', path };
+    return fail(fileName, file, 'the path of an existing PEM file');
+  };
+
+  const nodeEnv = oneOf<NodeEnv>('NODE_ENV', ['development', 'production', 'test'], 'development');
+  const isProduction = nodeEnv === 'production';
+
+  const mongodbUri = raw('MONGODB_URI') ?? legacyMongoUri(raw('DB_URI'), raw('DB_NAME'));
+  if (mongodbUri !== undefined && !/^mongodb(\+srv)?:\/\//.test(mongodbUri)) {
+    problems.push(`MONGODB_URI is not valid: expected a mongodb:// or mongodb+srv:// URI`);
+  }
+
+  const corsOrigins = parseCorsOrigins(raw('CORS_ORIGINS'), raw('CORS_REGEX'), problems);
+  const cookieSecure = boolean('COOKIE_SECURE', true);
+  const cookieSameSite = oneOf('COOKIE_SAMESITE', ['lax', 'strict', 'none'] as const, 'lax');
+  const returnToOrigins = (raw('AUTH_RETURN_TO_ORIGINS') ?? '')
+    .split(',')
+    .map((o) => o.trim().replace(/\/+$/, ''))
+    .filter(Boolean);
+  for (const origin of returnToOrigins) {
+    if (!/^https?:\/\/[A-Za-z0-9.-]+(:\d+)?$/.test(origin)) {
+      fail(
+        'AUTH_RETURN_TO_ORIGINS',
+        origin,
+        'a comma-separated list of origins such as https://app.example.com',
+      );
+    }
+  }
+
+  const config: AppConfig = {
+    env: nodeEnv,
+    isProduction,
+    role: oneOf<AppRole>('APP_ROLE', ['all', 'api', 'auth'], 'all'),
+    http: {
+      host: raw('HOST') ?? '0.0.0.0',
+      port: integer('PORT', 8080, 0, 65535),
+      shutdownTimeoutMs: duration('SHUTDOWN_TIMEOUT', 10_000, 0, 600_000),
+      bodyLimitBytes: integer('BODY_LIMIT_BYTES', 100 * 1024, 1024, 50 * 1024 * 1024),
+    },
+    database: {
+      uri: mongodbUri,
+      debugLog: boolean('DB_DEBUG_LOG', false),
+      dataDir: resolve(cwd, raw('DATA_DIR') ?? '.data'),
+      operationTimeoutMs: duration('DB_TIMEOUT', 2_000, 100, 120_000),
+      ferretdbBin: raw('FERRETDB_BIN'),
+      mongodBin: raw('MONGOMS_SYSTEM_BINARY'),
+      seedSampleData: boolean('SEED_SAMPLE_DATA', !isProduction),
+    },
+    log: {
+      level: oneOf<LogLevel>(
+        'LOG_LEVEL',
+        LOG_LEVELS,
+        isProduction ? 'info' : 'debug',
+        'LOGGING_LEVEL',
+      ),
+      pretty: boolean('LOG_PRETTY', !isProduction && process.stdout.isTTY === true),
+    },
+    cors: { origins: corsOrigins.patterns },
+    auth: {
+      url: url('AUTH_URL'),
+      jwt: {
+        alg: oneOf<JwtAlgorithm>('JWT_ALG', JWT_ALGORITHMS, 'ES256'),
+        issuer: raw('JWT_ISSUER') ?? 'user-order-auth',
+        audience: raw('JWT_AUDIENCE') ?? 'user-order-api',
+        ttlSeconds: duration('JWT_TTL', 15 * 60_000, 10_000, 24 * 3_600_000) / 1000,
+        clockToleranceSeconds: duration('JWT_CLOCK_TOLERANCE', 30_000, 0, 300_000) / 1000,
+        privateKey: keySource('JWT_PRIV_KEY_B64', 'JWT_PRIV_KEY_FILE'),
+        publicKeys: keySource('JWT_PUB_KEY_B64', 'JWT_PUB_KEY_FILE'),
+        jwksUrl: url('JWKS_URL'),
+      },
+      cookie: {
+        name: cookieName(raw('COOKIE_NAME'), problems),
+        secure: cookieSecure,
+        sameSite: cookieSameSite,
+        domain: raw('COOKIE_DOMAIN'),
+      },
+      sessionMaxAgeSeconds:
+        duration('SESSION_MAX_AGE', 7 * 86_400_000, 60_000, 365 * 86_400_000) / 1000,
+      returnToOrigins,
+      loginRateLimit: {
+        perUsername: integer('LOGIN_RATE_LIMIT_PER_USERNAME', 5, 1, 100_000),
+        perAddress: integer('LOGIN_RATE_LIMIT_PER_ADDRESS', 30, 1, 100_000),
+      },
+    },
+    warnings,
+  };
+
+  if (cookieSameSite === 'none' && !cookieSecure) {
+    problems.push(
+      'COOKIE_SAMESITE="none" requires COOKIE_SECURE=true (browsers drop such cookies otherwise)',
+    );
+  }
+  if (isProduction) {
+    if (!cookieSecure)
+      problems.push(
+        'COOKIE_SECURE=false is refused in production: the token cookie must be Secure',
+      );
+    if (corsOrigins.wildcard) {
+      problems.push(
+        'CORS_ORIGINS="*" is refused in production: credentials (cookies) must never be sent cross-site to any origin',
+      );
+    }
+    const runsApi = config.role !== 'auth';
+    const runsAuth = config.role !== 'api';
+    if (runsAuth && !config.auth.jwt.privateKey) {
+      problems.push(
+        'JWT_PRIV_KEY_FILE or JWT_PRIV_KEY_B64 is required in production (the auth endpoint signs tokens with it)',
+      );
+    }
+    if (runsApi && !runsAuth && !config.auth.jwt.publicKeys && !config.auth.jwt.jwksUrl) {
+      problems.push(
+        'JWT_PUB_KEY_FILE, JWT_PUB_KEY_B64 or JWKS_URL is required in production for an API-only process',
+      );
+    }
+  } else {
+    if (!cookieSecure)
+      warnings.push(
+        'COOKIE_SECURE=false: the token cookie is sent over plain HTTP (development only)',
+      );
+    if (corsOrigins.wildcard)
+      warnings.push('CORS_ORIGINS="*" allows every origin with credentials (development only)');
+  }
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+function legacyMongoUri(dbUri: string | undefined, dbName: string | undefined): string | undefined {
+  if (dbUri === undefined) return undefined;
+  if (dbName === undefined) return dbUri;
+  const url = new URL(dbUri.replace(/^mongodb(\+srv)?:\/\//, 'http://'));
+  if (url.pathname.length > 1) return dbUri;
+  const [base, query] = dbUri.split('?');
+  return `${base.replace(/\/+$/, '')}/${dbName}${query ? `?${query}` : ''}`;
+}
+
+const DEFAULT_CORS_ORIGINS = ['http://localhost:*', 'http://127.0.0.1:*'];
+
+function parseCorsOrigins(
+  list: string | undefined,
+  legacyRegex: string | undefined,
+  problems: string[],
+): { patterns: RegExp[]; wildcard: boolean } {
+  if (list === undefined && legacyRegex !== undefined) {
+    try {
+      return { patterns: [new RegExp(legacyRegex)], wildcard: legacyRegex === '.*' };
+    } catch {
+      problems.push(
+        `CORS_REGEX=${JSON.stringify(legacyRegex)} is not valid: expected a regular expression`,
+      );
+      return { patterns: [], wildcard: false };
+    }
+  }
+  const entries = (list ?? DEFAULT_CORS_ORIGINS.join(','))
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
+  if (entries.includes('*')) return { patterns: [/^.*$/], wildcard: true };
+  const patterns: RegExp[] = [];
+  for (const entry of entries) {
+    if (isValidOriginPattern(entry)) patterns.push(compileOriginPattern(entry));
+    else
+      problems.push(
+        `CORS_ORIGINS entry ${JSON.stringify(entry)} is not valid: expected origins such as https://app.example.com or http://localhost:*, separated by commas`,
+      );
+  }
+  return { patterns, wildcard: false };
+}
+
+function cookieName(value: string | undefined, problems: string[]): string {
+  if (value === undefined) return 'token';
+  if (/^[A-Za-z0-9_-]{1,64}$/.test(value)) return value;
+  problems.push(
+    `COOKIE_NAME=${JSON.stringify(value)} is not valid: expected 1-64 letters, digits, _ or -`,
+  );
+  return 'token';
+}
+
+function withDotenv(processEnv: Env, cwd: string): Env {
+  const file = resolve(cwd, '.env');
+  if (!existsSync(file)) return processEnv;
+  // The real environment wins over the file.
+  return { ...parseDotenv(readFileSync(file, 'utf8')), ...processEnv };
+}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -1,0 +1,125 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { InjectConnection } from '@nestjs/mongoose';
+import type { Connection, ConnectOptions } from 'mongoose';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { DATABASE_SERVER, type DatabaseServer } from './database-server';
+
+const RETRY_DELAYS_MS = [250, 500, 1_000, 2_000, 5_000];
+
+/** The connection options shared by the first connection attempt and every retry. */
+export function connectionOptions(config: AppConfig): ConnectOptions {
+  const timeout = config.database.operationTimeoutMs;
+  return {
+    bufferCommands: false,
+    serverSelectionTimeoutMS: timeout,
+    connectTimeoutMS: timeout,
+    socketTimeoutMS: Math.max(30_000, timeout),
+    heartbeatFrequencyMS: 1_000,
+    maxPoolSize: 50,
+    // Command events feed DB_DEBUG_LOG and the tests' command counter; unheard events cost nothing.
+    monitorCommands: true,
+  };
+}
+
+/**
+ * Keeps the connection alive from the first moment: Mongoose gives up for good
+ * when the very first connection fails, so this retries until it succeeds.
+ * After that the driver reconnects on its own. Also logs state changes and,
+ * with DB_DEBUG_LOG, one debug line per database command.
+ */
+@Injectable()
+export class DatabaseSupervisor implements OnModuleInit, BeforeApplicationShutdown {
+  private readonly logger = new Logger('Database');
+  private stopped = false;
+  private connected: Promise<void> | undefined;
+
+  constructor(
+    @InjectConnection() private readonly connection: Connection,
+    @Inject(DATABASE_SERVER) private readonly server: DatabaseServer,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  onModuleInit(): void {
+    this.connection.on('disconnected', () => {
+      if (!this.stopped)
+        this.logger.warn('Database connection lost; queries fail until it returns');
+    });
+    this.connection.on('reconnected', () => this.logger.log('Database connection restored'));
+    this.connection.on('error', (error: Error) =>
+      this.logger.debug(`Database error: ${error.message}`),
+    );
+    if (this.config.database.debugLog) this.logCommands();
+    this.connected = this.keepConnecting();
+    this.connected.catch(() => undefined);
+  }
+
+  /** Resolves once the first connection is made (never rejects while retrying). */
+  whenConnected(): Promise<void> {
+    return this.connected ?? Promise.resolve();
+  }
+
+  beforeApplicationShutdown(): void {
+    this.stopped = true;
+  }
+
+  private async keepConnecting(): Promise<void> {
+    let attempt = 0;
+    let pending: Promise<unknown> = this.connection.asPromise();
+    for (;;) {
+      try {
+        await pending;
+        this.logger.log(
+          `Connected to the database${attempt > 0 ? ` after ${attempt} retries` : ''}`,
+        );
+        return;
+      } catch (error) {
+        if (this.stopped) return;
+        if (attempt === 0) {
+          this.logger.warn(
+            `Database unreachable (${(error as Error).message}); retrying in the background`,
+          );
+        }
+        await sleep(RETRY_DELAYS_MS[Math.min(attempt, RETRY_DELAYS_MS.length - 1)]);
+        attempt += 1;
+        if (this.stopped) return;
+        pending = this.connection.openUri(this.server.uri, connectionOptions(this.config));
+      }
+    }
+  }
+
+  private logCommands(): void {
+    const attached = new WeakSet<object>();
+    const attach = () => {
+      const client = this.connection.getClient() as ReturnType<Connection['getClient']> | undefined;
+      if (!client || attached.has(client)) return;
+      attached.add(client);
+      client.on('commandStarted', (event) => {
+        const target = event.command[event.commandName];
+        this.logger.debug({
+          msg: `db ${event.commandName}`,
+          db: {
+            database: event.databaseName,
+            command: event.commandName,
+            collection: typeof target === 'string' ? target : undefined,
+          },
+        });
+      });
+      client.on('commandSucceeded', (event) =>
+        this.logger.debug({ msg: `db ${event.commandName} ok ${event.duration}ms` }),
+      );
+      client.on('commandFailed', (event) =>
+        this.logger.debug({ msg: `db ${event.commandName} failed ${event.duration}ms` }),
+      );
+    };
+    // The client may exist already (lazy connection), and a retry replaces it: attach to each one once.
+    attach();
+    this.connection.on('connected', attach);
+  }
+}

@@ -1,0 +1,195 @@
+import { spawn } from 'node:child_process';
+import { accessSync, constants, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { delimiter, join, resolve } from 'node:path';
+import { startFerretdb } from './ferretdb-process';
+import type { RunningDatabase } from './types';
+
+export interface EmbeddedDatabaseOptions {
+  /** Persistent data lives below this folder (`<dataDir>/ferretdb`, `<dataDir>/mongod`). */
+  readonly dataDir: string;
+  /** Use a temporary data folder, deleted on stop (tests). */
+  readonly throwaway?: boolean;
+  readonly mongodBin?: string;
+  readonly ferretdbBin?: string;
+  readonly env?: NodeJS.ProcessEnv;
+  /** Progress and decisions, for the person starting the process. */
+  readonly log?: (message: string) => void;
+}
+
+/** One way to get a database; `locate` says whether it applies here, without side effects. */
+export interface DatabaseStrategy {
+  readonly name: string;
+  locate(options: EmbeddedDatabaseOptions): string | undefined | Promise<string | undefined>;
+  start(
+    located: string,
+    dataDir: string,
+    options: EmbeddedDatabaseOptions,
+  ): Promise<RunningDatabase>;
+}
+
+export const NO_DATABASE_MESSAGE = [
+  'No MongoDB-wire database is available. Do one of:',
+  '  - set MONGODB_URI to a running MongoDB (or FerretDB) server;',
+  '  - put a `mongod` binary on PATH or point MONGOMS_SYSTEM_BINARY at it;',
+  '  - install FerretDB: bash scripts/install-ferretdb.sh (needs Go), or set FERRETDB_BIN;',
+  '  - allow internet access so mongodb-memory-server can download MongoDB.',
+].join('\n');
+
+export function findOnPath(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  for (const dir of (env.PATH ?? '').split(delimiter)) {
+    if (!dir) continue;
+    const candidate = join(dir, name);
+    if (isExecutable(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function goBinFolders(env: NodeJS.ProcessEnv): string[] {
+  const folders: string[] = [];
+  if (env.GOBIN) folders.push(env.GOBIN);
+  for (const gopath of (env.GOPATH ?? '').split(delimiter).filter(Boolean))
+    folders.push(join(gopath, 'bin'));
+  folders.push(join(homedir(), 'go', 'bin'));
+  return folders;
+}
+
+export function locateFerretdb(options: EmbeddedDatabaseOptions): string | undefined {
+  const env = options.env ?? process.env;
+  if (options.ferretdbBin)
+    return isExecutable(options.ferretdbBin) ? resolve(options.ferretdbBin) : undefined;
+  return (
+    findOnPath('ferretdb', env) ??
+    goBinFolders(env)
+      .map((dir) => join(dir, 'ferretdb'))
+      .find(isExecutable)
+  );
+}
+
+async function startWithMemoryServer(
+  dataDir: string,
+  systemBinary: string | undefined,
+): Promise<RunningDatabase> {
+  const { MongoMemoryServer } = await import('mongodb-memory-server-core');
+  const server = await MongoMemoryServer.create({
+    binary: systemBinary ? { systemBinary } : undefined,
+    instance: { dbPath: dataDir, ip: '127.0.0.1', storageEngine: 'wiredTiger' },
+  });
+  const uri = server.getUri().replace(/\/[^/]*$/, '/');
+  return {
+    kind: systemBinary ? 'mongod' : 'mongodb-memory-server-download',
+    uri,
+    pid: server.instanceInfo?.instance.mongodProcess?.pid,
+    stop: async () => {
+      await server.stop({ doCleanup: false, force: false });
+    },
+  };
+}
+
+const ferretdbStrategy: DatabaseStrategy = {
+  name: 'ferretdb',
+  locate: locateFerretdb,
+  start: (binary, dataDir) => startFerretdb({ binary, dataDir: join(dataDir, 'ferretdb') }),
+};
+
+export const DEFAULT_STRATEGIES: readonly DatabaseStrategy[] = [
+  {
+    name: 'mongod',
+    locate: (options) => {
+      const env = options.env ?? process.env;
+      const configured = options.mongodBin;
+      if (configured) return isExecutable(configured) ? resolve(configured) : undefined;
+      return findOnPath('mongod', env);
+    },
+    start: (binary, dataDir) => startWithMemoryServer(ensureDir(join(dataDir, 'mongod')), binary),
+  },
+  ferretdbStrategy,
+  {
+    name: 'mongodb-memory-server download',
+    locate: () => 'download',
+    start: (_located, dataDir) =>
+      startWithMemoryServer(ensureDir(join(dataDir, 'mongod')), undefined),
+  },
+  {
+    name: 'FerretDB built with go install',
+    locate: (options) => findOnPath('go', options.env ?? process.env),
+    start: async (_go, dataDir, options) => {
+      options.log?.('Building FerretDB with Go, once; this takes a few minutes.');
+      await runInstallScript(options.env ?? process.env);
+      const binary = locateFerretdb(options);
+      if (!binary)
+        throw new Error('FerretDB was built but its binary was not found in Go’s bin folder');
+      return ferretdbStrategy.start(binary, dataDir, options);
+    },
+  },
+];
+
+/** mongodb-memory-server does not create its data folder. */
+function ensureDir(path: string): string {
+  mkdirSync(path, { recursive: true });
+  return path;
+}
+
+function runInstallScript(env: NodeJS.ProcessEnv): Promise<void> {
+  const script = resolve(__dirname, '..', '..', '..', 'scripts', 'install-ferretdb.sh');
+  return new Promise((resolvePromise, reject) => {
+    // Progress goes straight to the terminal, as the person waiting wants to see it.
+    const child = spawn('bash', [script], { stdio: ['ignore', 'inherit', 'inherit'], env });
+    child.once('error', reject);
+    child.once('exit', (code) =>
+      code === 0
+        ? resolvePromise()
+        : reject(new Error(`scripts/install-ferretdb.sh exited with code ${code}`)),
+    );
+  });
+}
+
+/**
+ * Starts a local MongoDB-wire server for this process's lifetime, trying the
+ * strategies in the order of docs/operations.md, and fails with one message
+ * naming every way to get a database when none works.
+ */
+export async function startEmbeddedDatabase(
+  options: EmbeddedDatabaseOptions,
+  strategies: readonly DatabaseStrategy[] = DEFAULT_STRATEGIES,
+): Promise<RunningDatabase> {
+  const dataDir = options.throwaway
+    ? mkdtempSync(join(tmpdir(), 'user-order-db-'))
+    : resolve(options.dataDir);
+  const failures: string[] = [];
+  for (const strategy of strategies) {
+    const located = await strategy.locate(options);
+    if (!located) continue;
+    try {
+      const running = await strategy.start(located, dataDir, options);
+      options.log?.(`Embedded database: ${strategy.name} at ${running.uri} (data in ${dataDir})`);
+      return options.throwaway ? withCleanup(running, dataDir) : running;
+    } catch (error) {
+      const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+      failures.push(`${strategy.name}: ${reason}`);
+      options.log?.(`Embedded database: ${strategy.name} failed (${reason}); trying the next way`);
+    }
+  }
+  if (options.throwaway) rmSync(dataDir, { recursive: true, force: true });
+  const tried = failures.length ? `\nTried:\n${failures.map((f) => `  - ${f}`).join('\n')}` : '';
+  throw new Error(`${NO_DATABASE_MESSAGE}${tried}`);
+}
+
+function withCleanup(running: RunningDatabase, dataDir: string): RunningDatabase {
+  return {
+    ...running,
+    stop: async () => {
+      await running.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

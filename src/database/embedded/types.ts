@@ -1,0 +1,10 @@
+export type EmbeddedDatabaseKind = 'mongod' | 'ferretdb' | 'mongodb-memory-server-download';
+
+/** A MongoDB-wire server this process started and must stop. */
+export interface RunningDatabase {
+  readonly kind: EmbeddedDatabaseKind;
+  /** Connection string without a database name, ending in `/`. */
+  readonly uri: string;
+  readonly pid: number | undefined;
+  stop(): Promise<void>;
+}

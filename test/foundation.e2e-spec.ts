@@ -1,0 +1,275 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { locateFerretdb } from '../src/database/embedded/embedded-database';
+import { startFerretdb } from '../src/database/embedded/ferretdb-process';
+import { findFreePort } from '../src/database/embedded/ports';
+import type { RunningDatabase } from '../src/database/embedded/types';
+import {
+  startTestApp,
+  testDatabaseUri,
+  uniqueDatabaseName,
+  type TestApp,
+} from './support/test-app';
+
+async function waitForStatus(
+  app: TestApp,
+  path: string,
+  status: number,
+  timeoutMs: number,
+): Promise<number> {
+  const started = Date.now();
+  for (;;) {
+    const response = await app.request(path);
+    if (response.status === status) return Date.now() - started;
+    if (Date.now() - started > timeoutMs)
+      throw new Error(`${path} still ${response.status} after ${timeoutMs} ms, wanted ${status}`);
+    await sleep(100);
+  }
+}
+
+describe('foundation (HTTP, health, logs)', () => {
+  let app: TestApp;
+
+  beforeAll(async () => {
+    app = await startTestApp({ captureLogs: true });
+  });
+  afterAll(() => app.close());
+
+  it('answers the legacy /healthcheck with the uptime', async () => {
+    const response = await app.request('/healthcheck');
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { uptime: number };
+    expect(Object.keys(body)).toEqual(['uptime']);
+    expect(body.uptime).toBeGreaterThan(0);
+  });
+
+  it('is live, and ready while the database answers', async () => {
+    expect((await app.request('/health/live')).status).toBe(200);
+    const ready = await app.request('/health/ready');
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ok', database: 'up' });
+  });
+
+  it('echoes a well-formed x-request-id and replaces a malformed one', async () => {
+    const kept = await app.request('/health/live', {
+      headers: { 'x-request-id': 'client-id_42.a' },
+    });
+    expect(kept.headers.get('x-request-id')).toBe('client-id_42.a');
+    const replaced = await app.request('/health/live', {
+      headers: { 'x-request-id': 'bad id with spaces' },
+    });
+    expect(replaced.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    const generated = await app.request('/health/live');
+    expect(generated.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('logs one JSON line per request with id, method, path, status and duration, and no credentials', async () => {
+    const secrets = ['cookie-token-value-123', 'bearer-token-value-456'];
+    await app.request('/healthcheck?token=query-secret-789', {
+      headers: {
+        cookie: `token=${secrets[0]}; theme=dark`,
+        authorization: `Bearer ${secrets[1]}`,
+        'x-request-id': 'log-check-1',
+      },
+    });
+    await sleep(50);
+    const lines = app.logs.filter((line) => line.includes('log-check-1'));
+    expect(lines).toHaveLength(1);
+    const entry = JSON.parse(lines[0]) as Record<string, unknown>;
+    expect(entry).toMatchObject({
+      level: 'info',
+      req: { id: 'log-check-1', method: 'GET', path: '/healthcheck' },
+      res: { statusCode: 200 },
+    });
+    expect(typeof entry.responseTime).toBe('number');
+    for (const line of app.logs) {
+      for (const secret of [...secrets, 'query-secret-789']) expect(line).not.toContain(secret);
+    }
+  });
+});
+
+describe('DB_DEBUG_LOG', () => {
+  it.each([
+    ['true', true],
+    ['false', false],
+  ])('with %s logs database commands: %s', async (value, expected) => {
+    const app = await startTestApp({ captureLogs: true, env: { DB_DEBUG_LOG: value } });
+    try {
+      await app.request('/health/ready');
+      await sleep(50);
+      expect(app.logs.some((line) => line.includes('"msg":"db ping"'))).toBe(expected);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('database outages', () => {
+  const binary = locateFerretdb({ dataDir: '' });
+  let dataDir: string;
+  let server: RunningDatabase | undefined;
+
+  beforeEach(() => {
+    if (!binary)
+      throw new Error('these tests need a ferretdb binary (bash scripts/install-ferretdb.sh)');
+    dataDir = mkdtempSync(join(tmpdir(), 'outage-'));
+  });
+  afterEach(async () => {
+    await server?.stop();
+    server = undefined;
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('starts without a database, says 503 until it appears, then recovers by itself', async () => {
+    const port = await findFreePort();
+    const app = await startTestApp({
+      mongodbUri: `mongodb://127.0.0.1:${port}/outage`,
+      skipDatabaseWait: true,
+    });
+    try {
+      const response = await app.request('/health/ready');
+      expect(response.status).toBe(503);
+      expect(await response.json()).toEqual({ status: 'unavailable', database: 'down' });
+      server = await startFerretdb({ binary: binary!, dataDir, port });
+      await waitForStatus(app, '/health/ready', 200, 15_000);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('goes 503 within seconds when the database dies, and back to 200 when it returns', async () => {
+    const port = await findFreePort();
+    server = await startFerretdb({ binary: binary!, dataDir, port });
+    const app = await startTestApp({ mongodbUri: `mongodb://127.0.0.1:${port}/outage` });
+    try {
+      expect((await app.request('/health/ready')).status).toBe(200);
+      await server.stop();
+      const toDown = await waitForStatus(app, '/health/ready', 503, 5_000);
+      expect(toDown).toBeLessThan(5_000);
+      server = await startFerretdb({ binary: binary!, dataDir, port });
+      await waitForStatus(app, '/health/ready', 200, 15_000);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('graceful shutdown of the process', () => {
+  let child: ChildProcess | undefined;
+  afterEach(() => {
+    if (child && child.exitCode === null) child.kill('SIGKILL');
+  });
+
+  function startProcess(
+    env: Record<string, string>,
+  ): Promise<{ child: ChildProcess; port: number; output: () => string }> {
+    const fixture = resolve(__dirname, 'fixtures', 'slow-server.js');
+    const proc = spawn(process.execPath, [fixture], {
+      env: {
+        ...process.env,
+        NODE_ENV: 'test',
+        LOG_LEVEL: 'info',
+        LOG_PRETTY: 'false',
+        HOST: '127.0.0.1',
+        PORT: '0',
+        COOKIE_SECURE: 'false',
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child = proc;
+    let output = '';
+    proc.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    proc.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    return new Promise((resolvePromise, reject) => {
+      const timer = setInterval(() => {
+        const match = /Listening on http:\/\/[^:]+:(\d+)/.exec(output);
+        if (match) {
+          clearInterval(timer);
+          resolvePromise({ child: proc, port: Number(match[1]), output: () => output });
+        }
+      }, 50);
+      proc.once('exit', (code) => {
+        clearInterval(timer);
+        reject(new Error(`process exited with ${code} before listening:\n${output}`));
+      });
+    });
+  }
+
+  it('finishes the request in flight on SIGTERM, then exits 0 leaving no database process', async () => {
+    // No MONGODB_URI: the process starts (and must stop) its own embedded database.
+    const {
+      child: proc,
+      port,
+      output,
+    } = await startProcess({
+      MONGODB_URI: '',
+      DATA_DIR: mkdtempSync(join(tmpdir(), 'shutdown-')),
+      SLOW_MS: '1500',
+    });
+    const ferretPids = childPidsOf(proc.pid!);
+    expect(ferretPids.length).toBeGreaterThanOrEqual(2);
+    const inFlight = fetch(`http://127.0.0.1:${port}/test/slow`);
+    await sleep(300);
+    const exited = new Promise<number | null>((resolvePromise) =>
+      proc.once('exit', (code) => resolvePromise(code)),
+    );
+    proc.kill('SIGTERM');
+    const response = await inFlight;
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ finished: true });
+    expect(await exited).toBe(0);
+    await sleep(200);
+    for (const pid of ferretPids) expect(isRunning(pid)).toBe(false);
+    expect(output()).toContain('Shut down cleanly');
+    expect(output()).not.toContain('exiting anyway');
+  });
+
+  it('refuses new connections once shutting down', async () => {
+    const { child: proc, port } = await startProcess({
+      MONGODB_URI: testDatabaseUri(uniqueDatabaseName()),
+      SLOW_MS: '1000',
+    });
+    const inFlight = fetch(`http://127.0.0.1:${port}/test/slow`);
+    await sleep(200);
+    proc.kill('SIGTERM');
+    await sleep(200);
+    await expect(
+      fetch(`http://127.0.0.1:${port}/health/live`, { headers: { connection: 'close' } }),
+    ).rejects.toThrow();
+    expect((await inFlight).status).toBe(200);
+  });
+});
+
+/** Running means alive and not a zombie (an exited process nobody has reaped yet). */
+function isRunning(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) [ZX]/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+/** All descendants of a process (the database watchdog shell and the database itself). */
+function childPidsOf(pid: number): number[] {
+  const out = execFileSync('ps', ['-eo', 'pid=,ppid=']).toString();
+  const pairs = out
+    .trim()
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/).map(Number));
+  const result: number[] = [];
+  const queue = [pid];
+  while (queue.length) {
+    const parent = queue.shift()!;
+    for (const [child, ppid] of pairs) {
+      if (ppid === parent) {
+        result.push(child);
+        queue.push(child);
+      }
+    }
+  }
+  return result;
+}
