@@ -1,9 +1,24 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import fastifyCookie from '@fastify/cookie';
 import { Logger } from 'nestjs-pino';
 import type { AppConfig } from './config/app-config';
 import { AppModule, type AppModuleOptions } from './app.module';
 import { REQUEST_ID_HEADER, requestIdFor } from './logging/request-id';
+
+const REQUESTED_URL = Symbol('requestedUrl');
+
+/** The URL the client asked for, before the legacy /graph path was rewritten. */
+export function requestedUrl(raw: object & { url?: string }): string {
+  return (raw as { [REQUESTED_URL]?: string })[REQUESTED_URL] ?? raw.url ?? '/';
+}
+
+function legacyGraphPath(raw: { url?: string }): string {
+  const url = raw.url ?? '/';
+  if (url !== '/graph' && !url.startsWith('/graph?')) return url;
+  (raw as { [REQUESTED_URL]?: string })[REQUESTED_URL] = url;
+  return `/graphql${url.slice('/graph'.length)}`;
+}
 
 /** Builds the application on Fastify; `main.ts` and the test harness both start here. */
 export async function createApp(
@@ -18,7 +33,10 @@ export async function createApp(
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     trustProxy: config.isProduction ? 'loopback' : false,
+    // The demo served GraphQL at /graph; both paths reach the same endpoint.
+    rewriteUrl: (req: { url?: string }) => legacyGraphPath(req),
   });
+  await adapter.register(fastifyCookie as never);
   adapter.getInstance().addHook('onRequest', (request, reply, done) => {
     void reply.header(REQUEST_ID_HEADER, request.id);
     done();

@@ -3,8 +3,11 @@ import type { DestinationStream } from 'pino';
 import type { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/app-config.module';
 import { DatabaseModule } from './database/database.module';
+import { AuthEndpointModule } from './auth/auth-endpoint.module';
+import { GraphQLApiModule } from './graphql/graphql-api.module';
 import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging/logging.module';
+import { SeedModule } from './seed/seed.module';
 
 export interface AppModuleOptions {
   /** Log lines go here instead of stdout (tests capture them). */
@@ -26,6 +29,8 @@ export class AppModule {
         LoggingModule.forRoot(config, { destination: options.logDestination }),
         DatabaseModule.forRoot(config, { throwawayEmbedded: options.throwawayDatabase }),
         HealthModule,
+        ...(config.role !== 'auth' ? [GraphQLApiModule] : []),
+        ...(config.role !== 'api' ? [AuthEndpointModule, SeedModule] : []),
         ...(options.extraImports ?? []),
       ],
     };

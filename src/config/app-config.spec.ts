@@ -178,3 +178,23 @@ function pemB64(): string {
     'base64',
   );
 }
+
+describe('INSECURE_FIXED_VIEWER', () => {
+  it('is refused in production and warned about elsewhere', () => {
+    expect(() =>
+      loadConfig(
+        {
+          NODE_ENV: 'production',
+          JWT_PRIV_KEY_B64: Buffer.from(
+            '-----BEGIN PRIVATE KEY-----\nA\n-----END PRIVATE KEY-----',
+          ).toString('base64'),
+          INSECURE_FIXED_VIEWER: 'x',
+        },
+        { dotenv: false },
+      ),
+    ).toThrow(/INSECURE_FIXED_VIEWER is refused in production/);
+    expect(loadConfig({ INSECURE_FIXED_VIEWER: 'x' }, { dotenv: false }).warnings).toEqual([
+      expect.stringMatching(/authentication is OFF/),
+    ]);
+  });
+});

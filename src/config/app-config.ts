@@ -58,6 +58,13 @@ export interface AppConfig {
     readonly sessionMaxAgeSeconds: number;
     readonly returnToOrigins: readonly string[];
     readonly loginRateLimit: { readonly perUsername: number; readonly perAddress: number };
+    /** Cache verified tokens until their `exp` (off only to measure what it saves). */
+    readonly tokenCache: boolean;
+    /**
+     * Benchmarks only: every GraphQL request runs as this user id without any
+     * token check, to measure what authentication costs. Refused in production.
+     */
+    readonly insecureFixedViewer: string | undefined;
   };
   /** Problems that are allowed outside production but deserve a warning at start. */
   readonly warnings: readonly string[];
@@ -245,6 +252,8 @@ export function loadConfig(
         perUsername: integer('LOGIN_RATE_LIMIT_PER_USERNAME', 5, 1, 100_000),
         perAddress: integer('LOGIN_RATE_LIMIT_PER_ADDRESS', 30, 1, 100_000),
       },
+      tokenCache: boolean('AUTH_TOKEN_CACHE', true),
+      insecureFixedViewer: raw('INSECURE_FIXED_VIEWER'),
     },
     warnings,
   };
@@ -259,6 +268,9 @@ export function loadConfig(
       problems.push(
         'COOKIE_SECURE=false is refused in production: the token cookie must be Secure',
       );
+    if (raw('INSECURE_FIXED_VIEWER') !== undefined) {
+      problems.push('INSECURE_FIXED_VIEWER is refused in production: it turns authentication off');
+    }
     if (corsOrigins.wildcard) {
       problems.push(
         'CORS_ORIGINS="*" is refused in production: credentials (cookies) must never be sent cross-site to any origin',
@@ -283,6 +295,9 @@ export function loadConfig(
       );
     if (corsOrigins.wildcard)
       warnings.push('CORS_ORIGINS="*" allows every origin with credentials (development only)');
+    if (raw('INSECURE_FIXED_VIEWER') !== undefined) {
+      warnings.push('INSECURE_FIXED_VIEWER is set: GraphQL authentication is OFF (benchmarks only)');
+    }
   }
 
   if (problems.length > 0) throw new ConfigError(problems);

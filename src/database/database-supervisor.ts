@@ -75,6 +75,7 @@ export class DatabaseSupervisor implements OnModuleInit, BeforeApplicationShutdo
     for (;;) {
       try {
         await pending;
+        await this.ensureIndexes();
         this.logger.log(
           `Connected to the database${attempt > 0 ? ` after ${attempt} retries` : ''}`,
         );
@@ -91,6 +92,21 @@ export class DatabaseSupervisor implements OnModuleInit, BeforeApplicationShutdo
         if (this.stopped) return;
         pending = this.connection.openUri(this.server.uri, connectionOptions(this.config));
       }
+    }
+  }
+
+  /**
+   * Mongoose builds indexes when a model is compiled, which (with command
+   * buffering off) fails if the connection is not up yet; unique indexes are
+   * part of the rules (usernames, emails), so build them once connected.
+   */
+  private async ensureIndexes(): Promise<void> {
+    const results = await Promise.allSettled(
+      Object.values(this.connection.models).map((model) => model.createIndexes()),
+    );
+    for (const result of results) {
+      if (result.status === 'rejected')
+        this.logger.error(`Building an index failed: ${(result.reason as Error).message}`);
     }
   }
 

@@ -38,7 +38,7 @@ export class DatabaseModule {
         }),
       ],
       providers: [DatabaseSupervisor, DatabaseHealth, EmbeddedDatabaseStopper],
-      exports: [DatabaseHealth, DatabaseSupervisor],
+      exports: [DatabaseHealth, DatabaseSupervisor, serverModule],
     };
   }
 }

@@ -104,7 +104,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     request: (path, init) => fetch(`${url}${path}`, init),
     close: async () => {
       if (connection.readyState === 1 && !options.mongodbUri) {
-        await connection.dropDatabase().catch(() => undefined);
+        if (!process.env.KEEP_TEST_DB) await connection.dropDatabase().catch(() => undefined);
       }
       await app.close();
       logSinks.delete(logs);

@@ -1,0 +1,162 @@
+/**
+ * `npm run bench:auth`: what authentication costs per request, side by side
+ * in one run. Starts the built service three times (token cache on, token
+ * cache off, authentication off) on one embedded database and drives each
+ * with autocannon over loopback. A program that reports numbers, not a test.
+ */
+import autocannon from 'autocannon';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startEmbeddedDatabase } from '../src/database/embedded/embedded-database';
+import { generatePemKeyPair } from '../src/auth/keys/key-material';
+
+const args = process.argv.slice(2);
+const flag = (name: string, fallback: number) => {
+  const index = args.indexOf(`--${name}`);
+  return index >= 0 ? Number(args[index + 1]) : fallback;
+};
+const DURATION = flag('duration', 8);
+const CONNECTIONS = flag('connections', 50);
+// Compiled to dist-bench/bench/: the project root is two levels up.
+const ROOT = resolve(__dirname, '..', '..');
+const JANE = { username: 'jane01', password: 'jane01-dev-password', id: '1E4Yo11Y3r9a' };
+
+interface Mode {
+  readonly name: string;
+  readonly env: Record<string, string>;
+  readonly authenticated: boolean;
+}
+
+async function startServer(
+  env: Record<string, string>,
+): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [join(ROOT, 'dist', 'main.js')], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'info',
+      LOG_PRETTY: 'false',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      COOKIE_SECURE: 'false',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let output = '';
+  const collect = (chunk: Buffer) => {
+    output += chunk.toString();
+    // Only the start-up lines matter; the request log is left unread (but still written, as in production).
+    if (output.includes('Listening on')) child.stdout!.off('data', collect).resume();
+  };
+  child.stdout!.on('data', collect);
+  for (let waited = 0; waited < 30_000; waited += 50) {
+    const port = /"port":(\d+)|Listening on http:\/\/[^:]+:(\d+)/.exec(output);
+    if (port) return { child, url: `http://127.0.0.1:${port[1] ?? port[2]}` };
+    if (child.exitCode !== null) throw new Error(`server exited: ${output.slice(-2000)}`);
+    await sleep(50);
+  }
+  child.kill('SIGKILL');
+  throw new Error('server did not start');
+}
+
+async function run(url: string, body: string, headers: Record<string, string>, duration: number) {
+  const result = await autocannon({
+    url: `${url}/graphql`,
+    method: 'POST',
+    connections: CONNECTIONS,
+    duration,
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+  });
+  return {
+    rps: Math.round(result.requests.average),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.non2xx,
+  };
+}
+
+async function main(): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'bench-auth-'));
+  const database = await startEmbeddedDatabase({ dataDir, throwaway: true });
+  const pair = generatePemKeyPair('ES256');
+  const common = {
+    MONGODB_URI: `${database.uri}bench_auth`,
+    JWT_PRIV_KEY_B64: Buffer.from(pair.privateKey).toString('base64'),
+    JWT_PUB_KEY_B64: Buffer.from(pair.publicKey).toString('base64'),
+    LOGIN_RATE_LIMIT_PER_ADDRESS: '100000',
+  };
+  // Seed once through a normal server, and get a token from it.
+  const seeder = spawn(process.execPath, [join(ROOT, 'dist', 'seed', 'seed.cli.js')], {
+    env: { ...process.env, ...common, NODE_ENV: 'test' },
+    stdio: 'inherit',
+  });
+  await new Promise((r) => seeder.once('exit', r));
+
+  const modes: Mode[] = [
+    { name: 'cache on', env: {}, authenticated: true },
+    { name: 'cache off', env: { AUTH_TOKEN_CACHE: 'false' }, authenticated: true },
+    { name: 'auth off', env: { INSECURE_FIXED_VIEWER: JANE.id }, authenticated: false },
+  ];
+  const queries = { typename: '{ __typename }', viewer: '{ viewer { id } }' };
+  const rows: string[] = [];
+  const results: Record<string, Record<string, Awaited<ReturnType<typeof run>>>> = {};
+  try {
+    for (const mode of modes) {
+      const server = await startServer({ ...common, ...mode.env });
+      try {
+        const login = await fetch(`${server.url}/auth/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(JANE),
+        });
+        const cookie = login.headers
+          .getSetCookie()
+          .find((c) => c.startsWith('token='))!
+          .split(';')[0];
+        const headers: Record<string, string> = mode.authenticated ? { cookie } : {};
+        results[mode.name] = {};
+        for (const [queryName, query] of Object.entries(queries)) {
+          const body = JSON.stringify({ query });
+          await run(server.url, body, headers, 2); // warm-up
+          const measured = await run(server.url, body, headers, DURATION);
+          results[mode.name][queryName] = measured;
+          rows.push(
+            `| ${mode.name} | \`${query}\` | ${measured.rps} | ${measured.p50} | ${measured.p99} | ${measured.errors} |`,
+          );
+        }
+      } finally {
+        server.child.kill('SIGTERM');
+        await new Promise((r) => server.child.once('exit', r));
+      }
+    }
+  } finally {
+    await database.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  console.log(`\n${CONNECTIONS} connections, ${DURATION} s per row, Node ${process.version}\n`);
+  console.log('| mode | query | req/s | p50 ms | p99 ms | errors |\n|---|---|---|---|---|---|');
+  console.log(rows.join('\n'));
+  for (const query of Object.keys(queries)) {
+    const on = results['cache on'][query].rps;
+    const off = results['cache off'][query].rps;
+    const none = results['auth off'][query].rps;
+    console.log(
+      `\n${query}: cache on / cache off = ${(on / off).toFixed(2)}, cache on / auth off = ${(on / none).toFixed(2)}, cache off / auth off = ${(off / none).toFixed(2)}`,
+    );
+  }
+  const failed = Object.values(results).some((byQuery) =>
+    Object.values(byQuery).some((r) => r.errors > 0),
+  );
+  process.exit(failed ? 1 : 0);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,24 @@
+import { Module } from '@nestjs/common';
+import { PassportModule } from '@nestjs/passport';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { JwtStrategy } from './jwt.strategy';
+import { KeyStore } from './keys/key-store';
+import { TokenVerifier } from './token/token-verifier';
+import { ViewerAuthenticator } from './viewer-authenticator';
+
+/** What every API server needs to trust a token: public keys and the verifier. No private key, no database. */
+@Module({
+  imports: [PassportModule],
+  providers: [
+    {
+      provide: KeyStore,
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => new KeyStore(config).load(),
+    },
+    TokenVerifier,
+    ViewerAuthenticator,
+    JwtStrategy,
+  ],
+  exports: [KeyStore, TokenVerifier, ViewerAuthenticator, PassportModule],
+})
+export class AuthVerificationModule {}

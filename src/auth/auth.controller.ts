@@ -1,0 +1,190 @@
+import {
+  Body,
+  Controller,
+  Get,
+  Header,
+  HttpCode,
+  Inject,
+  Post,
+  Query,
+  Req,
+  Res,
+  UseGuards,
+} from '@nestjs/common';
+import { AuthGuard } from '@nestjs/passport';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { AuthService, type SignupResult } from './auth.service';
+import { CookieWriter } from './http/cookie-writer';
+import { isAllowedStateChange } from './http/origin-check';
+import { loginPage, signupPage } from './http/pages';
+import { safeReturnTo } from './http/return-to';
+import type { IssuedToken } from './token/token-issuer';
+import type { VerifiedToken } from './token/token-verifier';
+import { ViewerAuthenticator } from './viewer-authenticator';
+
+type Fields = Record<string, unknown>;
+
+const GENERIC_LOGIN_ERROR = 'Invalid username or password';
+const SIGNUP_CONFLICT: Record<
+  'username_taken' | 'email_taken',
+  { msg_id: string; message: string }
+> = {
+  username_taken: { msg_id: 'DU01', message: 'Username already exist' },
+  email_taken: { msg_id: 'DU02', message: 'Primary email found in another existing profile' },
+};
+
+function wantsJson(req: FastifyRequest): boolean {
+  return String(req.headers['content-type'] ?? '').startsWith('application/json');
+}
+
+function str(fields: Fields | undefined, name: string): string | undefined {
+  const value = fields?.[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** The auth endpoint: sign in, sign out, renew, sign up (docs/auth.md). */
+@Controller('auth')
+export class AuthController {
+  constructor(
+    private readonly auth: AuthService,
+    private readonly authenticator: ViewerAuthenticator,
+    private readonly cookies: CookieWriter,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  @Get('login')
+  @Header('content-type', 'text/html; charset=utf-8')
+  @Header('cache-control', 'no-store')
+  loginForm(@Query('return_to') returnTo: unknown): string {
+    return loginPage({ returnTo: this.returnTo(returnTo) });
+  }
+
+  @Post('login')
+  async login(
+    @Req() req: FastifyRequest,
+    @Res() reply: FastifyReply,
+    @Body() body: Fields | undefined,
+  ): Promise<void> {
+    if (!this.refuseCrossSite(req, reply)) return;
+    const json = wantsJson(req);
+    const returnTo = this.returnTo(str(body, 'return_to'));
+    const result = await this.auth.login(body?.username, body?.password, req.ip);
+    if (result.kind === 'ok') {
+      this.cookies.set(reply, result.issued);
+      if (json) return void reply.status(200).send(this.tokenBody(result.userId, result.issued));
+      return void reply.status(303).header('location', returnTo).send();
+    }
+    const limited = result.kind === 'rate_limited';
+    const status = limited ? 429 : 401;
+    const message = limited
+      ? 'Too many sign-in attempts. Try again in a minute.'
+      : GENERIC_LOGIN_ERROR;
+    if (limited) void reply.header('retry-after', String(result.retryAfterSeconds));
+    if (json) return void reply.status(status).send({ message });
+    void reply
+      .status(status)
+      .header('content-type', 'text/html; charset=utf-8')
+      .send(loginPage({ returnTo, error: message, username: str(body, 'username') }));
+  }
+
+  @Post('logout')
+  logout(@Req() req: FastifyRequest, @Res() reply: FastifyReply): void {
+    if (!this.refuseCrossSite(req, reply)) return;
+    this.cookies.clear(reply);
+    if (wantsJson(req) || String(req.headers.accept ?? '').includes('application/json')) {
+      return void reply.status(204).send();
+    }
+    void reply.status(303).header('location', '/auth/login').send();
+  }
+
+  @Post('refresh')
+  @HttpCode(200)
+  @UseGuards(AuthGuard('jwt'))
+  async refresh(
+    @Req() req: FastifyRequest & { authInfo?: VerifiedToken },
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    if (!this.refuseCrossSite(req, reply)) return;
+    const result = await this.authenticator.authenticate(req.raw);
+    const renewed = result.ok ? await this.auth.refresh(result.verified) : undefined;
+    if (!renewed) {
+      this.cookies.clear(reply);
+      return void reply.status(401).send({ message: 'Session expired: sign in again' });
+    }
+    this.cookies.set(reply, renewed.issued);
+    void reply.status(200).send(this.tokenBody(renewed.userId, renewed.issued));
+  }
+
+  @Get('signup')
+  @Header('content-type', 'text/html; charset=utf-8')
+  @Header('cache-control', 'no-store')
+  signupForm(@Query('return_to') returnTo: unknown): string {
+    return signupPage({ returnTo: this.returnTo(returnTo) });
+  }
+
+  @Post('signup')
+  async signup(
+    @Req() req: FastifyRequest,
+    @Res() reply: FastifyReply,
+    @Body() body: Fields | undefined,
+  ): Promise<void> {
+    if (!this.refuseCrossSite(req, reply)) return;
+    const json = wantsJson(req);
+    const returnTo = this.returnTo(str(body, 'return_to'));
+    const result: SignupResult = await this.auth.signup({
+      username: str(body, 'username') ?? '',
+      password: str(body, 'password') ?? '',
+      primary_email: str(body, 'primary_email') ?? '',
+      full_name: str(body, 'full_name'),
+      primary_locale: str(body, 'primary_locale'),
+    });
+    if (result.kind === 'ok') {
+      this.cookies.set(reply, result.issued);
+      if (json) return void reply.status(201).send(this.tokenBody(result.userId, result.issued));
+      return void reply.status(303).header('location', returnTo).send();
+    }
+    const conflict =
+      result.kind === 'username_taken' || result.kind === 'email_taken'
+        ? SIGNUP_CONFLICT[result.kind]
+        : undefined;
+    const status = conflict ? 409 : result.kind === 'invalid' ? 400 : 500;
+    const message =
+      conflict?.message ??
+      (result.kind === 'invalid' ? result.message : 'Sign-up failed, please try again');
+    if (json)
+      return void reply
+        .status(status)
+        .send({ message, ...(conflict ? { msg_id: conflict.msg_id } : {}) });
+    void reply
+      .status(status)
+      .header('content-type', 'text/html; charset=utf-8')
+      .send(
+        signupPage({
+          returnTo,
+          error: message,
+          values: {
+            username: str(body, 'username'),
+            primary_email: str(body, 'primary_email'),
+            full_name: str(body, 'full_name'),
+          },
+        }),
+      );
+  }
+
+  private returnTo(value: unknown): string {
+    return safeReturnTo(value, this.config.auth.returnToOrigins);
+  }
+
+  /** Answers 403 and returns false for a state-changing request from a foreign site. */
+  private refuseCrossSite(req: FastifyRequest, reply: FastifyReply): boolean {
+    const ownOrigin = `${req.protocol}://${req.host}`;
+    if (isAllowedStateChange(req.headers, ownOrigin, this.config.cors.origins)) return true;
+    void reply.status(403).send({ message: 'Cross-site request refused' });
+    return false;
+  }
+
+  private tokenBody(userId: string, issued: IssuedToken) {
+    return { user_id: userId, expires_at: issued.expiresAt.toISOString() };
+  }
+}

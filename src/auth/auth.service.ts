@@ -1,0 +1,159 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { UsersRepository } from '../users/users.repository';
+import { UsersService, type CreateUserOutcome } from '../users/users.service';
+import { CredentialsRepository } from './credentials/credentials.repository';
+import {
+  PASSWORD_MAX_LENGTH,
+  PASSWORD_MIN_LENGTH,
+  PasswordHasher,
+} from './credentials/password-hasher';
+import { RateLimiter } from './http/rate-limiter';
+import { TokenIssuer, type IssuedToken } from './token/token-issuer';
+import type { VerifiedToken } from './token/token-verifier';
+
+export type LoginResult =
+  | { readonly kind: 'ok'; readonly userId: string; readonly issued: IssuedToken }
+  | { readonly kind: 'invalid' }
+  | { readonly kind: 'rate_limited'; readonly retryAfterSeconds: number };
+
+export type SignupResult =
+  | { readonly kind: 'ok'; readonly userId: string; readonly issued: IssuedToken }
+  | Exclude<CreateUserOutcome, { kind: 'created' }>;
+
+export interface SignupInput {
+  readonly username: string;
+  readonly password: string;
+  readonly primary_email: string;
+  readonly full_name?: string;
+  readonly primary_locale?: string;
+}
+
+/** Passwords in, tokens out: the auth endpoint's rules (docs/auth.md). */
+@Injectable()
+export class AuthService {
+  private readonly logger = new Logger('Auth');
+  private readonly perUsername: RateLimiter;
+  private readonly perAddress: RateLimiter;
+
+  constructor(
+    private readonly credentials: CredentialsRepository,
+    private readonly users: UsersRepository,
+    private readonly usersService: UsersService,
+    private readonly hasher: PasswordHasher,
+    private readonly issuer: TokenIssuer,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    this.perUsername = new RateLimiter(config.auth.loginRateLimit.perUsername);
+    this.perAddress = new RateLimiter(config.auth.loginRateLimit.perAddress);
+  }
+
+  async login(username: unknown, password: unknown, address: string): Promise<LoginResult> {
+    const name = typeof username === 'string' ? username.trim().slice(0, 100) : '';
+    // Every attempt counts against the address; only failures count against the username,
+    // so guessing one account's password is slow while its owner can still sign in.
+    const byAddress = this.perAddress.hit(address);
+    const byName = this.perUsername.check(name.toLowerCase());
+    if (!byAddress.allowed || !byName.allowed) {
+      return {
+        kind: 'rate_limited',
+        retryAfterSeconds: Math.max(
+          byAddress.allowed ? 0 : byAddress.retryAfterSeconds,
+          byName.allowed ? 0 : byName.retryAfterSeconds,
+        ),
+      };
+    }
+    const secret =
+      typeof password === 'string' && password.length <= PASSWORD_MAX_LENGTH ? password : '';
+    // Unknown user, disabled account and wrong password all cost one argon2 check and answer alike.
+    const credential = name ? await this.credentials.findByUsername(name) : undefined;
+    const matches = await this.hasher.verify(credential?.password_hash, secret);
+    const user =
+      credential && matches && !credential.disabled
+        ? await this.users.findById(credential._id)
+        : undefined;
+    if (!user) {
+      this.perUsername.hit(name.toLowerCase());
+      return { kind: 'invalid' };
+    }
+    const issued = await this.issuer.issue({
+      userId: user._id,
+      locale: user.primary_locale,
+      roles: user.roles,
+      authTime: now(),
+    });
+    this.logger.log(`User ${user._id} signed in`);
+    return { kind: 'ok', userId: user._id, issued };
+  }
+
+  /** A new token for a still-valid session of a still-active account, keeping `auth_time`. */
+  async refresh(
+    verified: VerifiedToken,
+  ): Promise<{ userId: string; issued: IssuedToken } | undefined> {
+    const authTime = Number(verified.payload.auth_time ?? verified.payload.iat);
+    if (!Number.isFinite(authTime) || now() - authTime >= this.config.auth.sessionMaxAgeSeconds)
+      return undefined;
+    const userId = verified.viewer.user_id;
+    const [credential, user] = await Promise.all([
+      this.credentials.findById(userId),
+      this.users.findById(userId),
+    ]);
+    if (!credential || credential.disabled || !user) return undefined;
+    const issued = await this.issuer.issue({
+      userId,
+      locale: user.primary_locale,
+      roles: user.roles,
+      authTime,
+    });
+    return { userId, issued };
+  }
+
+  passwordProblem(password: unknown): string | undefined {
+    if (
+      typeof password !== 'string' ||
+      password.length < PASSWORD_MIN_LENGTH ||
+      password.length > PASSWORD_MAX_LENGTH
+    ) {
+      return `password must be ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters`;
+    }
+    return undefined;
+  }
+
+  async signup(input: SignupInput): Promise<SignupResult> {
+    const passwordProblem = this.passwordProblem(input.password);
+    if (passwordProblem) return { kind: 'invalid', message: passwordProblem };
+    const outcome = await this.usersService.create({
+      username: input.username,
+      primary_email: input.primary_email,
+      full_name: input.full_name || undefined,
+      primary_locale: input.primary_locale || undefined,
+    });
+    if (outcome.kind !== 'created') return outcome;
+    const user = outcome.user;
+    try {
+      await this.credentials.create({
+        _id: user._id,
+        username: user.username,
+        password_hash: await this.hasher.hash(input.password),
+      });
+    } catch (error) {
+      // No profile without a way to sign in: undo the half that was written.
+      await this.users.deleteById(user._id).catch(() => undefined);
+      this.logger.error(
+        `Creating the credential of ${user._id} failed: ${(error as Error).message}`,
+      );
+      return { kind: 'failed' };
+    }
+    const issued = await this.issuer.issue({
+      userId: user._id,
+      locale: user.primary_locale,
+      roles: user.roles,
+      authTime: now(),
+    });
+    return { kind: 'ok', userId: user._id, issued };
+  }
+}
+
+function now(): number {
+  return Math.floor(Date.now() / 1000);
+}

@@ -1,0 +1,38 @@
+import { LRUCache } from 'lru-cache';
+import type { VerifiedToken } from './token-verifier';
+
+const MAX_ENTRIES = 10_000;
+
+/**
+ * Verified tokens by their exact text until their `exp`, so a busy client
+ * pays for one signature check rather than one per request. Only successes
+ * are stored; a token that failed is checked again every time.
+ */
+export class VerifiedTokenCache {
+  private readonly cache = new LRUCache<string, VerifiedToken>({
+    max: MAX_ENTRIES,
+    ttlAutopurge: false,
+  });
+
+  constructor(private readonly enabled = true) {}
+
+  get(token: string): VerifiedToken | undefined {
+    if (!this.enabled) return undefined;
+    const hit = this.cache.get(token);
+    if (hit && hit.exp * 1000 <= Date.now()) {
+      this.cache.delete(token);
+      return undefined;
+    }
+    return hit;
+  }
+
+  set(token: string, verified: VerifiedToken): void {
+    if (!this.enabled) return;
+    const ttl = verified.exp * 1000 - Date.now();
+    if (ttl > 0) this.cache.set(token, verified, { ttl });
+  }
+
+  get size(): number {
+    return this.cache.size;
+  }
+}

@@ -1,0 +1,40 @@
+import { randomInt } from 'node:crypto';
+
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+export const DB_ID_LENGTH = 12;
+const DB_ID = /^[0-9A-Za-z]{12}$/;
+
+/** A new 12-character base62 database id from a cryptographically random source. */
+export function newDbId(): string {
+  let id = '';
+  for (let i = 0; i < DB_ID_LENGTH; i += 1) id += BASE62[randomInt(62)];
+  return id;
+}
+
+export function isDbId(value: string): boolean {
+  return DB_ID.test(value);
+}
+
+/** Relay global id: base64 of `<Type>:<db id>`. */
+export function toGlobalId(type: string, dbId: string): string {
+  return Buffer.from(`${type}:${dbId}`, 'utf8').toString('base64');
+}
+
+export interface DecodedGlobalId {
+  readonly type: string;
+  readonly id: string;
+}
+
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+
+/** The type and database id inside a global id, or undefined when it is not one. */
+export function fromGlobalId(globalId: string): DecodedGlobalId | undefined {
+  if (globalId.length > 200 || !BASE64.test(globalId)) return undefined;
+  const text = Buffer.from(globalId, 'base64').toString('utf8');
+  const colon = text.indexOf(':');
+  if (colon <= 0) return undefined;
+  const type = text.slice(0, colon);
+  const id = text.slice(colon + 1);
+  if (!/^[A-Za-z]+$/.test(type) || id.length === 0) return undefined;
+  return { type, id };
+}

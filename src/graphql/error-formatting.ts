@@ -1,0 +1,98 @@
+import { HttpException } from '@nestjs/common';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { unwrapResolverError } from '@apollo/server/errors';
+import type { ErrorCode } from '../common/errors';
+
+const KNOWN_CODES = new Set<string>([
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'BAD_USER_INPUT',
+  'NOT_FOUND',
+  'GRAPHQL_VALIDATION_FAILED',
+  'GRAPHQL_PARSE_FAILED',
+  'SERVICE_UNAVAILABLE',
+  'INTERNAL_SERVER_ERROR',
+  'TOO_MANY_REQUESTS',
+  'BAD_REQUEST',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'OPERATION_RESOLUTION_FAILURE',
+]);
+
+const HTTP_CODES: Record<number, ErrorCode> = {
+  400: 'BAD_USER_INPUT',
+  401: 'UNAUTHENTICATED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  429: 'TOO_MANY_REQUESTS',
+  503: 'SERVICE_UNAVAILABLE',
+};
+
+const DATABASE_DOWN =
+  /MongoServerSelectionError|MongoNetworkError|MongoNotConnectedError|MongoTopologyClosedError|MongoPoolClosedError|MongoNetworkTimeoutError/;
+
+/** The driver's ways of saying the database cannot be reached right now. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  return (
+    DATABASE_DOWN.test(error.name) ||
+    /before initial connection is complete|Client must be connected|connection .* closed|ECONNREFUSED/i.test(
+      error.message,
+    )
+  );
+}
+
+export interface FormatOptions {
+  readonly production: boolean;
+}
+
+/**
+ * Every error a client sees has one of the documented codes and a message
+ * that is safe to show: unexpected errors are masked in production, database
+ * outages become SERVICE_UNAVAILABLE, and "Did you mean" hints are dropped
+ * in production (they let anyone map the schema without introspection).
+ */
+export function formatError(
+  formatted: GraphQLFormattedError,
+  error: unknown,
+  options: FormatOptions,
+): GraphQLFormattedError {
+  const original = unwrapResolverError(error);
+  const code = String(formatted.extensions?.code ?? '');
+  const keep = (newCode: string, message: string): GraphQLFormattedError => ({
+    message,
+    locations: formatted.locations,
+    path: formatted.path,
+    extensions: { ...safeExtensions(formatted.extensions), code: newCode },
+  });
+
+  if (isDatabaseUnavailable(original))
+    return keep('SERVICE_UNAVAILABLE', 'The service is temporarily unavailable; try again shortly');
+  if (original instanceof HttpException) {
+    const status = original.getStatus();
+    return keep(
+      HTTP_CODES[status] ?? (status >= 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_USER_INPUT'),
+      status >= 500 ? 'Internal server error' : original.message,
+    );
+  }
+  if (KNOWN_CODES.has(code) && code !== 'INTERNAL_SERVER_ERROR') {
+    const message = options.production
+      ? formatted.message.replace(/\s*Did you mean .*\?$/s, '')
+      : formatted.message;
+    return keep(code, message);
+  }
+  if (original instanceof GraphQLError && !original.originalError && code === '')
+    return keep('GRAPHQL_VALIDATION_FAILED', formatted.message);
+  return keep(
+    'INTERNAL_SERVER_ERROR',
+    options.production ? 'Internal server error' : formatted.message,
+  );
+}
+
+/** Only our own extension fields leave the server (never `exception`, `stacktrace` or driver details). */
+function safeExtensions(extensions: GraphQLFormattedError['extensions']): Record<string, unknown> {
+  const safe: Record<string, unknown> = {};
+  for (const key of ['requestId', 'retryAfter', 'field']) {
+    if (extensions?.[key] !== undefined) safe[key] = extensions[key];
+  }
+  return safe;
+}

@@ -1,0 +1,74 @@
+import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
+import { Logger, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { GraphQLModule } from '@nestjs/graphql';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { GraphQLSchema } from 'graphql';
+import { AuthVerificationModule } from '../auth/auth-verification.module';
+import { GqlAuthGuard } from '../auth/gql-auth.guard';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { UsersModule } from '../users/users.module';
+import { UsersGraphQLModule } from '../users/users-graphql.module';
+import { BrowserNavigation } from './browser-navigation';
+import { GraphQLContextFactory } from './context.factory';
+import { formatError } from './error-formatting';
+import { LoadersFactory } from './loaders.factory';
+import { requestPlugin } from './request-plugin';
+
+const ROOT_DESCRIPTIONS = {
+  Query: 'Every read. All of them need a signed-in viewer (cookie or bearer token).',
+  Mutation: 'Every write. Business outcomes come back in `completionObj`, not as errors.',
+};
+
+/** Code-first root types have no place for a description; the schema file is documentation, so add one. */
+function describeRootTypes(schema: GraphQLSchema): GraphQLSchema {
+  for (const type of [schema.getQueryType(), schema.getMutationType()]) {
+    if (type)
+      type.description =
+        ROOT_DESCRIPTIONS[type.name as keyof typeof ROOT_DESCRIPTIONS] ?? type.description;
+  }
+  return schema;
+}
+
+/** Loaders and the context factory, shared with the GraphQL module's factory. */
+@Module({
+  imports: [AuthVerificationModule, UsersModule],
+  providers: [LoadersFactory, GraphQLContextFactory],
+  exports: [LoadersFactory, GraphQLContextFactory],
+})
+export class GraphQLContextModule {}
+
+/**
+ * The GraphQL endpoint (code-first, Apollo on Fastify) at /graphql and, for
+ * legacy clients, /graph. The schema is built in memory; `npm run schema`
+ * writes it to schema.graphql for frontend teams.
+ */
+@Module({
+  imports: [
+    AuthVerificationModule,
+    GraphQLModule.forRootAsync<ApolloDriverConfig>({
+      driver: ApolloDriver,
+      imports: [GraphQLContextModule],
+      inject: [APP_CONFIG, GraphQLContextFactory],
+      useFactory: (config: AppConfig, contexts: GraphQLContextFactory): ApolloDriverConfig => ({
+        path: '/graphql',
+        autoSchemaFile: true,
+        sortSchema: true,
+        playground: false,
+        graphiql: false,
+        introspection: !config.isProduction,
+        csrfPrevention: true,
+        includeStacktraceInErrorResponses: false,
+        context: (req: FastifyRequest, res: FastifyReply) => contexts.create(req, res),
+        transformSchema: describeRootTypes,
+        formatError: (formatted, error) =>
+          formatError(formatted, error, { production: config.isProduction }),
+        // @nestjs/apollo types its plugins against the CommonJS build of @apollo/server, ours against the ESM one.
+        plugins: [requestPlugin(new Logger('GraphQL')) as never],
+      }),
+    }),
+    UsersGraphQLModule,
+  ],
+  providers: [{ provide: APP_GUARD, useClass: GqlAuthGuard }, BrowserNavigation],
+})
+export class GraphQLApiModule {}

@@ -1,0 +1,61 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { Logger } from '@nestjs/common';
+import { unwrapResolverError } from '@apollo/server/errors';
+import { requestLogFacts } from '../logging/request-context';
+import { scrubSecrets } from '../logging/secrets';
+import { isDatabaseUnavailable } from './error-formatting';
+import type { GraphQLContext } from './graphql-context';
+
+/**
+ * Tells the request log which operation ran, stamps every error with the
+ * request id the client received, and logs unexpected errors in full
+ * server-side (the client only sees a masked message).
+ */
+export function requestPlugin(logger: Logger): ApolloServerPlugin<GraphQLContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ contextValue, operation, operationName }) {
+          const facts = requestLogFacts(contextValue.req.raw);
+          facts.graphqlOperationType = operation?.operation;
+          facts.graphqlOperationName = operationName ?? undefined;
+        },
+        async didEncounterErrors({ contextValue, errors, request }) {
+          for (const error of errors) {
+            const original = unwrapResolverError(error);
+            const unexpected =
+              !error.extensions?.code || error.extensions.code === 'INTERNAL_SERVER_ERROR';
+            if (isDatabaseUnavailable(original)) {
+              logger.warn({
+                msg: 'Database unavailable during a GraphQL request',
+                requestId: contextValue?.requestId,
+                error: (original as Error).message,
+              });
+            } else if (unexpected && original instanceof Error && error.path) {
+              logger.error({
+                msg: `GraphQL resolver failed: ${original.message}`,
+                requestId: contextValue?.requestId,
+                path: error.path,
+                operationName: request.operationName,
+                variables: scrubSecrets(request.variables),
+                stack: original.stack,
+              });
+            }
+          }
+        },
+        async willSendResponse({ contextValue, response }) {
+          if (
+            response.body.kind !== 'single' ||
+            !response.body.singleResult.errors ||
+            !contextValue?.requestId
+          )
+            return;
+          for (const error of response.body.singleResult.errors) {
+            (error.extensions as Record<string, unknown> | undefined) ??= {};
+            (error.extensions as Record<string, unknown>).requestId = contextValue.requestId;
+          }
+        },
+      };
+    },
+  };
+}

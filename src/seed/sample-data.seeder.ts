@@ -1,0 +1,66 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { CredentialsRepository } from '../auth/credentials/credentials.repository';
+import { PasswordHasher } from '../auth/credentials/password-hasher';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { DATABASE_SERVER, type DatabaseServer } from '../database/database-server';
+import { DatabaseSupervisor } from '../database/database-supervisor';
+import { UsersRepository } from '../users/users.repository';
+import { readSampleData } from './sample-data';
+
+export interface SeedReport {
+  readonly users: number;
+}
+
+/**
+ * Loads data/sample-data.yaml idempotently (upsert by `_id`), users with
+ * their development passwords. Refused in production. Also runs by itself on
+ * the first start of an empty embedded database.
+ */
+@Injectable()
+export class SampleDataSeeder implements OnApplicationBootstrap {
+  private readonly logger = new Logger('Seed');
+
+  constructor(
+    private readonly users: UsersRepository,
+    private readonly credentials: CredentialsRepository,
+    private readonly hasher: PasswordHasher,
+    private readonly supervisor: DatabaseSupervisor,
+    @Inject(DATABASE_SERVER) private readonly server: DatabaseServer,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (!this.server.embedded || !this.config.database.seedSampleData || this.config.isProduction)
+      return;
+    void this.supervisor
+      .whenConnected()
+      .then(async () => {
+        if ((await this.users.count()) > 0) return;
+        const report = await this.seed();
+        this.logger.log(`Empty embedded database: loaded the sample data (${report.users} users)`);
+      })
+      .catch((error: Error) =>
+        this.logger.warn(`Loading the sample data failed: ${error.message}`),
+      );
+  }
+
+  async seed(): Promise<SeedReport> {
+    if (this.config.isProduction)
+      throw new Error('Refusing to seed development passwords in production');
+    const data = readSampleData();
+    for (const user of data.users) {
+      const { dev_password, ...profile } = user;
+      await this.users.upsert(profile);
+      const existing = await this.credentials.findById(user._id);
+      // Idempotent: keep the hash (argon2 salts differ each time) when the password still matches.
+      if (!existing || !(await this.hasher.verify(existing.password_hash, dev_password))) {
+        await this.credentials.upsert({
+          _id: user._id,
+          username: user.username,
+          password_hash: await this.hasher.hash(dev_password),
+        });
+      }
+    }
+    return { users: data.users.length };
+  }
+}

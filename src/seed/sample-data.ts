@@ -1,0 +1,28 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse } from 'yaml';
+import type { Role } from '../users/user.schema';
+
+export interface SampleUser {
+  readonly _id: string;
+  readonly full_name?: string;
+  readonly username: string;
+  readonly primary_email: string;
+  readonly primary_locale: string;
+  readonly roles: Role[];
+  readonly dev_password: string;
+}
+
+export interface SampleData {
+  readonly users: SampleUser[];
+  readonly items: Record<string, unknown>[];
+  readonly orders: Record<string, unknown>[];
+}
+
+/** The project's sample data (data/sample-data.yaml): fixed ids that legacy clients use. */
+export const SAMPLE_DATA_FILE = resolve(__dirname, '..', '..', 'data', 'sample-data.yaml');
+
+export function readSampleData(file = SAMPLE_DATA_FILE): SampleData {
+  const data = parse(readFileSync(file, 'utf8')) as Partial<SampleData>;
+  return { users: data.users ?? [], items: data.items ?? [], orders: data.orders ?? [] };
+}

@@ -1,0 +1,72 @@
+import { Injectable } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import type { Model } from 'mongoose';
+import type { NewUser, User } from './user';
+import { UserDocument } from './user.schema';
+
+type StoredUser = Omit<User, 'roles'> & { roles?: User['roles'] };
+
+function toUser(stored: StoredUser): User {
+  return { ...stored, roles: stored.roles && stored.roles.length > 0 ? stored.roles : ['user'] };
+}
+
+/** Reads and writes the `user` collection; returns plain objects. */
+@Injectable()
+export class UsersRepository {
+  constructor(@InjectModel(UserDocument.name) private readonly model: Model<UserDocument>) {}
+
+  async findById(id: string): Promise<User | undefined> {
+    const found = await this.model.findById(id).lean<StoredUser>().exec();
+    return found ? toUser(found) : undefined;
+  }
+
+  /** The users with these ids, in no particular order; unknown ids are simply absent. */
+  async findByIds(ids: readonly string[]): Promise<User[]> {
+    if (ids.length === 0) return [];
+    const found = await this.model
+      .find({ _id: { $in: [...new Set(ids)] } })
+      .lean<StoredUser[]>()
+      .exec();
+    return found.map(toUser);
+  }
+
+  async findByUsername(username: string): Promise<User | undefined> {
+    const found = await this.model.findOne({ username }).lean<StoredUser>().exec();
+    return found ? toUser(found) : undefined;
+  }
+
+  async findByEmail(email: string): Promise<User | undefined> {
+    const found = await this.model
+      .findOne({ primary_email: email.toLowerCase() })
+      .lean<StoredUser>()
+      .exec();
+    return found ? toUser(found) : undefined;
+  }
+
+  async create(user: NewUser): Promise<User> {
+    const created = await this.model.create({
+      ...user,
+      roles: user.roles ? [...user.roles] : undefined,
+    });
+    return toUser(created.toObject() as StoredUser);
+  }
+
+  /** Inserts or replaces by `_id` (seeding). */
+  async upsert(user: NewUser & { _id: string }): Promise<void> {
+    await this.model
+      .updateOne(
+        { _id: user._id },
+        { $set: { ...user, roles: [...(user.roles ?? ['user'])] } },
+        { upsert: true, runValidators: true },
+      )
+      .exec();
+  }
+
+  async deleteById(id: string): Promise<void> {
+    await this.model.deleteOne({ _id: id }).exec();
+  }
+
+  async count(): Promise<number> {
+    return this.model.estimatedDocumentCount().exec();
+  }
+}

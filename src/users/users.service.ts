@@ -1,0 +1,99 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { Error as MongooseError } from 'mongoose';
+import { isDbId, newDbId } from '../common/ids';
+import type { NewUser, User } from './user';
+import { UsersRepository } from './users.repository';
+
+export type CreateUserOutcome =
+  | { readonly kind: 'created'; readonly user: User }
+  | { readonly kind: 'username_taken' }
+  | { readonly kind: 'email_taken' }
+  | { readonly kind: 'invalid'; readonly message: string }
+  | { readonly kind: 'failed' };
+
+const USERNAME = /^[A-Za-z0-9._-]{3,100}$/;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const LOCALE = /^[A-Za-z]{2,8}([-_][A-Za-z0-9]{1,8})*$/;
+const ID_COLLISION_RETRIES = 3;
+
+/** Business rules for users, shared by sign-up and the `createUser` mutation. */
+@Injectable()
+export class UsersService {
+  private readonly logger = new Logger('Users');
+
+  constructor(private readonly users: UsersRepository) {}
+
+  /** Checks input the way a person would want it explained: which field, and why. */
+  validate(input: NewUser): string | undefined {
+    if (typeof input.username !== 'string' || !USERNAME.test(input.username)) {
+      return 'username must be 3-100 letters, digits, dots, dashes or underscores';
+    }
+    if (
+      typeof input.primary_email !== 'string' ||
+      input.primary_email.length > 254 ||
+      !EMAIL.test(input.primary_email)
+    ) {
+      return 'primary_email must be a valid email address';
+    }
+    if (
+      input.full_name !== undefined &&
+      input.full_name !== null &&
+      (typeof input.full_name !== 'string' || input.full_name.length > 200)
+    ) {
+      return 'full_name must be at most 200 characters';
+    }
+    if (
+      input.primary_locale !== undefined &&
+      input.primary_locale !== null &&
+      !LOCALE.test(input.primary_locale)
+    ) {
+      return 'primary_locale must be a locale such as en or pt-BR';
+    }
+    return undefined;
+  }
+
+  async create(input: NewUser): Promise<CreateUserOutcome> {
+    const invalid = this.validate(input);
+    if (invalid) return { kind: 'invalid', message: invalid };
+    const user: NewUser = {
+      username: input.username,
+      primary_email: input.primary_email.toLowerCase(),
+      full_name: input.full_name ?? undefined,
+      primary_locale: input.primary_locale ?? 'en',
+      roles: input.roles ?? ['user'],
+    };
+    for (let attempt = 0; attempt <= ID_COLLISION_RETRIES; attempt += 1) {
+      const _id = newDbId();
+      try {
+        return { kind: 'created', user: await this.users.create({ ...user, _id }) };
+      } catch (error) {
+        if (error instanceof MongooseError.ValidationError) {
+          return {
+            kind: 'invalid',
+            message: Object.values(error.errors)[0]?.message ?? 'invalid user',
+          };
+        }
+        if (!isDuplicateKey(error)) {
+          this.logger.error(`Creating a user failed: ${(error as Error).message}`);
+          return { kind: 'failed' };
+        }
+        // Unique indexes settle races: find out which value is taken now.
+        if (await this.users.findByUsername(user.username)) return { kind: 'username_taken' };
+        if (await this.users.findByEmail(user.primary_email)) return { kind: 'email_taken' };
+        if (!(await this.users.findById(_id))) return { kind: 'failed' };
+        // Otherwise the random id collided: try another.
+      }
+    }
+    return { kind: 'failed' };
+  }
+
+  findById(id: string): Promise<User | undefined> {
+    return isDbId(id) || id.length <= 64 ? this.users.findById(id) : Promise.resolve(undefined);
+  }
+}
+
+export function isDuplicateKey(error: unknown): boolean {
+  return (
+    typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 11000
+  );
+}

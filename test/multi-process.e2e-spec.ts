@@ -1,0 +1,129 @@
+import {
+  graphql,
+  JANE,
+  makeTestKeys,
+  seedSampleData,
+  signToken,
+  tokenCookie,
+  type TestKeys,
+} from './support/auth-helpers';
+import { startServiceProcess, type ServiceProcess } from './support/service-process';
+import { startTestApp, testDatabaseUri, uniqueDatabaseName } from './support/test-app';
+
+const VIEWER = '{ viewer { username } }';
+
+/**
+ * One auth process and two API-only processes that hold only public keys (one
+ * from the environment, one fetched from the auth process's JWKS): a token
+ * from the first works on both others, also after the auth process stops.
+ */
+describe('auth process and API processes', () => {
+  let keys: TestKeys;
+  let auth: ServiceProcess;
+  let apiWithKey: ServiceProcess;
+  let apiWithJwks: ServiceProcess;
+  const processes: ServiceProcess[] = [];
+
+  beforeAll(async () => {
+    keys = await makeTestKeys('ES256');
+    const mongodbUri = testDatabaseUri(uniqueDatabaseName());
+    const seeder = await startTestApp({ mongodbUri, env: keys.env });
+    await seedSampleData(seeder);
+    await seeder.close();
+
+    auth = await startServiceProcess({
+      APP_ROLE: 'auth',
+      MONGODB_URI: mongodbUri,
+      JWT_PRIV_KEY_B64: keys.env.JWT_PRIV_KEY_B64,
+    });
+    apiWithKey = await startServiceProcess({
+      APP_ROLE: 'api',
+      MONGODB_URI: mongodbUri,
+      JWT_PUB_KEY_B64: keys.env.JWT_PUB_KEY_B64,
+      AUTH_URL: auth.url,
+    });
+    apiWithJwks = await startServiceProcess({
+      APP_ROLE: 'api',
+      MONGODB_URI: mongodbUri,
+      JWKS_URL: `${auth.url}/.well-known/jwks.json`,
+      AUTH_URL: auth.url,
+    });
+    processes.push(auth, apiWithKey, apiWithJwks);
+  }, 60_000);
+
+  afterAll(async () => {
+    await Promise.all(processes.map((p) => p.stop()));
+  });
+
+  let token: string;
+
+  it('signs in at the auth process', async () => {
+    const response = await fetch(`${auth.url}/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: JANE.username, password: JANE.password }),
+    });
+    expect(response.status).toBe(200);
+    token = tokenCookie(response)!.value;
+  });
+
+  it('the auth-only process serves no GraphQL, the API-only processes no login', async () => {
+    expect(
+      (
+        await fetch(`${auth.url}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{"query":"{__typename}"}',
+        })
+      ).status,
+    ).toBe(404);
+    expect((await fetch(`${apiWithKey.url}/auth/login`)).status).toBe(404);
+    expect(apiWithKey.output()).not.toMatch(/generated a development/);
+  });
+
+  it('both API processes accept the token', async () => {
+    for (const api of [apiWithKey, apiWithJwks]) {
+      const { status, body } = await graphql(api.url, VIEWER, { token });
+      expect(status).toBe(200);
+      expect(body.data).toEqual({ viewer: { username: 'jane01' } });
+    }
+  });
+
+  it('an API process sends browsers to the auth process to sign in', async () => {
+    const response = await fetch(`${apiWithKey.url}/graph`, {
+      headers: { accept: 'text/html' },
+      redirect: 'manual',
+    });
+    expect(response.status).toBe(302);
+    expect(response.headers.get('location')).toMatch(
+      new RegExp(`^${auth.url}/auth/login\\?return_to=http`),
+    );
+  });
+
+  it('both still accept it after the auth process has stopped', async () => {
+    expect(await auth.stop()).toBe(0);
+    // A token they have never seen, so no cache can help: verification is local.
+    const fresh = await signToken(keys);
+    for (const api of [apiWithKey, apiWithJwks]) {
+      const { status, body } = await graphql(api.url, VIEWER, { token: fresh });
+      expect(status).toBe(200);
+      expect(body.data).toEqual({ viewer: { username: 'jane01' } });
+    }
+  });
+
+  it('both refuse a token signed by an unknown key', async () => {
+    const stranger = await makeTestKeys('ES256');
+    const forged = await signToken(stranger);
+    for (const api of [apiWithKey, apiWithJwks]) {
+      const { status } = await graphql(api.url, VIEWER, { token: forged });
+      expect(status).toBe(401);
+    }
+  });
+
+  it('no process logged a token, cookie value or password', () => {
+    const output = processes.map((p) => p.output()).join('\n');
+    expect(output).toContain('POST /auth/login');
+    for (const secret of [token, token.split('.')[2], JANE.password])
+      expect(output).not.toContain(secret);
+  });
+});

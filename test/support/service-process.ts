@@ -1,0 +1,57 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
+
+/** The compiled service started as a real process (dist/main.js), with its output kept. */
+export interface ServiceProcess {
+  readonly child: ChildProcess;
+  readonly url: string;
+  output(): string;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export async function startServiceProcess(
+  env: Record<string, string>,
+  script = resolve(__dirname, '..', '..', 'dist', 'main.js'),
+): Promise<ServiceProcess> {
+  const child = spawn(process.execPath, [script], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'debug',
+      LOG_PRETTY: 'false',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      COOKIE_SECURE: 'false',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const port = await new Promise<number>((resolvePromise, reject) => {
+    const timer = setInterval(() => {
+      const match = /Listening on http:\/\/[^:]+:(\d+)/.exec(output);
+      if (match) {
+        clearInterval(timer);
+        resolvePromise(Number(match[1]));
+      }
+    }, 25);
+    child.once('exit', (code) => {
+      clearInterval(timer);
+      reject(new Error(`process exited with ${code} before listening:\n${output}`));
+    });
+  });
+  return {
+    child,
+    url: `http://127.0.0.1:${port}`,
+    output: () => output,
+    stop: (signal = 'SIGTERM') =>
+      new Promise((resolvePromise) => {
+        if (child.exitCode !== null) return resolvePromise(child.exitCode);
+        child.once('exit', (code) => resolvePromise(code));
+        child.kill(signal);
+      }),
+  };
+}
