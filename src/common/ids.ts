@@ -1,3 +1,4 @@
+import { badUserInput } from './errors';
 import { randomInt } from 'node:crypto';
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
@@ -37,4 +38,16 @@ export function fromGlobalId(globalId: string): DecodedGlobalId | undefined {
   const id = text.slice(colon + 1);
   if (!/^[A-Za-z]+$/.test(type) || id.length === 0) return undefined;
   return { type, id };
+}
+
+/**
+ * The database id inside a global id that must be of `type`; anything else
+ * (invalid base64, another type's id) is BAD_USER_INPUT naming the argument.
+ */
+export function expectGlobalId(type: string, globalId: string, argument: string): string {
+  const decoded = fromGlobalId(globalId);
+  if (!decoded) throw badUserInput(`${argument} is not a valid ${type} id`);
+  if (decoded.type !== type)
+    throw badUserInput(`${argument} must be a ${type} id, got a ${decoded.type} id`);
+  return decoded.id;
 }

@@ -35,6 +35,7 @@ export interface AppConfig {
     readonly seedSampleData: boolean;
   };
   readonly log: { readonly level: LogLevel; readonly pretty: boolean };
+  readonly graphql: { readonly defaultPageSize: number; readonly maxPageSize: number };
   readonly cors: { readonly origins: readonly RegExp[] };
   readonly auth: {
     /** Where the login page lives; unset means this server. */
@@ -227,6 +228,10 @@ export function loadConfig(
       pretty: boolean('LOG_PRETTY', !isProduction && process.stdout.isTTY === true),
     },
     cors: { origins: corsOrigins.patterns },
+    graphql: {
+      defaultPageSize: integer('DEFAULT_PAGE_SIZE', 20, 1, 1000),
+      maxPageSize: integer('MAX_PAGE_SIZE', 100, 1, 1000),
+    },
     auth: {
       url: url('AUTH_URL'),
       jwt: {
@@ -296,7 +301,9 @@ export function loadConfig(
     if (corsOrigins.wildcard)
       warnings.push('CORS_ORIGINS="*" allows every origin with credentials (development only)');
     if (raw('INSECURE_FIXED_VIEWER') !== undefined) {
-      warnings.push('INSECURE_FIXED_VIEWER is set: GraphQL authentication is OFF (benchmarks only)');
+      warnings.push(
+        'INSECURE_FIXED_VIEWER is set: GraphQL authentication is OFF (benchmarks only)',
+      );
     }
   }
 

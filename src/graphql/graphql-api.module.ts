@@ -7,12 +7,17 @@ import type { GraphQLSchema } from 'graphql';
 import { AuthVerificationModule } from '../auth/auth-verification.module';
 import { GqlAuthGuard } from '../auth/gql-auth.guard';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { ItemsGraphQLModule } from '../items/items-graphql.module';
+import { ItemsModule } from '../items/items.module';
+import { OrdersGraphQLModule } from '../orders/orders-graphql.module';
+import { OrdersModule } from '../orders/orders.module';
 import { UsersModule } from '../users/users.module';
 import { UsersGraphQLModule } from '../users/users-graphql.module';
 import { BrowserNavigation } from './browser-navigation';
 import { GraphQLContextFactory } from './context.factory';
 import { formatError } from './error-formatting';
 import { LoadersFactory } from './loaders.factory';
+import { NodeResolver } from './node.resolver';
 import { requestPlugin } from './request-plugin';
 
 const ROOT_DESCRIPTIONS = {
@@ -32,7 +37,7 @@ function describeRootTypes(schema: GraphQLSchema): GraphQLSchema {
 
 /** Loaders and the context factory, shared with the GraphQL module's factory. */
 @Module({
-  imports: [AuthVerificationModule, UsersModule],
+  imports: [AuthVerificationModule, UsersModule, ItemsModule, OrdersModule],
   providers: [LoadersFactory, GraphQLContextFactory],
   exports: [LoadersFactory, GraphQLContextFactory],
 })
@@ -68,7 +73,10 @@ export class GraphQLContextModule {}
       }),
     }),
     UsersGraphQLModule,
+    ItemsGraphQLModule,
+    OrdersGraphQLModule,
+    OrdersModule,
   ],
-  providers: [{ provide: APP_GUARD, useClass: GqlAuthGuard }, BrowserNavigation],
+  providers: [{ provide: APP_GUARD, useClass: GqlAuthGuard }, BrowserNavigation, NodeResolver],
 })
 export class GraphQLApiModule {}

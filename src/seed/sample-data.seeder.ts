@@ -5,10 +5,33 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { DATABASE_SERVER, type DatabaseServer } from '../database/database-server';
 import { DatabaseSupervisor } from '../database/database-supervisor';
 import { UsersRepository } from '../users/users.repository';
+import type { Item } from '../items/item';
+import { ItemsRepository } from '../items/items.repository';
+import { OrdersRepository } from '../orders/orders.repository';
+import { stableLineId } from './line-ids';
 import { readSampleData } from './sample-data';
+
+interface SampleOrder {
+  _id: string;
+  user_id: string;
+  payer_id?: string;
+  order_date?: string | Date;
+  order_items: {
+    item_id: string;
+    quantity: number;
+    amount: number;
+    item_details?: Record<string, unknown>;
+  }[];
+}
+
+function toDate(value: string | Date | undefined): Date | undefined {
+  return value === undefined ? undefined : new Date(value);
+}
 
 export interface SeedReport {
   readonly users: number;
+  readonly items: number;
+  readonly orders: number;
 }
 
 /**
@@ -22,6 +45,8 @@ export class SampleDataSeeder implements OnApplicationBootstrap {
 
   constructor(
     private readonly users: UsersRepository,
+    private readonly items: ItemsRepository,
+    private readonly orders: OrdersRepository,
     private readonly credentials: CredentialsRepository,
     private readonly hasher: PasswordHasher,
     private readonly supervisor: DatabaseSupervisor,
@@ -37,7 +62,9 @@ export class SampleDataSeeder implements OnApplicationBootstrap {
       .then(async () => {
         if ((await this.users.count()) > 0) return;
         const report = await this.seed();
-        this.logger.log(`Empty embedded database: loaded the sample data (${report.users} users)`);
+        this.logger.log(
+          `Empty embedded database: loaded the sample data (${report.users} users, ${report.items} items, ${report.orders} orders)`,
+        );
       })
       .catch((error: Error) =>
         this.logger.warn(`Loading the sample data failed: ${error.message}`),
@@ -61,6 +88,29 @@ export class SampleDataSeeder implements OnApplicationBootstrap {
         });
       }
     }
-    return { users: data.users.length };
+    for (const item of data.items as unknown as Item[]) {
+      await this.items.upsert({
+        ...item,
+        item_price: item.item_price.map((p) => ({
+          ...p,
+          valid_from: toDate(p.valid_from),
+          valid_to: toDate(p.valid_to),
+        })),
+      });
+    }
+    for (const order of data.orders as unknown as SampleOrder[]) {
+      await this.orders.upsert({
+        _id: order._id,
+        user_id: order.user_id,
+        payer_id: order.payer_id ?? order.user_id,
+        order_date: toDate(order.order_date),
+        order_items: order.order_items.map((line, i) => ({
+          ...line,
+          _id: stableLineId(order._id, i),
+          item_details: line.item_details ?? {},
+        })),
+      });
+    }
+    return { users: data.users.length, items: data.items.length, orders: data.orders.length };
   }
 }

@@ -5,8 +5,30 @@ import { AppConfigModule } from '../config/app-config.module';
 import { ConfigError, loadConfig } from '../config/app-config';
 import { DatabaseModule } from '../database/database.module';
 import { DatabaseSupervisor } from '../database/database-supervisor';
+import { BulkDataGenerator } from './bulk-generator';
 import { SampleDataSeeder } from './sample-data.seeder';
 import { SeedModule } from './seed.module';
+
+function numberArg(name: string): number | undefined {
+  const index = process.argv.indexOf(`--${name}`);
+  if (index < 0) return undefined;
+  const value = Number(process.argv[index + 1]);
+  if (!Number.isInteger(value) || value < 0) {
+    console.error(`--${name} takes a whole number, got ${JSON.stringify(process.argv[index + 1])}`);
+    process.exit(1);
+  }
+  return value;
+}
+
+let lastDrawn = 0;
+function progressBar(done: number, total: number): void {
+  const now = Date.now();
+  if (done < total && now - lastDrawn < 200) return;
+  lastDrawn = now;
+  const width = 30;
+  const filled = Math.round((done / total) * width);
+  process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`);
+}
 
 /** `npm run seed`: loads the sample data into the configured (or embedded) database. */
 async function main(): Promise<void> {
@@ -22,7 +44,27 @@ async function main(): Promise<void> {
     await app.get(DatabaseSupervisor).whenConnected();
     const started = Date.now();
     const report = await app.get(SampleDataSeeder).seed();
-    console.log(`Sample data loaded: ${report.users} users (${Date.now() - started} ms)`);
+    console.log(
+      `Sample data loaded: ${report.users} users, ${report.items} items, ${report.orders} orders (${Date.now() - started} ms)`,
+    );
+    const users = numberArg('users');
+    const orders = numberArg('orders');
+    if (users || orders) {
+      const generated = await app.get(BulkDataGenerator).generate({
+        users: users ?? 0,
+        orders: orders ?? 0,
+        items: numberArg('items'),
+        seed: numberArg('seed') ?? 1,
+        onProgress: progressBar,
+      });
+      process.stderr.write('\n');
+      const rate = Math.round(
+        (generated.users + generated.items + generated.orders) / Math.max(generated.seconds, 0.001),
+      );
+      console.log(
+        `Generated ${generated.users} users, ${generated.items} items, ${generated.orders} orders in ${generated.seconds.toFixed(1)} s (${rate} documents/s)`,
+      );
+    }
   } finally {
     await app.close();
   }

@@ -48,6 +48,6 @@ export class UserDocument {
 
 export const UserSchema = SchemaFactory.createForClass(UserDocument);
 // Keyset paging on every documented sort field walks an index.
-for (const field of ['full_name', 'primary_locale', 'created_at'] as const) {
+for (const field of ['full_name', 'username', 'primary_locale', 'created_at'] as const) {
   UserSchema.index({ [field]: 1, _id: 1 });
 }

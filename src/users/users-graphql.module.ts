@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
+import { OrdersModule } from '../orders/orders.module';
 import { UsersModule } from './users.module';
 import { UsersResolver } from './users.resolver';
 
-@Module({ imports: [UsersModule], providers: [UsersResolver] })
+@Module({ imports: [UsersModule, OrdersModule], providers: [UsersResolver] })
 export class UsersGraphQLModule {}

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
+import type { MongoFilter } from '../common/filters/safe-filter';
+import { findPage, type KeysetQuery, type Page } from '../common/pagination/keyset';
 import type { NewUser, User } from './user';
 import { UserDocument } from './user.schema';
 
@@ -64,6 +66,29 @@ export class UsersRepository {
 
   async deleteById(id: string): Promise<void> {
     await this.model.deleteOne({ _id: id }).exec();
+  }
+
+  page(query: KeysetQuery): Promise<Page<User>> {
+    return findPage<StoredUser>(this.model, query).then((page) => ({
+      ...page,
+      items: page.items.map(toUser),
+    }));
+  }
+
+  countMatching(filter: MongoFilter): Promise<number> {
+    return this.model.countDocuments(filter).exec();
+  }
+
+  async findFirst(filter: MongoFilter): Promise<User | undefined> {
+    const found = await this.model.findOne(filter).sort({ _id: 1 }).lean<StoredUser>().exec();
+    return found ? toUser(found) : undefined;
+  }
+
+  async insertMany(users: readonly NewUser[]): Promise<void> {
+    await this.model.insertMany(
+      users.map((user) => ({ ...user, roles: [...(user.roles ?? ['user'])] })),
+      { ordered: false },
+    );
   }
 
   async count(): Promise<number> {

@@ -1,10 +1,41 @@
-import { Context, Query, Resolver } from '@nestjs/graphql';
+import { Inject } from '@nestjs/common';
+import {
+  Args,
+  Context,
+  Info,
+  Mutation,
+  Parent,
+  Query,
+  ResolveField,
+  Resolver,
+} from '@nestjs/graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { isAdmin } from '../auth/viewer';
+import { forbidden } from '../common/errors';
+import { toGlobalId } from '../common/ids';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { ListArgs, SortedPagingArgs } from '../graphql/dto/list.args';
 import type { GraphQLContext } from '../graphql/graphql-context';
+import { failure, success } from '../graphql/models/completion-obj.model';
+import { ConnectionType, type Connection } from '../graphql/models/connection.factory';
+import { UserOrderConnection } from '../orders/orders.resolver';
+import type { OrderModel } from '../orders/models/order.model';
+import { OrdersService } from '../orders/orders.service';
+import { CreateUserInput, CreateUserPayload } from './dto/create-user.input';
 import { UserModel } from './models/user.model';
 import { presentUser } from './users.presenter';
+import { UsersService } from './users.service';
+
+export const UserConnection = ConnectionType(UserModel, 'User', 'users');
 
 @Resolver(() => UserModel)
 export class UsersResolver {
+  constructor(
+    private readonly users: UsersService,
+    private readonly orderService: OrdersService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
   @Query(() => UserModel, {
     nullable: true,
     description: 'The signed-in user; null if their profile no longer exists.',
@@ -12,5 +43,109 @@ export class UsersResolver {
   async viewer(@Context() context: GraphQLContext): Promise<UserModel | null> {
     const user = await context.loaders.users.load(context.viewer.user_id);
     return user ? presentUser(user, context.viewer) : null;
+  }
+
+  @Query(() => UserModel, {
+    nullable: true,
+    description:
+      'The first user matching a JSON filter (same rules as filterValuesString), or null.',
+  })
+  getUser(
+    @Args('item_query', {
+      type: () => String,
+      description: 'JSON filter over user fields, e.g. {"full_name": "John Public"}.',
+    })
+    itemQuery: string,
+    @Context() context: GraphQLContext,
+  ): Promise<UserModel | null> {
+    return this.users.findFirst(context.viewer, itemQuery);
+  }
+
+  @Query(() => UserConnection, {
+    nullable: true,
+    description: 'Users, sortable by full_name, username, primary_locale, created_at; filterable.',
+  })
+  listUsers(
+    @Args() args: ListArgs,
+    @Context() context: GraphQLContext,
+    @Info() info: GraphQLResolveInfo,
+  ): Promise<Connection<UserModel>> {
+    const limits = {
+      defaultSize: this.config.graphql.defaultPageSize,
+      maxSize: this.config.graphql.maxPageSize,
+    };
+    return this.users.list(context.viewer, args, limits, info);
+  }
+
+  @Mutation(() => CreateUserPayload, {
+    nullable: true,
+    description:
+      'Creates a user profile (admins only; people sign up at /auth/signup). Outcome in completionObj: 001, DU01-DU03, EU01.',
+  })
+  async createUser(
+    @Args('input', {
+      type: () => CreateUserInput,
+      description: 'The profile and a clientMutationId.',
+    })
+    input: CreateUserInput,
+    @Context() context: GraphQLContext,
+  ): Promise<CreateUserPayload> {
+    if (!isAdmin(context.viewer)) throw forbidden('Only admins can create users');
+    const clientMutationId = input.clientMutationId ?? null;
+    const data = input.user_data;
+    if (!data)
+      return {
+        user_id: null,
+        completionObj: failure('DU03', 'user_data is required'),
+        clientMutationId,
+      };
+    const outcome = await this.users.create({
+      username: data.username,
+      primary_email: data.primary_email,
+      full_name: data.full_name ?? undefined,
+      primary_locale: data.primary_locale ?? undefined,
+    });
+    switch (outcome.kind) {
+      case 'created':
+        return {
+          user_id: toGlobalId('User', outcome.user._id),
+          completionObj: success('001', 'User created'),
+          clientMutationId,
+        };
+      case 'username_taken':
+        return {
+          user_id: null,
+          completionObj: failure('DU01', 'Username already exist'),
+          clientMutationId,
+        };
+      case 'email_taken':
+        return {
+          user_id: null,
+          completionObj: failure('DU02', 'Primary email found in another existing profile'),
+          clientMutationId,
+        };
+      case 'invalid':
+        return { user_id: null, completionObj: failure('DU03', outcome.message), clientMutationId };
+      case 'failed':
+        return {
+          user_id: null,
+          completionObj: failure('EU01', 'Error creating User'),
+          clientMutationId,
+        };
+    }
+  }
+
+  @ResolveField('orders', () => UserOrderConnection, {
+    nullable: true,
+    description:
+      "The user's orders; only that user or an admin (FORBIDDEN otherwise). Sortable by order_date, created_at.",
+  })
+  orders(
+    @Parent() user: UserModel,
+    @Args() args: SortedPagingArgs,
+    @Context() context: GraphQLContext,
+    @Info() info: GraphQLResolveInfo,
+  ): Promise<Connection<OrderModel>> {
+    return this.orderService.ordersOf(context.viewer, user.dbId, args, info);
   }
 }

@@ -1,6 +1,15 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Error as MongooseError } from 'mongoose';
+import type { GraphQLResolveInfo } from 'graphql';
+import { isAdmin, type Viewer } from '../auth/viewer';
+import { parseSafeFilter, type FilterField } from '../common/filters/safe-filter';
 import { isDbId, newDbId } from '../common/ids';
+import { selects, toConnection } from '../common/pagination/connection';
+import { resolveSort, type PageLimits, type PageRequest } from '../common/pagination/keyset';
+import type { ListArgs } from '../graphql/dto/list.args';
+import type { Connection } from '../graphql/models/connection.factory';
+import type { UserModel } from './models/user.model';
+import { presentUser } from './users.presenter';
 import type { NewUser, User } from './user';
 import { UsersRepository } from './users.repository';
 
@@ -15,6 +24,19 @@ const USERNAME = /^[A-Za-z0-9._-]{3,100}$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const LOCALE = /^[A-Za-z]{2,8}([-_][A-Za-z0-9]{1,8})*$/;
 const ID_COLLISION_RETRIES = 3;
+
+export const USER_SORTABLE = {
+  full_name: 'full_name',
+  username: 'username',
+  primary_locale: 'primary_locale',
+  created_at: 'created_at',
+} as const;
+export const USER_FILTERABLE: Record<string, FilterField> = {
+  full_name: { path: 'full_name', kind: 'string' },
+  username: { path: 'username', kind: 'string' },
+  primary_locale: { path: 'primary_locale', kind: 'string' },
+  created_at: { path: 'created_at', kind: 'date' },
+};
 
 /** Business rules for users, shared by sign-up and the `createUser` mutation. */
 @Injectable()
@@ -85,6 +107,39 @@ export class UsersService {
       }
     }
     return { kind: 'failed' };
+  }
+
+  async list(
+    viewer: Viewer,
+    args: ListArgs,
+    limits: PageLimits,
+    info?: GraphQLResolveInfo,
+  ): Promise<Connection<UserModel>> {
+    const filter = parseSafeFilter(
+      args.filterValues?.filterValuesString,
+      this.filterableFor(viewer),
+    );
+    const keys = resolveSort(args.orderBy, USER_SORTABLE);
+    const page = await this.users.page({ filter, keys, page: args as PageRequest, limits });
+    return toConnection(
+      page,
+      (user) => presentUser(user, viewer),
+      selects(info, 'totalCount') ? () => this.users.countMatching(filter) : undefined,
+    );
+  }
+
+  /** `getUser(item_query)`: the first user matching a safe JSON filter, or null. */
+  async findFirst(viewer: Viewer, itemQuery: string): Promise<UserModel | null> {
+    const filter = parseSafeFilter(itemQuery, this.filterableFor(viewer));
+    const user = await this.users.findFirst(filter);
+    return user ? presentUser(user, viewer) : null;
+  }
+
+  /** Only admins may look users up by email: for anyone else it would reveal who has an account. */
+  private filterableFor(viewer: Viewer): Record<string, FilterField> {
+    return isAdmin(viewer)
+      ? { ...USER_FILTERABLE, primary_email: { path: 'primary_email', kind: 'string' } }
+      : USER_FILTERABLE;
   }
 
   findById(id: string): Promise<User | undefined> {

@@ -30,7 +30,9 @@ function main(argv: string[]): void {
   const pair = generatePemKeyPair(alg);
   writeFileSync(privatePath, pair.privateKey, { mode: 0o600 });
   writeFileSync(publicPath, pair.publicKey);
-  console.log(`${alg} key pair written:\n  private (auth endpoint only): ${privatePath}\n  public (API servers):         ${publicPath}`);
+  console.log(
+    `${alg} key pair written:\n  private (auth endpoint only): ${privatePath}\n  public (API servers):         ${publicPath}`,
+  );
   console.log(`\nJWT_ALG=${alg} JWT_PRIV_KEY_FILE=${privatePath} JWT_PUB_KEY_FILE=${publicPath}`);
 }
 

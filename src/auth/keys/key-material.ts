@@ -1,5 +1,10 @@
 import { calculateJwkThumbprint, type JWK } from 'jose';
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  type KeyObject,
+} from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { JwtAlgorithm, KeySource } from '../../config/app-config';
 
@@ -37,12 +42,14 @@ export function pemBlocks(text: string): string[] {
 export function algorithmFor(key: KeyObject, preferred: JwtAlgorithm): JwtAlgorithm {
   const type = key.asymmetricKeyType;
   if (type === 'ec') {
-    if (key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') throw new Error('EC keys must use the P-256 curve (ES256)');
+    if (key.asymmetricKeyDetails?.namedCurve !== 'prime256v1')
+      throw new Error('EC keys must use the P-256 curve (ES256)');
     return 'ES256';
   }
   if (type === 'ed25519') return 'EdDSA';
   if (type === 'rsa' || type === 'rsa-pss') {
-    if ((key.asymmetricKeyDetails?.modulusLength ?? 0) < 2048) throw new Error('RSA keys must be at least 2048 bits');
+    if ((key.asymmetricKeyDetails?.modulusLength ?? 0) < 2048)
+      throw new Error('RSA keys must be at least 2048 bits');
     return preferred === 'PS256' ? 'PS256' : type === 'rsa-pss' ? 'PS256' : 'RS256';
   }
   throw new Error(`unsupported key type ${type ?? 'unknown'} (use EC P-256, RSA or Ed25519)`);
@@ -55,7 +62,10 @@ export async function verificationKey(key: KeyObject, alg: JwtAlgorithm): Promis
   return { kid, alg, key, jwk: { ...jwk, kid, alg, use: 'sig' } };
 }
 
-export async function parsePublicKeys(text: string, preferred: JwtAlgorithm): Promise<VerificationKey[]> {
+export async function parsePublicKeys(
+  text: string,
+  preferred: JwtAlgorithm,
+): Promise<VerificationKey[]> {
   const blocks = pemBlocks(text);
   if (blocks.length === 0) throw new Error('no PEM public key found');
   return Promise.all(
@@ -90,10 +100,12 @@ export function generatePemKeyPair(alg: JwtAlgorithm): { privateKey: string; pub
 /** Imports one key of a JWK set; keys without a supported `alg` are skipped. */
 export async function verificationKeyFromJwk(jwk: JWK): Promise<VerificationKey | undefined> {
   const alg = jwk.alg as JwtAlgorithm | undefined;
-  if (!alg || !['ES256', 'RS256', 'PS256', 'EdDSA'].includes(alg) || (jwk.use && jwk.use !== 'sig')) return undefined;
+  if (!alg || !['ES256', 'RS256', 'PS256', 'EdDSA'].includes(alg) || (jwk.use && jwk.use !== 'sig'))
+    return undefined;
   if ('d' in jwk) return undefined; // never accept private material as a verification key
   const key = createPublicKey({ key: jwk as import('node:crypto').JsonWebKey, format: 'jwk' });
-  if (algorithmFor(key, alg) !== alg && !(alg === 'PS256' && key.asymmetricKeyType === 'rsa')) return undefined;
+  if (algorithmFor(key, alg) !== alg && !(alg === 'PS256' && key.asymmetricKeyType === 'rsa'))
+    return undefined;
   const parsed = await verificationKey(key, alg);
   return jwk.kid ? { ...parsed, kid: jwk.kid, jwk: { ...parsed.jwk, kid: jwk.kid } } : parsed;
 }

@@ -49,7 +49,9 @@ export class KeyStore {
     if (publicText) for (const key of await parsePublicKeys(publicText, jwt.alg)) this.add(key);
     if (jwt.jwksUrl) await this.fetchJwks();
     if (this.byKid.size === 0) throw new Error('No usable JWT verification key');
-    this.logger.log(`Verification keys: ${[...this.byKid.values()].map((k) => `${k.kid} (${k.alg})`).join(', ')}`);
+    this.logger.log(
+      `Verification keys: ${[...this.byKid.values()].map((k) => `${k.kid} (${k.alg})`).join(', ')}`,
+    );
     return this;
   }
 
@@ -64,11 +66,14 @@ export class KeyStore {
 
   /** The key for a token's `kid`; an unknown kid refetches the JWK set, at most every 30 s. */
   async verificationKey(kid: string | undefined): Promise<VerificationKey | undefined> {
-    if (kid === undefined) return this.byKid.size === 1 ? this.byKid.values().next().value : undefined;
+    if (kid === undefined)
+      return this.byKid.size === 1 ? this.byKid.values().next().value : undefined;
     const known = this.byKid.get(kid);
     if (known || !this.config.auth.jwt.jwksUrl) return known;
     if (Date.now() - this.lastJwksFetch < JWKS_REFETCH_INTERVAL_MS) return undefined;
-    await this.fetchJwks().catch((error: Error) => this.logger.warn(`JWKS refetch failed: ${error.message}`));
+    await this.fetchJwks().catch((error: Error) =>
+      this.logger.warn(`JWKS refetch failed: ${error.message}`),
+    );
     return this.byKid.get(kid);
   }
 
@@ -101,13 +106,18 @@ export class KeyStore {
     const privatePath = join(dir, `jwt-${alg}-private.pem`);
     const publicPath = join(dir, `jwt-${alg}-public.pem`);
     if (existsSync(privatePath) && existsSync(publicPath)) {
-      return { privateKey: readFileSync(privatePath, 'utf8'), publicKey: readFileSync(publicPath, 'utf8') };
+      return {
+        privateKey: readFileSync(privatePath, 'utf8'),
+        publicKey: readFileSync(publicPath, 'utf8'),
+      };
     }
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const pair = generatePemKeyPair(alg);
     writeFileSync(privatePath, pair.privateKey, { mode: 0o600 });
     writeFileSync(publicPath, pair.publicKey);
-    this.logger.warn(`No JWT keys configured: generated a development ${alg} key pair in ${dir} (never use it in production)`);
+    this.logger.warn(
+      `No JWT keys configured: generated a development ${alg} key pair in ${dir} (never use it in production)`,
+    );
     return pair;
   }
 }

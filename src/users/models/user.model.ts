@@ -6,6 +6,10 @@ import { Node } from '../../graphql/models/node.interface';
   description: 'A person who can sign in, buy and pay for orders.',
 })
 export class UserModel implements Node {
+  readonly kind = 'User' as const;
+  /** Database id, for field resolvers (not in the schema). */
+  dbId!: string;
+
   @Field(() => ID, { description: 'Global id (`User:<id>` in base64).' })
   id!: string;
 

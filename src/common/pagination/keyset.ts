@@ -1,0 +1,287 @@
+import type { Model } from 'mongoose';
+import type { MongoFilter } from '../filters/safe-filter';
+import { badUserInput } from '../errors';
+
+/** One key of a sort, by database path. `_id` ASC is always appended as the tie-breaker. */
+export interface SortKey {
+  readonly path: string;
+  readonly direction: 1 | -1;
+}
+
+export interface OrderByLike {
+  readonly field?: string | null;
+  readonly direction?: 'ASC' | 'DESC' | null;
+}
+
+export interface PageRequest {
+  readonly first?: number | null;
+  readonly after?: string | null;
+  readonly last?: number | null;
+  readonly before?: string | null;
+}
+
+export interface PageLimits {
+  readonly defaultSize: number;
+  readonly maxSize: number;
+}
+
+export interface Page<T> {
+  readonly items: T[];
+  readonly cursors: string[];
+  readonly hasNextPage: boolean;
+  readonly hasPreviousPage: boolean;
+}
+
+type Scalar = string | number | boolean | null;
+
+/**
+ * The sort an `orderBy` list asks for, checked against the sortable fields
+ * (GraphQL name → database path); anything else is BAD_USER_INPUT.
+ */
+export function resolveSort(
+  orderBy: readonly (OrderByLike | null)[] | null | undefined,
+  sortable: Readonly<Record<string, string>>,
+): SortKey[] {
+  const keys: SortKey[] = [];
+  for (const entry of orderBy ?? []) {
+    if (!entry) continue;
+    const field = entry.field ?? '';
+    const path = Object.hasOwn(sortable, field) ? sortable[field] : undefined;
+    if (!path)
+      throw badUserInput(
+        `Cannot sort by "${field}": sortable fields are ${Object.keys(sortable).join(', ')}`,
+      );
+    if (keys.some((key) => key.path === path)) continue;
+    keys.push({ path, direction: entry.direction === 'DESC' ? -1 : 1 });
+  }
+  keys.push({ path: '_id', direction: 1 });
+  return keys;
+}
+
+function signature(keys: readonly SortKey[]): string {
+  return keys.map((key) => `${key.path}:${key.direction}`).join(',');
+}
+
+export function valueAt(doc: unknown, path: string): unknown {
+  let current: unknown = doc;
+  for (const part of path.split('.')) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<string, unknown>)[part];
+  }
+  return current;
+}
+
+function encodeValue(value: unknown): Scalar | { d: string } | { o: string } {
+  if (value instanceof Date) return { d: value.toISOString() };
+  if (value === undefined || value === null) return null;
+  if (
+    typeof value === 'object' &&
+    typeof (value as { toHexString?: unknown }).toHexString === 'function'
+  ) {
+    return { o: (value as { toHexString(): string }).toHexString() };
+  }
+  return value as Scalar;
+}
+
+function decodeValue(value: unknown, objectId: (hex: string) => unknown): unknown {
+  if (value && typeof value === 'object') {
+    if ('d' in value && typeof value.d === 'string') return new Date(value.d);
+    if ('o' in value && typeof value.o === 'string' && /^[0-9a-f]{24}$/.test(value.o))
+      return objectId(value.o);
+    throw new Error('bad value');
+  }
+  return value;
+}
+
+/** Opaque cursor: the sort's signature and the item's sort values. */
+export function encodeCursor(keys: readonly SortKey[], doc: unknown): string {
+  return Buffer.from(
+    JSON.stringify({
+      s: signature(keys),
+      v: keys.map((key) => encodeValue(valueAt(doc, key.path))),
+    }),
+  ).toString('base64url');
+}
+
+export function decodeCursor(
+  cursor: string,
+  keys: readonly SortKey[],
+  objectId: (hex: string) => unknown = (hex) => hex,
+): unknown[] {
+  try {
+    if (cursor.length > 2048) throw new Error('too long');
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as {
+      s?: unknown;
+      v?: unknown;
+    };
+    if (parsed.s !== signature(keys))
+      throw badUserInput('This cursor belongs to another sort order or list');
+    if (!Array.isArray(parsed.v) || parsed.v.length !== keys.length) throw new Error('bad values');
+    return parsed.v.map((value) => decodeValue(value, objectId));
+  } catch (error) {
+    if (error instanceof Error && error.name === 'GraphQLError') throw error;
+    throw badUserInput('Invalid cursor');
+  }
+}
+
+/**
+ * The MongoDB condition for "strictly after these values" in this sort
+ * (or before, going backwards). Missing values sort first, as MongoDB does.
+ */
+export function seekFilter(
+  keys: readonly SortKey[],
+  values: readonly unknown[],
+  forward: boolean,
+): MongoFilter {
+  const branches: Record<string, unknown>[] = [];
+  for (let i = 0; i < keys.length; i += 1) {
+    const equal: Record<string, unknown>[] = keys
+      .slice(0, i)
+      .map((key, j) => ({ [key.path]: values[j] ?? null }));
+    const ascending = (keys[i].direction === 1) === forward;
+    const value = values[i];
+    const path = keys[i].path;
+    let beyond: Record<string, unknown> | undefined;
+    if (value === null || value === undefined) {
+      beyond = ascending ? { [path]: { $ne: null } } : undefined;
+    } else {
+      beyond = ascending
+        ? { [path]: { $gt: value } }
+        : { $or: [{ [path]: { $lt: value } }, { [path]: null }] };
+    }
+    if (beyond) branches.push(equal.length ? { $and: [...equal, beyond] } : beyond);
+  }
+  return branches.length ? { $or: branches } : { _id: { $exists: false } };
+}
+
+export function pageSize(
+  page: PageRequest,
+  limits: PageLimits,
+): { forward: boolean; size: number; cursor: string | undefined } {
+  for (const name of ['first', 'last'] as const) {
+    const value = page[name];
+    if (
+      value !== null &&
+      value !== undefined &&
+      (!Number.isInteger(value) || value < 0 || value > limits.maxSize)
+    ) {
+      throw badUserInput(`${name} must be between 0 and ${limits.maxSize}`);
+    }
+  }
+  if (page.first != null && page.last != null)
+    throw badUserInput('Use either first or last, not both');
+  const forward = page.last == null && page.before == null;
+  const size = (forward ? page.first : page.last) ?? limits.defaultSize;
+  return { forward, size, cursor: (forward ? page.after : page.before) ?? undefined };
+}
+
+export interface KeysetQuery {
+  readonly filter: MongoFilter;
+  readonly keys: readonly SortKey[];
+  readonly page: PageRequest;
+  readonly limits: PageLimits;
+  readonly objectId?: (hex: string) => unknown;
+}
+
+/** One page by keyset (seek): page 5,000 costs what page 1 costs. */
+// Any model: the repositories that call this know their document type.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function findPage<T>(model: Model<any>, query: KeysetQuery): Promise<Page<T>> {
+  const { forward, size, cursor } = pageSize(query.page, query.limits);
+  const conditions: MongoFilter[] = [query.filter];
+  if (cursor)
+    conditions.push(
+      seekFilter(query.keys, decodeCursor(cursor, query.keys, query.objectId), forward),
+    );
+  const sort: Record<string, 1 | -1> = {};
+  for (const key of query.keys)
+    sort[key.path] = (forward ? key.direction : -key.direction) as 1 | -1;
+  const docs = (await model
+    .find(conditions.length > 1 ? { $and: conditions } : query.filter)
+    .sort(sort)
+    .limit(size + 1)
+    .lean()
+    .exec()) as T[];
+  return toPage(docs, size, forward, cursor !== undefined, query.keys);
+}
+
+function toPage<T>(
+  docs: T[],
+  size: number,
+  forward: boolean,
+  hadCursor: boolean,
+  keys: readonly SortKey[],
+): Page<T> {
+  const hasMore = docs.length > size;
+  const items = docs.slice(0, size);
+  if (!forward) items.reverse();
+  return {
+    items,
+    cursors: items.map((item) => encodeCursor(keys, item)),
+    hasNextPage: forward ? hasMore : hadCursor,
+    hasPreviousPage: forward ? hadCursor : hasMore,
+  };
+}
+
+function compareValues(a: unknown, b: unknown): number {
+  const rank = (v: unknown) =>
+    v === null || v === undefined ? 0 : typeof v === 'number' ? 1 : typeof v === 'string' ? 2 : 3;
+  const ra = rank(a);
+  const rb = rank(b);
+  if (ra !== rb) return ra - rb;
+  if (ra === 0) return 0;
+  const x =
+    a instanceof Date ? a.getTime() : typeof a === 'object' ? String(a) : (a as number | string);
+  const y =
+    b instanceof Date ? b.getTime() : typeof b === 'object' ? String(b) : (b as number | string);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/** The same paging over an in-memory list (an order's embedded lines). */
+export function pageOfArray<T>(
+  all: readonly T[],
+  keys: readonly SortKey[],
+  page: PageRequest,
+  limits: PageLimits,
+): Page<T> {
+  const { forward, size, cursor } = pageSize(page, limits);
+  const compare = (a: T, b: T) => {
+    for (const key of keys) {
+      const order =
+        compareValues(normalize(valueAt(a, key.path)), normalize(valueAt(b, key.path))) *
+        key.direction;
+      if (order !== 0) return order;
+    }
+    return 0;
+  };
+  const sorted = [...all].sort(compare);
+  if (!forward) sorted.reverse();
+  let start = 0;
+  if (cursor) {
+    const values = decodeCursor(cursor, keys).map(normalize);
+    const probe = (item: T) => {
+      for (let i = 0; i < keys.length; i += 1) {
+        const order =
+          compareValues(normalize(valueAt(item, keys[i].path)), values[i]) *
+          keys[i].direction *
+          (forward ? 1 : -1);
+        if (order !== 0) return order > 0;
+      }
+      return false;
+    };
+    start = sorted.findIndex(probe);
+    if (start < 0) start = sorted.length;
+  }
+  return toPage(sorted.slice(start, start + size + 1), size, forward, cursor !== undefined, keys);
+}
+
+function normalize(value: unknown): unknown {
+  if (
+    value &&
+    typeof value === 'object' &&
+    typeof (value as { toHexString?: unknown }).toHexString === 'function'
+  ) {
+    return (value as { toHexString(): string }).toHexString();
+  }
+  return value ?? null;
+}

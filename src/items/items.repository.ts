@@ -1,0 +1,44 @@
+import { Injectable } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import type { Model } from 'mongoose';
+import type { MongoFilter } from '../common/filters/safe-filter';
+import { findPage, type KeysetQuery, type Page } from '../common/pagination/keyset';
+import type { Item } from './item';
+import { ItemDocument } from './item.schema';
+
+@Injectable()
+export class ItemsRepository {
+  constructor(@InjectModel(ItemDocument.name) private readonly model: Model<ItemDocument>) {}
+
+  async findById(id: string): Promise<Item | undefined> {
+    return (await this.model.findById(id).lean<Item>().exec()) ?? undefined;
+  }
+
+  async findByIds(ids: readonly string[]): Promise<Item[]> {
+    if (ids.length === 0) return [];
+    return this.model
+      .find({ _id: { $in: [...new Set(ids)] } })
+      .lean<Item[]>()
+      .exec();
+  }
+
+  page(query: KeysetQuery): Promise<Page<Item>> {
+    return findPage<Item>(this.model, query);
+  }
+
+  count(filter: MongoFilter): Promise<number> {
+    return this.model.countDocuments(filter).exec();
+  }
+
+  async upsert(item: Item): Promise<void> {
+    await this.model.updateOne({ _id: item._id }, { $set: item }, { upsert: true }).exec();
+  }
+
+  async insertMany(items: readonly Item[]): Promise<void> {
+    await this.model.insertMany(items, { ordered: false, lean: true });
+  }
+
+  async deleteById(id: string): Promise<void> {
+    await this.model.deleteOne({ _id: id }).exec();
+  }
+}

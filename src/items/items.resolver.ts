@@ -1,0 +1,39 @@
+import { Args, Context, ID, Info, Query, Resolver } from '@nestjs/graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { expectGlobalId } from '../common/ids';
+import { ListArgs } from '../graphql/dto/list.args';
+import type { GraphQLContext } from '../graphql/graphql-context';
+import { ConnectionType, type Connection } from '../graphql/models/connection.factory';
+import { ItemsService } from './items.service';
+import { presentItem } from './items.presenter';
+import { ItemModel } from './models/item.model';
+
+export const ItemConnection = ConnectionType(ItemModel, 'Item', 'items');
+
+@Resolver(() => ItemModel)
+export class ItemsResolver {
+  constructor(private readonly items: ItemsService) {}
+
+  @Query(() => ItemModel, {
+    nullable: true,
+    description: 'One item with all its prices; null when not found.',
+  })
+  async getItem(
+    @Args('item_id', { type: () => ID, description: 'Global id of the item.' }) itemId: string,
+    @Context() context: GraphQLContext,
+  ): Promise<ItemModel | null> {
+    const item = await context.loaders.items.load(expectGlobalId('Item', itemId, 'item_id'));
+    return item ? presentItem(item) : null;
+  }
+
+  @Query(() => ItemConnection, {
+    nullable: true,
+    description: 'Items, sortable by desc and item_category, filterable.',
+  })
+  listItems(
+    @Args() args: ListArgs,
+    @Info() info: GraphQLResolveInfo,
+  ): Promise<Connection<ItemModel>> {
+    return this.items.list(args, info);
+  }
+}

@@ -1,0 +1,60 @@
+import { Injectable } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import { Types, type Model } from 'mongoose';
+import type { MongoFilter } from '../common/filters/safe-filter';
+import { findPage, type KeysetQuery, type Page } from '../common/pagination/keyset';
+import type { NewOrder, Order } from './order';
+import { OrderDocument } from './order.schema';
+
+@Injectable()
+export class OrdersRepository {
+  constructor(@InjectModel(OrderDocument.name) private readonly model: Model<OrderDocument>) {}
+
+  async findById(id: string): Promise<Order | undefined> {
+    return (await this.model.findById(id).lean<Order>().exec()) ?? undefined;
+  }
+
+  async findByIds(ids: readonly string[]): Promise<Order[]> {
+    if (ids.length === 0) return [];
+    return this.model
+      .find({ _id: { $in: [...new Set(ids)] } })
+      .lean<Order[]>()
+      .exec();
+  }
+
+  /** The order holding the line with this id (lines are embedded). */
+  async findByLineId(lineId: string): Promise<Order | undefined> {
+    if (!/^[0-9a-f]{24}$/.test(lineId)) return undefined;
+    return (
+      (await this.model
+        .findOne({ 'order_items._id': new Types.ObjectId(lineId) })
+        .lean<Order>()
+        .exec()) ?? undefined
+    );
+  }
+
+  page(query: Omit<KeysetQuery, 'objectId'>): Promise<Page<Order>> {
+    return findPage<Order>(this.model, query);
+  }
+
+  count(filter: MongoFilter): Promise<number> {
+    return this.model.countDocuments(filter).exec();
+  }
+
+  /** One document, lines included: an order is written whole or not at all. */
+  async insert(order: NewOrder): Promise<Order> {
+    const created = await this.model.create({
+      ...order,
+      order_items: [...order.order_items],
+    } as unknown as OrderDocument);
+    return created.toObject() as unknown as Order;
+  }
+
+  async upsert(order: Order | NewOrder): Promise<void> {
+    await this.model.replaceOne({ _id: order._id }, order, { upsert: true }).exec();
+  }
+
+  async insertMany(orders: readonly NewOrder[]): Promise<void> {
+    await this.model.insertMany(orders, { ordered: false });
+  }
+}
