@@ -3,6 +3,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import fastifyCookie from '@fastify/cookie';
 import { Logger } from 'nestjs-pino';
 import type { AppConfig } from './config/app-config';
+import { originMatcher } from './config/cors-origins';
 import { AppModule, type AppModuleOptions } from './app.module';
 import { REQUEST_ID_HEADER, requestIdFor } from './logging/request-id';
 
@@ -51,6 +52,23 @@ export async function createApp(
   );
   const logger = app.get(Logger);
   app.useLogger(logger);
+  const allowedOrigin = originMatcher(config.cors.origins);
+  // Browsers on an allowed origin may call with credentials (the cookie); others get no CORS headers.
+  app.enableCors({
+    origin: (origin: string | undefined, callback: (error: Error | null, allow: boolean) => void) =>
+      callback(null, origin !== undefined && allowedOrigin(origin)),
+    credentials: true,
+    methods: ['GET', 'POST', 'OPTIONS'],
+    allowedHeaders: [
+      'content-type',
+      'authorization',
+      'x-request-id',
+      'apollo-require-preflight',
+      'x-apollo-operation-name',
+    ],
+    exposedHeaders: ['x-request-id', 'retry-after'],
+    maxAge: 600,
+  });
   for (const warning of config.warnings) logger.warn(warning, 'Config');
   return app;
 }

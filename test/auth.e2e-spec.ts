@@ -103,6 +103,26 @@ describe('authentication', () => {
       expect(tokenCookie(wrong)).toBeUndefined();
     });
 
+    it('takes about as long for an unknown user as for a wrong password (both check an argon2 hash)', async () => {
+      const timeOf = async (username: string) => {
+        const started = process.hrtime.bigint();
+        await loginJson(app, username, 'definitely-wrong');
+        return Number(process.hrtime.bigint() - started) / 1e6;
+      };
+      const median = (values: number[]) =>
+        values.sort((a, b) => a - b)[Math.floor(values.length / 2)];
+      const wrong: number[] = [];
+      const unknown: number[] = [];
+      // Interleaved, different usernames each time (the per-username limit counts failures).
+      for (let i = 0; i < 4; i += 1) {
+        wrong.push(await timeOf(i % 2 ? JOHN.username : ADMIN.username));
+        unknown.push(await timeOf(`ghost-${i}`));
+      }
+      const ratio = median(unknown) / median(wrong);
+      expect(ratio).toBeGreaterThan(0.5);
+      expect(ratio).toBeLessThan(2);
+    });
+
     it('shows the login page again with a generic error on a bad form login', async () => {
       const response = await app.request('/auth/login', {
         method: 'POST',
@@ -603,6 +623,35 @@ describe('key rotation', () => {
         keys: { kid: string }[];
       };
       expect(jwks.map((k) => k.kid).sort()).toEqual([previous.kid, current.kid].sort());
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('CORS', () => {
+  it('lets an allowed origin call with credentials, and gives others no CORS headers', async () => {
+    const app = await startTestApp({
+      env: { CORS_ORIGINS: 'http://localhost:*,https://app.example.com' },
+    });
+    try {
+      const preflight = (origin: string) =>
+        app.request('/graphql', {
+          method: 'OPTIONS',
+          headers: {
+            origin,
+            'access-control-request-method': 'POST',
+            'access-control-request-headers': 'content-type',
+          },
+        });
+      const allowed = await preflight('https://app.example.com');
+      expect(allowed.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
+      expect(allowed.headers.get('access-control-allow-credentials')).toBe('true');
+      expect(
+        (await preflight('http://localhost:5173')).headers.get('access-control-allow-origin'),
+      ).toBe('http://localhost:5173');
+      const refused = await preflight('https://evil.example');
+      expect(refused.headers.get('access-control-allow-origin')).toBeNull();
     } finally {
       await app.close();
     }
