@@ -1,4 +1,4 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -7,6 +7,7 @@ import { locateFerretdb } from '../src/database/embedded/embedded-database';
 import { startFerretdb } from '../src/database/embedded/ferretdb-process';
 import { findFreePort } from '../src/database/embedded/ports';
 import type { RunningDatabase } from '../src/database/embedded/types';
+import { startServiceProcess } from './support/service-process';
 import {
   startTestApp,
   testDatabaseUri,
@@ -163,41 +164,16 @@ describe('graceful shutdown of the process', () => {
     if (child && child.exitCode === null) child.kill('SIGKILL');
   });
 
-  function startProcess(
-    env: Record<string, string>,
-  ): Promise<{ child: ChildProcess; port: number; output: () => string }> {
-    const fixture = resolve(__dirname, 'fixtures', 'slow-server.js');
-    const proc = spawn(process.execPath, [fixture], {
-      env: {
-        ...process.env,
-        NODE_ENV: 'test',
-        LOG_LEVEL: 'info',
-        LOG_PRETTY: 'false',
-        HOST: '127.0.0.1',
-        PORT: '0',
-        COOKIE_SECURE: 'false',
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child = proc;
-    let output = '';
-    proc.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    proc.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    return new Promise((resolvePromise, reject) => {
-      const timer = setInterval(() => {
-        const match = /Listening on http:\/\/[^:]+:(\d+)/.exec(output);
-        if (match) {
-          clearInterval(timer);
-          resolvePromise({ child: proc, port: Number(match[1]), output: () => output });
-        }
-      }, 50);
-      proc.once('exit', (code) => {
-        clearInterval(timer);
-        reject(new Error(`process exited with ${code} before listening:\n${output}`));
-      });
-    });
-  }
+  const fixture = resolve(__dirname, 'fixtures', 'slow-server.js');
+  const startProcess = async (env: Record<string, string>) => {
+    const service = await startServiceProcess({ LOG_LEVEL: 'info', ...env }, fixture);
+    child = service.child;
+    return {
+      child: service.child,
+      port: Number(new URL(service.url).port),
+      output: service.output,
+    };
+  };
 
   it('finishes the request in flight on SIGTERM, then exits 0 leaving no database process', async () => {
     // No MONGODB_URI: the process starts (and must stop) its own embedded database.

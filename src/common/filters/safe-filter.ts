@@ -1,6 +1,7 @@
 /** A MongoDB query filter built by this code (never taken from a client as is). */
 export type MongoFilter = Record<string, unknown>;
 import { badUserInput } from '../errors';
+import { plainValue } from '../plain-value';
 
 export type FieldKind = 'string' | 'number' | 'date' | 'id';
 
@@ -122,7 +123,7 @@ function operand(
 /** Evaluates a parsed filter against an in-memory object (an order's lines). */
 export function matchesFilter(item: unknown, filter: MongoFilter): boolean {
   for (const [path, condition] of Object.entries(filter)) {
-    const actual = normalize(
+    const actual = plainValue(
       path
         .split('.')
         .reduce<unknown>(
@@ -133,14 +134,14 @@ export function matchesFilter(item: unknown, filter: MongoFilter): boolean {
     const conditionIsOperators =
       condition !== null && typeof condition === 'object' && !(condition instanceof Date);
     if (!conditionIsOperators) {
-      if (actual !== normalize(condition)) return false;
+      if (actual !== plainValue(condition)) return false;
       continue;
     }
     for (const [operator, raw] of Object.entries(condition as Record<string, unknown>)) {
-      const expected = normalize(raw);
+      const expected = plainValue(raw);
       const ok =
         operator === '$in'
-          ? (raw as unknown[]).map(normalize).includes(actual)
+          ? (raw as unknown[]).map(plainValue).includes(actual)
           : operator === '$ne'
             ? actual !== expected
             : actual !== null &&
@@ -151,18 +152,6 @@ export function matchesFilter(item: unknown, filter: MongoFilter): boolean {
     }
   }
   return true;
-}
-
-function normalize(value: unknown): unknown {
-  if (value instanceof Date) return value.getTime();
-  if (
-    value &&
-    typeof value === 'object' &&
-    typeof (value as { toHexString?: unknown }).toHexString === 'function'
-  ) {
-    return (value as { toHexString(): string }).toHexString();
-  }
-  return value ?? null;
 }
 
 function compare(actual: unknown, expected: unknown, operator: string): boolean {

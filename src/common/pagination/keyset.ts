@@ -1,4 +1,5 @@
 import type { Model } from 'mongoose';
+import { plainValue } from '../plain-value';
 import type { MongoFilter } from '../filters/safe-filter';
 import { badUserInput } from '../errors';
 
@@ -248,7 +249,7 @@ export function pageOfArray<T>(
   const compare = (a: T, b: T) => {
     for (const key of keys) {
       const order =
-        compareValues(normalize(valueAt(a, key.path)), normalize(valueAt(b, key.path))) *
+        compareValues(plainValue(valueAt(a, key.path)), plainValue(valueAt(b, key.path))) *
         key.direction;
       if (order !== 0) return order;
     }
@@ -258,11 +259,11 @@ export function pageOfArray<T>(
   if (!forward) sorted.reverse();
   let start = 0;
   if (cursor) {
-    const values = decodeCursor(cursor, keys).map(normalize);
+    const values = decodeCursor(cursor, keys).map(plainValue);
     const probe = (item: T) => {
       for (let i = 0; i < keys.length; i += 1) {
         const order =
-          compareValues(normalize(valueAt(item, keys[i].path)), values[i]) *
+          compareValues(plainValue(valueAt(item, keys[i].path)), values[i]) *
           keys[i].direction *
           (forward ? 1 : -1);
         if (order !== 0) return order > 0;
@@ -273,15 +274,4 @@ export function pageOfArray<T>(
     if (start < 0) start = sorted.length;
   }
   return toPage(sorted.slice(start, start + size + 1), size, forward, cursor !== undefined, keys);
-}
-
-function normalize(value: unknown): unknown {
-  if (
-    value &&
-    typeof value === 'object' &&
-    typeof (value as { toHexString?: unknown }).toHexString === 'function'
-  ) {
-    return (value as { toHexString(): string }).toHexString();
-  }
-  return value ?? null;
 }
