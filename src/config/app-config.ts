@@ -35,7 +35,17 @@ export interface AppConfig {
     readonly seedSampleData: boolean;
   };
   readonly log: { readonly level: LogLevel; readonly pretty: boolean };
-  readonly graphql: { readonly defaultPageSize: number; readonly maxPageSize: number };
+  readonly graphql: {
+    readonly defaultPageSize: number;
+    readonly maxPageSize: number;
+    readonly introspection: boolean;
+    readonly maxDepth: number;
+    readonly maxAliases: number;
+    readonly maxDirectives: number;
+    readonly maxTokens: number;
+    /** Fields weighted by list sizes (first/last, default page size, ids). */
+    readonly maxCost: number;
+  };
   readonly cors: { readonly origins: readonly RegExp[] };
   readonly auth: {
     /** Where the login page lives; unset means this server. */
@@ -231,6 +241,12 @@ export function loadConfig(
     graphql: {
       defaultPageSize: integer('DEFAULT_PAGE_SIZE', 20, 1, 1000),
       maxPageSize: integer('MAX_PAGE_SIZE', 100, 1, 1000),
+      introspection: boolean('GRAPHQL_INTROSPECTION', !isProduction),
+      maxDepth: integer('GRAPHQL_MAX_DEPTH', 12, 2, 100),
+      maxAliases: integer('GRAPHQL_MAX_ALIASES', 15, 0, 1000),
+      maxDirectives: integer('GRAPHQL_MAX_DIRECTIVES', 20, 0, 1000),
+      maxTokens: integer('GRAPHQL_MAX_TOKENS', 2000, 100, 100_000),
+      maxCost: integer('GRAPHQL_MAX_COST', 25_000, 10, 10_000_000),
     },
     auth: {
       url: url('AUTH_URL'),

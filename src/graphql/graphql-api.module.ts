@@ -18,6 +18,7 @@ import { GraphQLContextFactory } from './context.factory';
 import { formatError } from './error-formatting';
 import { LoadersFactory } from './loaders.factory';
 import { NodeResolver } from './node.resolver';
+import { queryLimits } from './query-limits';
 import { requestPlugin } from './request-plugin';
 
 const ROOT_DESCRIPTIONS = {
@@ -55,22 +56,28 @@ export class GraphQLContextModule {}
       driver: ApolloDriver,
       imports: [GraphQLContextModule],
       inject: [APP_CONFIG, GraphQLContextFactory],
-      useFactory: (config: AppConfig, contexts: GraphQLContextFactory): ApolloDriverConfig => ({
-        path: '/graphql',
-        autoSchemaFile: true,
-        sortSchema: true,
-        playground: false,
-        graphiql: false,
-        introspection: !config.isProduction,
-        csrfPrevention: true,
-        includeStacktraceInErrorResponses: false,
-        context: (req: FastifyRequest, res: FastifyReply) => contexts.create(req, res),
-        transformSchema: describeRootTypes,
-        formatError: (formatted, error) =>
-          formatError(formatted, error, { production: config.isProduction }),
-        // @nestjs/apollo types its plugins against the CommonJS build of @apollo/server, ours against the ESM one.
-        plugins: [requestPlugin(new Logger('GraphQL')) as never],
-      }),
+      useFactory: (config: AppConfig, contexts: GraphQLContextFactory): ApolloDriverConfig => {
+        const limits = queryLimits(config);
+        return {
+          path: '/graphql',
+          autoSchemaFile: true,
+          sortSchema: true,
+          playground: false,
+          graphiql: false,
+          introspection: config.graphql.introspection,
+          allowBatchedHttpRequests: false,
+          validationRules: limits.validationRules,
+          parseOptions: limits.parseOptions,
+          csrfPrevention: true,
+          includeStacktraceInErrorResponses: false,
+          context: (req: FastifyRequest, res: FastifyReply) => contexts.create(req, res),
+          transformSchema: describeRootTypes,
+          formatError: (formatted, error) =>
+            formatError(formatted, error, { production: config.isProduction }),
+          // @nestjs/apollo types its plugins against the CommonJS build of @apollo/server, ours against the ESM one.
+          plugins: [requestPlugin(new Logger('GraphQL')), ...limits.plugins] as never[],
+        };
+      },
     }),
     UsersGraphQLModule,
     ItemsGraphQLModule,

@@ -1,0 +1,89 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import { ApolloArmor } from '@escape.tech/graphql-armor';
+import { getNamedType, GraphQLError, type ValidationRule } from 'graphql';
+import { getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
+import type { AppConfig } from '../config/app-config';
+
+/**
+ * A field's cost is 1 plus, for a list, its size times the cost of one
+ * element: `first`/`last` on connections (the default page size when
+ * neither is given), the number of `ids` for `nodes`.
+ */
+export function listSizeEstimator(defaultPageSize: number): ComplexityEstimator {
+  return ({ args, childComplexity, field }) => {
+    const size =
+      typeof args.first === 'number'
+        ? args.first
+        : typeof args.last === 'number'
+          ? args.last
+          : Array.isArray(args.ids)
+            ? args.ids.length
+            : getNamedType(field.type).name.endsWith('Connection')
+              ? defaultPageSize
+              : undefined;
+    return size === undefined ? undefined : 1 + Math.max(0, size) * childComplexity;
+  };
+}
+
+function limitError(message: string): GraphQLError {
+  return new GraphQLError(message, {
+    extensions: { code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 } },
+  });
+}
+
+/** Refuses an operation whose list-size-weighted cost is over the limit, before anything runs. */
+function costLimitPlugin(config: AppConfig): ApolloServerPlugin {
+  const estimators = [
+    listSizeEstimator(config.graphql.defaultPageSize),
+    simpleEstimator({ defaultComplexity: 1 }),
+  ];
+  const max = config.graphql.maxCost;
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ request, document, schema }) {
+          const cost = getComplexity({
+            schema,
+            query: document,
+            variables: request.variables ?? {},
+            operationName: request.operationName,
+            estimators,
+          });
+          if (cost > max)
+            throw limitError(
+              `Query is too expensive: its cost is ${cost}, at most ${max} is allowed (ask for smaller pages)`,
+            );
+        },
+      };
+    },
+  };
+}
+
+/**
+ * Depth, alias, directive and token limits (graphql-armor), field
+ * suggestions hidden in production, and a list-aware cost limit. Batched
+ * (array) requests stay off (Apollo's default).
+ */
+export function queryLimits(config: AppConfig): {
+  plugins: ApolloServerPlugin[];
+  validationRules: ValidationRule[];
+  parseOptions: { maxTokens: number };
+} {
+  const limits = config.graphql;
+  const armor = new ApolloArmor({
+    maxDepth: { n: limits.maxDepth },
+    maxAliases: { n: limits.maxAliases },
+    maxDirectives: { n: limits.maxDirectives },
+    // graphql-armor checks tokens in an Apollo hook that turns its refusal into a 500;
+    // graphql-js's own parser limit (parseOptions.maxTokens) answers 400 instead.
+    maxTokens: { enabled: false },
+    costLimit: { enabled: false },
+    blockFieldSuggestion: { enabled: config.isProduction },
+  });
+  const protection = armor.protect();
+  return {
+    plugins: [...protection.plugins, costLimitPlugin(config)],
+    validationRules: protection.validationRules,
+    parseOptions: { maxTokens: limits.maxTokens },
+  };
+}

@@ -1,0 +1,213 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { toGlobalId } from '../src/common/ids';
+import { locateFerretdb } from '../src/database/embedded/embedded-database';
+import { startFerretdb } from '../src/database/embedded/ferretdb-process';
+import { findFreePort } from '../src/database/embedded/ports';
+import { graphql, JANE, login, makeTestKeys, seedSampleData } from './support/auth-helpers';
+import { startTestApp, type TestApp } from './support/test-app';
+
+const JANE_ID = toGlobalId('User', JANE.id);
+
+function nested(depth: number): string {
+  let inner = 'id';
+  for (let i = 0; i < depth; i += 1)
+    inner = `orders(first: 1) { edges { node { user { ${inner} } } } }`;
+  return `{ viewer { ${inner} } }`;
+}
+
+describe('hostile queries (production mode)', () => {
+  let app: TestApp;
+  let token: string;
+  const post = (body: string, headers: Record<string, string> = {}) =>
+    app.request('/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie: `token=${token}`, ...headers },
+      body,
+    });
+
+  beforeAll(async () => {
+    const keys = await makeTestKeys();
+    app = await startTestApp({
+      env: { ...keys.env, NODE_ENV: 'production', COOKIE_SECURE: 'true' },
+    });
+    await seedSampleData(app).catch(() => undefined); // refused in production: seed through a dev app below
+    const dev = await startTestApp({
+      mongodbUri: `${process.env.TEST_MONGODB_SERVER_URI}${app.connection.name}`,
+      env: keys.env,
+    });
+    await seedSampleData(dev);
+    await dev.close();
+    token = await login(app, JANE);
+  });
+  afterAll(() => app.close());
+
+  it('answers the legacy operations within the limits', async () => {
+    const { status, body } = await graphql(
+      app,
+      `{ listUserOrders(user_id: "${JANE_ID}") { edges { node { id user { username } payer { username } order_items { edges { node { desc item { desc item_price { amount } } } } } } } } }`,
+      { token },
+    );
+    expect(status).toBe(200);
+    expect(body.errors).toBeUndefined();
+  });
+
+  it('refuses a depth bomb', async () => {
+    const response = await graphql(app, nested(6), { token });
+    expect(response.status).toBe(400);
+    expect(response.body.errors?.[0].extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(response.body.errors?.[0].extensions?.requestId).toEqual(expect.any(String));
+    expect(response.body.data).toBeUndefined();
+  });
+
+  it('refuses alias amplification, of queries and of mutations', async () => {
+    const queries = `{ ${Array.from({ length: 100 }, (_, i) => `a${i}: viewer { id }`).join(' ')} }`;
+    expect((await graphql(app, queries, { token })).status).toBe(400);
+    const mutations = `mutation { ${Array.from({ length: 50 }, (_, i) => `m${i}: createOrder(input: {order_data: {user_id: "${JANE_ID}", order_items: []}}) { order_id }`).join(' ')} }`;
+    const response = await graphql(app, mutations, { token });
+    expect(response.status).toBe(400);
+    expect(response.body.data).toBeUndefined();
+  });
+
+  it('refuses fragment cycles', async () => {
+    const response = await graphql(
+      app,
+      'query { viewer { ...A } } fragment A on User { ...B } fragment B on User { ...A }',
+      { token },
+    );
+    expect(response.status).toBe(400);
+    expect(response.body.errors?.[0].extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+  });
+
+  it('refuses field duplication past the token limit', async () => {
+    const response = await graphql(app, `{ viewer { ${'id '.repeat(3000)} } }`, { token });
+    expect(response.status).toBe(400);
+    expect(response.body.errors?.[0].extensions?.code).toBe('GRAPHQL_PARSE_FAILED');
+    expect(response.body.errors?.[0].extensions?.requestId).toEqual(expect.any(String));
+  });
+
+  it('refuses huge lists and list products over the cost limit', async () => {
+    const huge = await graphql(app, '{ listUsers(first: 1000000) { edges { node { id } } } }', {
+      token,
+    });
+    expect(huge.body.errors?.[0].extensions?.code).toMatch(
+      /BAD_USER_INPUT|GRAPHQL_VALIDATION_FAILED/,
+    );
+    const product = await graphql(
+      app,
+      `
+        {
+          listUsers(first: 100) {
+            edges {
+              node {
+                orders(first: 100) {
+                  edges {
+                    node {
+                      order_items(first: 100) {
+                        edges {
+                          node {
+                            desc
+                          }
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      `,
+      { token },
+    );
+    expect(product.status).toBe(400);
+    expect(product.body.errors?.[0].message).toMatch(/too expensive/);
+    expect(product.body.errors?.[0].extensions?.requestId).toEqual(expect.any(String));
+  });
+
+  it('refuses an oversized body and a batched array body', async () => {
+    expect(
+      (await post(JSON.stringify({ query: `{ viewer { id } } # ${'x'.repeat(200_000)}` }))).status,
+    ).toBe(413);
+    const batched = await post(
+      JSON.stringify([{ query: '{ viewer { id } }' }, { query: '{ viewer { id } }' }]),
+    );
+    expect(batched.status).toBe(400);
+  });
+
+  it('hides introspection and field suggestions in production', async () => {
+    const introspection = await graphql(app, '{ __schema { types { name } } }', { token });
+    expect(introspection.body.data ?? null).toBeNull();
+    expect(introspection.body.errors?.[0].extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    const typo = await graphql(app, '{ viewr { id } }', { token });
+    expect(typo.body.errors?.[0].message).not.toMatch(/Did you mean/);
+  });
+
+  it('never runs a mutation from GET, nor an operation from a text/plain or form POST', async () => {
+    const mutation = encodeURIComponent(
+      `mutation { createOrder(input: {order_data: {user_id: "${JANE_ID}", order_items: []}}) { order_id } }`,
+    );
+    const viaGet = await app.request(`/graphql?query=${mutation}`, {
+      headers: { cookie: `token=${token}`, 'apollo-require-preflight': 'true' },
+    });
+    expect(viaGet.status).toBe(405);
+    const textPlain = await post(JSON.stringify({ query: '{ viewer { id } }' }), {
+      'content-type': 'text/plain',
+    });
+    expect(textPlain.status).toBeGreaterThanOrEqual(400);
+    const form = await app.request('/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `token=${token}` },
+      body: 'query=%7Bviewer%7Bid%7D%7D',
+    });
+    expect(form.status).toBeGreaterThanOrEqual(400);
+    expect(await form.text()).not.toContain('"viewer"');
+  });
+
+  it('sends security headers', async () => {
+    const response = await app.request('/auth/login');
+    expect(response.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+  });
+});
+
+describe('database outage during requests', () => {
+  it('fails queries within the bounded time with SERVICE_UNAVAILABLE, and recovers by itself', async () => {
+    const binary = locateFerretdb({ dataDir: '' });
+    if (!binary) throw new Error('needs a ferretdb binary');
+    const dataDir = mkdtempSync(join(tmpdir(), 'outage-'));
+    const port = await findFreePort();
+    let server = await startFerretdb({ binary, dataDir, port });
+    const keys = await makeTestKeys();
+    const app = await startTestApp({
+      mongodbUri: `mongodb://127.0.0.1:${port}/outage`,
+      env: keys.env,
+    });
+    try {
+      await seedSampleData(app);
+      const token = await login(app, JANE);
+      const query = '{ listItems { edges { node { desc } } } }';
+      expect((await graphql(app, query, { token })).status).toBe(200);
+      await server.stop();
+      const started = Date.now();
+      const down = await graphql(app, query, { token });
+      const elapsed = Date.now() - started;
+      expect(down.body.errors?.[0].extensions?.code).toBe('SERVICE_UNAVAILABLE');
+      expect(down.body.errors?.[0].message).not.toMatch(/127\.0\.0\.1|Mongo|ECONNREFUSED/);
+      expect(elapsed).toBeLessThan(3_500);
+      server = await startFerretdb({ binary, dataDir, port });
+      const deadline = Date.now() + 15_000;
+      let recovered = false;
+      while (!recovered && Date.now() < deadline) {
+        recovered = (await graphql(app, query, { token })).body.errors === undefined;
+        if (!recovered) await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(recovered).toBe(true);
+    } finally {
+      await app.close();
+      await server.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
