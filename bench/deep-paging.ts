@@ -41,6 +41,7 @@ async function main(): Promise<void> {
       HOST: '127.0.0.1',
       JWT_PRIV_KEY_B64: Buffer.from(pair.privateKey).toString('base64'),
       MAX_PAGE_SIZE: '100',
+      GRAPHQL_RATE_LIMIT_PER_MINUTE: '10000000',
     },
     { dotenv: false },
   );

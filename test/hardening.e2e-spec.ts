@@ -211,3 +211,36 @@ describe('database outage during requests', () => {
     }
   });
 });
+
+describe('GraphQL rate limit', () => {
+  it('answers 429 TOO_MANY_REQUESTS with Retry-After once a viewer passes the limit', async () => {
+    const keys = await makeTestKeys();
+    const app = await startTestApp({ env: { ...keys.env, GRAPHQL_RATE_LIMIT_PER_MINUTE: '5' } });
+    try {
+      await seedSampleData(app);
+      const token = await login(app, JANE);
+      const statuses: number[] = [];
+      for (let i = 0; i < 5; i += 1)
+        statuses.push((await graphql(app, '{ viewer { id } }', { token })).status);
+      expect(statuses).toEqual([200, 200, 200, 200, 200]);
+      const response = await app.request('/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', cookie: `token=${token}` },
+        body: JSON.stringify({ query: '{ viewer { id } }' }),
+      });
+      expect(response.status).toBe(429);
+      expect(Number(response.headers.get('retry-after'))).toBeGreaterThan(0);
+      const body = (await response.json()) as {
+        data?: unknown;
+        errors: { extensions: Record<string, unknown> }[];
+      };
+      expect(body.errors[0].extensions).toMatchObject({
+        code: 'TOO_MANY_REQUESTS',
+        requestId: expect.any(String),
+      });
+      expect(body.data).toBeUndefined();
+    } finally {
+      await app.close();
+    }
+  });
+});

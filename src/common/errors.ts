@@ -20,7 +20,7 @@ export function apiError(
 ): GraphQLError {
   const status = HTTP_STATUS[code];
   return new GraphQLError(message, {
-    extensions: { code, ...extra, ...(status ? { http: { status } } : {}) },
+    extensions: { code, ...(status ? { http: { status } } : {}), ...extra },
   });
 }
 

@@ -45,6 +45,8 @@ export interface AppConfig {
     readonly maxTokens: number;
     /** Fields weighted by list sizes (first/last, default page size, ids). */
     readonly maxCost: number;
+    /** GraphQL requests per minute per viewer (per address before authentication). */
+    readonly rateLimitPerMinute: number;
   };
   readonly cors: { readonly origins: readonly RegExp[] };
   readonly auth: {
@@ -247,6 +249,7 @@ export function loadConfig(
       maxDirectives: integer('GRAPHQL_MAX_DIRECTIVES', 20, 0, 1000),
       maxTokens: integer('GRAPHQL_MAX_TOKENS', 2000, 100, 100_000),
       maxCost: integer('GRAPHQL_MAX_COST', 25_000, 10, 10_000_000),
+      rateLimitPerMinute: integer('GRAPHQL_RATE_LIMIT_PER_MINUTE', 600, 1, 10_000_000),
     },
     auth: {
       url: url('AUTH_URL'),

@@ -93,6 +93,12 @@ export function parseSafeFilter(
   return filter;
 }
 
+/** Lone UTF-16 surrogates (what invalid UTF-8 turns into) are refused rather than sent to the database. */
+function wellFormed(value: string, name: string): string {
+  if (!value.isWellFormed()) throw badUserInput(`"${name}" contains invalid characters`);
+  return value;
+}
+
 function operand(
   value: unknown,
   name: string,
@@ -103,10 +109,10 @@ function operand(
   switch (field.kind) {
     case 'string':
       if (typeof value !== 'string') throw badUserInput(`"${name}" takes text`);
-      return value;
+      return wellFormed(value, name);
     case 'id':
       if (typeof value !== 'string') throw badUserInput(`"${name}" takes an id`);
-      return decodeId ? decodeId(value, name) : value;
+      return decodeId ? decodeId(wellFormed(value, name), name) : wellFormed(value, name);
     case 'number':
       if (typeof value !== 'number' || !Number.isFinite(value))
         throw badUserInput(`"${name}" takes a number`);
