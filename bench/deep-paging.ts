@@ -71,14 +71,12 @@ async function main(): Promise<void> {
     );
 
     // A token for an admin viewer, signed with the app's own key (no password needed).
-    const issued = await app
-      .get(TokenIssuer)
-      .issue({
-        userId: 'BenchAdmin01',
-        locale: 'en',
-        roles: ['user', 'admin'],
-        authTime: Math.floor(Date.now() / 1000),
-      });
+    const issued = await app.get(TokenIssuer).issue({
+      userId: 'BenchAdmin01',
+      locale: 'en',
+      roles: ['user', 'admin'],
+      authTime: Math.floor(Date.now() / 1000),
+    });
     const cookie = `token=${issued.token}`;
     const post = async (query: string, variables: Record<string, unknown> = {}) => {
       const response = await fetch(`${url}/graphql`, {
@@ -152,14 +150,12 @@ async function main(): Promise<void> {
     // Database commands of one page of orders with lines, items and payer.
     // A buyer with 60 orders (each with lines of three items, another payer) among the generated ones.
     const buyer = 'BenchBuyer01';
-    await app
-      .get(UsersRepository)
-      .upsert({
-        _id: buyer,
-        username: 'bench.buyer',
-        primary_email: 'bench.buyer@example.com',
-        full_name: 'Bench Buyer',
-      });
+    await app.get(UsersRepository).upsert({
+      _id: buyer,
+      username: 'bench.buyer',
+      primary_email: 'bench.buyer@example.com',
+      full_name: 'Bench Buyer',
+    });
     const someItems = (await connection.collection('item').find({}).limit(3).toArray()).map(
       (item) => String(item._id),
     );

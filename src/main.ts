@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { bootstrap } from './bootstrap';
 import { ConfigError, loadConfig } from './config/app-config';
 
-function start(): Promise<unknown> {
+async function start(): Promise<unknown> {
   return bootstrap(loadConfig(process.env));
 }
 

@@ -1,4 +1,4 @@
-import { execFileSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -249,3 +249,20 @@ function childPidsOf(pid: number): number[] {
   }
   return result;
 }
+
+describe('a bad configuration', () => {
+  it('stops the process with one line naming the variable, the value and what is accepted', async () => {
+    const child = spawn(process.execPath, [resolve(__dirname, '..', 'dist', 'main.js')], {
+      env: { PATH: process.env.PATH ?? '', PORT: 'eighty', NODE_ENV: 'development' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolvePromise) =>
+      child.once('exit', resolvePromise),
+    );
+    expect(code).toBe(1);
+    expect(stderr).toContain('PORT="eighty" is not valid: expected an integer from 0 to 65535');
+    expect(stderr).not.toMatch(/\n\s+at /);
+  });
+});

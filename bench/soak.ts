@@ -1,0 +1,209 @@
+/**
+ * `npm run soak [-- --seconds 180 --concurrency 32 --max-requests 200000]`:
+ * a bounded load and soak test over loopback. A production-mode server
+ * process on a throwaway FerretDB takes authenticated reads and writes at
+ * full concurrency until the time or the request budget runs out; then every
+ * acknowledged createOrder must be in the database exactly once, and the
+ * server's memory must not have kept growing. Exits non-zero otherwise.
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { mongo } from 'mongoose';
+import { generatePemKeyPair } from '../src/auth/keys/key-material';
+import { startEmbeddedDatabase } from '../src/database/embedded/embedded-database';
+
+const args = process.argv.slice(2);
+const flag = (name: string, fallback: number) => {
+  const index = args.indexOf(`--${name}`);
+  return index >= 0 ? Number(args[index + 1]) : fallback;
+};
+const QUICK = args.includes('--quick');
+const SECONDS = flag('seconds', QUICK ? 20 : 180);
+const CONCURRENCY = flag('concurrency', 32);
+const MAX_REQUESTS = flag('max-requests', 200_000);
+const ROOT = resolve(__dirname, '..', '..');
+const USERS = [
+  { username: 'jane01', password: 'jane01-dev-password', id: '1E4Yo11Y3r9a' },
+  { username: 'john01', password: 'john01-dev-password', id: '1Eg6d1aFL8s7' },
+];
+const ITEMS = ['1HEOx6FnC7cM', '1GVl21lq0S8p'];
+const gid = (type: string, id: string) => Buffer.from(`${type}:${id}`).toString('base64');
+
+function rssKiB(pid: number): number {
+  const match = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Number(match[1]) : 0;
+}
+
+async function main(): Promise<void> {
+  const database = await startEmbeddedDatabase({ dataDir: '', throwaway: true });
+  const uri = `${database.uri}soak`;
+  const pair = generatePemKeyPair('ES256');
+  const seed = spawn(process.execPath, [resolve(ROOT, 'dist', 'seed', 'seed.cli.js')], {
+    env: { ...process.env, NODE_ENV: 'development', MONGODB_URI: uri, LOG_LEVEL: 'warn' },
+    stdio: 'inherit',
+  });
+  await new Promise((r) => seed.once('exit', r));
+
+  const server = spawn(process.execPath, [resolve(ROOT, 'dist', 'main.js')], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      NODE_ENV: 'production',
+      // info, as in production: one line per request (drained below).
+      LOG_LEVEL: 'info',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      MONGODB_URI: uri,
+      JWT_PRIV_KEY_B64: Buffer.from(pair.privateKey).toString('base64'),
+      GRAPHQL_RATE_LIMIT_PER_MINUTE: '10000000',
+      LOGIN_RATE_LIMIT_PER_ADDRESS: '100000',
+      LOG_PRETTY: 'false',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let output = '';
+  server.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const url = await new Promise<string>((resolvePromise, reject) => {
+    const timer = setInterval(() => {
+      const match = /Listening on http:\/\/[^:]+:(\d+)/.exec(output);
+      if (match) {
+        clearInterval(timer);
+        resolvePromise(`http://127.0.0.1:${match[1]}`);
+      }
+    }, 50);
+    server.once('exit', (code) => reject(new Error(`server exited ${code}: ${output}`)));
+  });
+  server.stdout!.removeAllListeners('data');
+  server.stdout!.resume();
+
+  const tokens = await Promise.all(
+    USERS.map(async (user) => {
+      const response = await fetch(`${url}/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(user),
+      });
+      return response.headers
+        .getSetCookie()
+        .find((c) => c.startsWith('token='))!
+        .split(';')[0];
+    }),
+  );
+
+  const rss: number[] = [rssKiB(server.pid!)];
+  const sampler = setInterval(() => rss.push(rssKiB(server.pid!)), 1000);
+  const acknowledged = new Map<string, string>(); // order id -> marker
+  let sent = 0;
+  let errors = 0;
+  let reads = 0;
+  let writes = 0;
+  const deadline = Date.now() + SECONDS * 1000;
+  const started = Date.now();
+
+  const worker = async (w: number) => {
+    while (Date.now() < deadline && sent < MAX_REQUESTS) {
+      const n = sent++;
+      const who = n % USERS.length;
+      const cookie = tokens[who];
+      const write = n % 10 < 3;
+      const marker = `soak-${w}-${n}`;
+      const query = write
+        ? `mutation ($m: String) { createOrder(input: {clientMutationId: $m, order_data: {user_id: "${gid('User', USERS[who].id)}", order_items: [{item_id: "${gid('Item', ITEMS[n % 2])}", quantity: ${1 + (n % 5)}, item_details: "{\\"soak\\": \\"${marker}\\"}"}]}}) { order_id clientMutationId completionObj { code } } }`
+        : n % 3 === 0
+          ? `{ listUserOrders(user_id: "${gid('User', USERS[who].id)}", first: 10) { edges { node { id order_items(first: 5) { edges { node { desc item { desc } } } } payer { username } } } } }`
+          : n % 3 === 1
+            ? '{ viewer { id username } }'
+            : '{ listItems(first: 10) { edges { node { id desc item_price { amount } } } } }';
+      try {
+        const response = await fetch(`${url}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', cookie },
+          body: JSON.stringify({ query, variables: write ? { m: marker } : undefined }),
+          signal: AbortSignal.timeout(30_000),
+        });
+        const body = (await response.json()) as { data?: any; errors?: unknown[] }; // eslint-disable-line @typescript-eslint/no-explicit-any
+        if (response.status !== 200 || body.errors) {
+          errors += 1;
+          continue;
+        }
+        if (write) {
+          writes += 1;
+          const payload = body.data.createOrder;
+          if (payload.completionObj.code === '0' && payload.clientMutationId === marker)
+            acknowledged.set(payload.order_id, marker);
+          else errors += 1;
+        } else {
+          reads += 1;
+        }
+      } catch {
+        errors += 1;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, (_, w) => worker(w)));
+  const elapsed = (Date.now() - started) / 1000;
+  clearInterval(sampler);
+  rss.push(rssKiB(server.pid!));
+
+  // Every acknowledged write is stored exactly once.
+  const client = new mongo.MongoClient(uri);
+  await client.connect();
+  const ids = [...acknowledged.keys()].map(
+    (globalId) => Buffer.from(globalId, 'base64').toString('utf8').split(':')[1],
+  );
+  const stored = await client
+    .db()
+    .collection('user_order')
+    .find(
+      { 'order_items.item_details.soak': { $exists: true } },
+      { projection: { _id: 1, 'order_items.item_details': 1 } },
+    )
+    .toArray();
+  await client.close();
+  const storedIds = new Map<string, number>();
+  const markers = new Map<string, number>();
+  for (const doc of stored) {
+    storedIds.set(String(doc._id), (storedIds.get(String(doc._id)) ?? 0) + 1);
+    const marker = String(
+      (doc.order_items as { item_details: { soak: string } }[])[0].item_details.soak,
+    );
+    markers.set(marker, (markers.get(marker) ?? 0) + 1);
+  }
+  const missing = ids.filter((id) => storedIds.get(id) !== 1).length;
+  const duplicated = [...markers.values()].filter((count) => count > 1).length;
+
+  server.kill('SIGTERM');
+  await new Promise((r) => server.once('exit', r));
+  await database.stop();
+
+  const quarter = Math.max(1, Math.floor(rss.length / 4));
+  const early = Math.max(...rss.slice(0, quarter));
+  const late = Math.max(...rss.slice(-quarter));
+  const peak = Math.max(...rss);
+  console.log(
+    `\nsoak: ${SECONDS} s budget, ${CONCURRENCY} concurrent, ${elapsed.toFixed(1)} s run`,
+  );
+  console.log(
+    `requests ${sent} (${Math.round(sent / elapsed)}/s): ${reads} reads, ${writes} writes, ${errors} errors`,
+  );
+  console.log(
+    `acknowledged writes ${acknowledged.size}, stored with a soak marker ${stored.length}, not stored exactly once ${missing}, duplicated ${duplicated}`,
+  );
+  console.log(
+    `server RSS: start ${Math.round(rss[0] / 1024)} MB, peak ${Math.round(peak / 1024)} MB, end ${Math.round(rss.at(-1)! / 1024)} MB (first-quarter max ${Math.round(early / 1024)} MB, last-quarter max ${Math.round(late / 1024)} MB)`,
+  );
+  const grew = late > early * 1.5 && late - early > 50 * 1024;
+  const ok =
+    errors === 0 &&
+    missing === 0 &&
+    duplicated === 0 &&
+    stored.length === acknowledged.size &&
+    !grew;
+  console.log(ok ? 'soak: OK' : `soak: FAILED${grew ? ' (memory kept growing)' : ''}`);
+  process.exit(ok ? 0 : 1);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
