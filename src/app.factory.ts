@@ -53,6 +53,9 @@ export async function createApp(
       },
     },
     crossOriginResourcePolicy: { policy: 'same-site' },
+    // helmet's default (no-referrer) makes browsers send `Origin: null` on form posts,
+    // which the origin check of the sign-in form must then refuse.
+    referrerPolicy: { policy: 'strict-origin-when-cross-origin' },
   });
   adapter.getInstance().addHook('onRequest', (request, reply, done) => {
     void reply.header(REQUEST_ID_HEADER, request.id);

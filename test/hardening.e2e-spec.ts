@@ -165,6 +165,14 @@ describe('hostile queries (production mode)', () => {
     expect(await form.text()).not.toContain('"viewer"');
   });
 
+  it('serves no GraphiQL in production (GRAPHIQL is off by default there)', async () => {
+    const response = await app.request('/graph', {
+      headers: { accept: 'text/html', cookie: `token=${token}` },
+    });
+    expect(await response.text()).not.toContain('graphiql');
+    expect((await app.request('/graphiql/assets/graphiql.js')).status).toBe(404);
+  });
+
   it('sends security headers', async () => {
     const response = await app.request('/auth/login');
     expect(response.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");

@@ -39,6 +39,8 @@ export interface AppConfig {
     readonly defaultPageSize: number;
     readonly maxPageSize: number;
     readonly introspection: boolean;
+    /** Serve GraphiQL to signed-in browsers at /graph and /graphql. */
+    readonly graphiql: boolean;
     readonly maxDepth: number;
     readonly maxAliases: number;
     readonly maxDirectives: number;
@@ -244,6 +246,7 @@ export function loadConfig(
       defaultPageSize: integer('DEFAULT_PAGE_SIZE', 20, 1, 1000),
       maxPageSize: integer('MAX_PAGE_SIZE', 100, 1, 1000),
       introspection: boolean('GRAPHQL_INTROSPECTION', !isProduction),
+      graphiql: boolean('GRAPHIQL', !isProduction),
       maxDepth: integer('GRAPHQL_MAX_DEPTH', 12, 2, 100),
       maxAliases: integer('GRAPHQL_MAX_ALIASES', 15, 0, 1000),
       maxDirectives: integer('GRAPHQL_MAX_DIRECTIVES', 20, 0, 1000),

@@ -4,30 +4,57 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { requestedUrl } from '../app.factory';
 import { ViewerAuthenticator } from '../auth/viewer-authenticator';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import {
+  GRAPHIQL_ASSET_PREFIX,
+  graphiqlPage,
+  loadGraphiqlAssets,
+} from '../graphiql/graphiql-assets';
+import { UsersRepository } from '../users/users.repository';
 
 /**
  * A person opening /graph or /graphql in a browser (GET, Accept: text/html)
- * without a valid token is sent to the login page, which sends them back.
+ * without a valid token is sent to the login page, which sends them back;
+ * with one, they get GraphiQL (self-hosted; off in production unless GRAPHIQL=true).
  */
 @Injectable()
 export class BrowserNavigation implements OnModuleInit {
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     private readonly authenticator: ViewerAuthenticator,
+    private readonly users: UsersRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   onModuleInit(): void {
     const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
+    const graphiql = this.config.graphql.graphiql;
+    const assets = graphiql ? loadGraphiqlAssets() : undefined;
     fastify.addHook('onRequest', async (request, reply) => {
+      if (assets && request.method === 'GET' && request.url.startsWith(GRAPHIQL_ASSET_PREFIX)) {
+        const asset = assets.get(request.url.slice(GRAPHIQL_ASSET_PREFIX.length).split('?')[0]);
+        if (!asset) return;
+        await reply
+          .header('content-type', asset.type)
+          .header('cache-control', 'public, max-age=3600')
+          .send(asset.body);
+        return;
+      }
       if (!isBrowserNavigationToGraphQL(request)) return;
       const result = await this.authenticator.authenticate(request.raw);
-      if (result.ok) return;
+      if (!result.ok) {
+        await reply
+          .status(302)
+          .header('location', this.loginUrl(request))
+          .header('cache-control', 'no-store')
+          .send();
+        return;
+      }
+      if (!graphiql) return;
+      const user = await this.users.findById(result.verified.viewer.user_id).catch(() => undefined);
       await reply
-        .status(302)
-        .header('location', this.loginUrl(request))
+        .header('content-type', 'text/html; charset=utf-8')
         .header('cache-control', 'no-store')
-        .send();
+        .send(graphiqlPage(user?.username ?? result.verified.viewer.user_id));
     });
   }
 
@@ -44,6 +71,5 @@ function isBrowserNavigationToGraphQL(request: FastifyRequest): boolean {
   if (request.method !== 'GET') return false;
   const path = request.url.split('?')[0];
   if (path !== '/graphql') return false;
-  const accept = String(request.headers.accept ?? '');
-  return accept.includes('text/html');
+  return String(request.headers.accept ?? '').includes('text/html');
 }

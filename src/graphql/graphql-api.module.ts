@@ -83,6 +83,7 @@ export class GraphQLContextModule {}
     ItemsGraphQLModule,
     OrdersGraphQLModule,
     OrdersModule,
+    UsersModule,
   ],
   providers: [{ provide: APP_GUARD, useClass: GqlAuthGuard }, BrowserNavigation, NodeResolver],
 })

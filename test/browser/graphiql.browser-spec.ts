@@ -1,0 +1,190 @@
+/**
+ * End to end in Debian's Chromium (playwright-core): the sign-in round trip
+ * to GraphiQL and back, and what pages on other origins can and cannot do
+ * with the user's cookie. Screenshots of each step go to test-artifacts/browser/.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { join, resolve } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { findFreePort } from '../../src/database/embedded/ports';
+import { JANE } from '../support/auth-helpers';
+import { startServiceProcess, type ServiceProcess } from '../support/service-process';
+import { testDatabaseUri, uniqueDatabaseName } from '../support/test-app';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ARTIFACTS = resolve(__dirname, '..', '..', 'test-artifacts', 'browser');
+const FIRST_ORDER = Buffer.from('UserOrder:1UtNnZBYUHDx').toString('base64');
+const JANE_ID = Buffer.from(`User:${JANE.id}`).toString('base64');
+
+let api: ServiceProcess;
+let browser: Browser;
+let page: Page;
+let allowedPort: number;
+let foreignPort: number;
+const sites: Server[] = [];
+
+/** A step: runs, then saves a screenshot; on failure the screenshot shows where it stopped. */
+async function step(name: string, run: () => Promise<void>): Promise<void> {
+  try {
+    await run();
+  } finally {
+    await page.screenshot({ path: join(ARTIFACTS, `${name}.png`) }).catch(() => undefined);
+  }
+}
+
+function serveSite(port: number, html: string): Promise<void> {
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(html);
+  });
+  sites.push(server);
+  return new Promise((resolvePromise) => server.listen(port, '127.0.0.1', () => resolvePromise()));
+}
+
+async function orderCount(): Promise<number> {
+  const cookie = (await page.context().cookies(api.url)).find((c) => c.name === 'token');
+  const response = await fetch(`${api.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', cookie: `token=${cookie?.value ?? ''}` },
+    body: JSON.stringify({ query: `{ listUserOrders(user_id: "${JANE_ID}") { totalCount } }` }),
+  });
+  return ((await response.json()) as { data: { listUserOrders: { totalCount: number } } }).data
+    .listUserOrders.totalCount;
+}
+
+beforeAll(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const mongodbUri = testDatabaseUri(uniqueDatabaseName());
+  await new Promise<void>((resolvePromise, reject) => {
+    const seeder = spawn(
+      process.execPath,
+      [resolve(__dirname, '..', '..', 'dist', 'seed', 'seed.cli.js')],
+      {
+        env: {
+          ...process.env,
+          NODE_ENV: 'development',
+          MONGODB_URI: mongodbUri,
+          LOG_LEVEL: 'warn',
+        },
+        stdio: 'ignore',
+      },
+    );
+    seeder.once('exit', (code) =>
+      code === 0 ? resolvePromise() : reject(new Error(`seed exited ${code}`)),
+    );
+  });
+  allowedPort = await findFreePort();
+  foreignPort = await findFreePort();
+  api = await startServiceProcess({
+    NODE_ENV: 'development',
+    LOG_LEVEL: 'info',
+    MONGODB_URI: mongodbUri,
+    CORS_ORIGINS: `http://127.0.0.1:${allowedPort}`,
+  });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await api?.stop();
+  await Promise.all(sites.map((site) => new Promise((r) => site.close(r))));
+});
+
+describe('signing in to GraphiQL', () => {
+  it('sends a browser without a cookie from /graph to the login page', () =>
+    step('1-login-page', async () => {
+      await page.goto(`${api.url}/graph`);
+      expect(page.url()).toBe(`${api.url}/auth/login?return_to=%2Fgraph`);
+      await expect(page.getByLabel('Username').isVisible()).resolves.toBe(true);
+    }));
+
+  it('shows an announced error for a wrong password', () =>
+    step('2-wrong-password', async () => {
+      await page.getByLabel('Username').fill(JANE.username);
+      await page.getByLabel('Password').fill('not-her-password');
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await expect(page.getByRole('alert').textContent()).resolves.toContain(
+        'Invalid username or password',
+      );
+      // The username is kept, the focus goes to the password.
+      await expect(page.getByLabel('Username').inputValue()).resolves.toBe(JANE.username);
+    }));
+
+  it('signs in with the right password and lands on GraphiQL', () =>
+    step('3-graphiql', async () => {
+      await page.getByLabel('Password').fill(JANE.password);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.waitForURL(`${api.url}/graph`);
+      await page.locator('.graphiql-container').waitFor({ timeout: 15_000 });
+      await expect(page.locator('#signed-in-as').textContent()).resolves.toBe('jane01');
+    }));
+
+  it('runs listUserOrders for the signed-in user and shows the sample order', () =>
+    step('4-graphiql-result', async () => {
+      const query = `{ listUserOrders(user_id: "${JANE_ID}") { edges { node { id order_date } } } }`;
+      await page.goto(`${api.url}/graph?query=${encodeURIComponent(query)}`);
+      await page.locator('.graphiql-execute-button').click();
+      await page.locator('.graphiql-response').getByText(FIRST_ORDER).waitFor({ timeout: 15_000 });
+    }));
+
+  it('signs out, after which /graph sends the browser to the login page again', () =>
+    step('5-signed-out', async () => {
+      await page.locator('#sign-out').click();
+      await page.waitForURL(/\/auth\/login/);
+      await page.goto(`${api.url}/graph`);
+      expect(page.url()).toBe(`${api.url}/auth/login?return_to=%2Fgraph`);
+    }));
+});
+
+describe('pages on other origins', () => {
+  beforeAll(async () => {
+    await page.goto(`${api.url}/auth/login`);
+    await page.getByLabel('Username').fill(JANE.username);
+    await page.getByLabel('Password').fill(JANE.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${api.url}/graph`);
+  });
+
+  it('a page on a foreign origin cannot create an order with the user cookie (CSRF)', () =>
+    step('6-csrf-refused', async () => {
+      const before = await orderCount();
+      const mutation = `mutation { createOrder(input: {order_data: {user_id: "${JANE_ID}", order_items: [{item_id: "SXRlbToxSEVPeDZGbkM3Y00=", quantity: 1}]}}) { order_id } }`;
+      await serveSite(
+        foreignPort,
+        `<!doctype html><body>
+        <form id="f" method="post" action="${api.url}/graphql" enctype="text/plain">
+          <input name='{"query":${JSON.stringify(mutation).replace(/'/g, '&#39;')},"x":"' value='"}'>
+        </form>
+        <script>
+          fetch(${JSON.stringify(`${api.url}/graphql`)}, { method: 'POST', credentials: 'include', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: ${JSON.stringify(mutation)} }) })
+            .then(() => document.title = 'fetch went through', () => document.title = 'fetch blocked')
+            .finally(() => document.getElementById('f').submit());
+        </script></body>`,
+      );
+      const logBefore = api.output().length;
+      await page.goto(`http://127.0.0.1:${foreignPort}/`);
+      await page.waitForURL(`${api.url}/graphql`, { timeout: 10_000 });
+      // The form did reach the API (with the cookie: same site), and was refused there.
+      expect(api.output().slice(logBefore)).toMatch(/"msg":"POST \/graphql 400/);
+      expect(await orderCount()).toBe(before);
+    }));
+
+  it('a page on an allowed origin can read viewer with credentials included', () =>
+    step('7-allowed-origin', async () => {
+      await serveSite(
+        allowedPort,
+        `<!doctype html><body><pre id="out">waiting</pre><script>
+          fetch(${JSON.stringify(`${api.url}/graphql`)}, { method: 'POST', credentials: 'include', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ viewer { username } }' }) })
+            .then((r) => r.json()).then((body) => document.getElementById('out').textContent = JSON.stringify(body), (e) => document.getElementById('out').textContent = 'failed: ' + e);
+        </script></body>`,
+      );
+      await page.goto(`http://127.0.0.1:${allowedPort}/`);
+      await page.locator('#out').getByText('jane01').waitFor({ timeout: 10_000 });
+    }));
+});
