@@ -252,3 +252,54 @@ describe('GraphQL rate limit', () => {
     }
   });
 });
+
+describe('limit boundaries (defaults): the largest legitimate query passes, one step more is refused', () => {
+  let app: TestApp;
+  let token: string;
+  beforeAll(async () => {
+    const keys = await makeTestKeys();
+    app = await startTestApp({ env: { ...keys.env, GRAPHQL_RATE_LIMIT_PER_MINUTE: '100000' } });
+    await seedSampleData(app);
+    token = await login(app, JANE);
+  });
+  afterAll(() => app.close());
+  const status = async (query: string) => (await graphql(app, query, { token })).status;
+
+  const depthQuery = (depth: number) => {
+    let inner = '__typename';
+    for (let d = depth - 1; d > 0; d -= 1)
+      inner =
+        d % 4 === 1
+          ? `orders(first: 1) { ${inner} }`
+          : d % 4 === 2
+            ? `edges { ${inner} }`
+            : d % 4 === 3
+              ? `node { ${inner} }`
+              : `user { ${inner} }`;
+    return `{ viewer { ${inner} } }`;
+  };
+  // graphql-armor counts the leaf too: depthQuery(11) has depth 12.
+  it('depth 12 passes, 13 is refused', async () => {
+    expect(await status(depthQuery(11))).toBe(200);
+    expect(await status(depthQuery(12))).toBe(400);
+  });
+  it('15 aliases pass, 16 are refused', async () => {
+    const aliases = (n: number) =>
+      `{ ${Array.from({ length: n }, (_, i) => `a${i}: viewer { id }`).join(' ')} }`;
+    expect(await status(aliases(15))).toBe(200);
+    expect(await status(aliases(16))).toBe(400);
+  });
+  it('2,000 tokens pass, 2,001 are refused', async () => {
+    // `{ nodes(ids: [ ... ]) { id } }` is 12 tokens around the list of ids.
+    const tokens = (n: number) => `{ nodes(ids: [${'"x" '.repeat(n - 12)}]) { id } }`;
+    expect(await status(tokens(2000))).toBe(200);
+    expect(await status(tokens(2001))).toBe(400);
+  });
+  it('cost 25,000 passes, more is refused', async () => {
+    // cost = 1 + 100 * (3 + 3 * inner): 24,901 with inner = 82, 25,201 with 83.
+    const cost = (first: number, inner: number) =>
+      `{ listUsers(first: ${first}) { edges { node { orders(first: ${inner}) { edges { node { id } } } } } } }`;
+    expect(await status(cost(100, 82))).toBe(200);
+    expect(await status(cost(100, 83))).toBe(400);
+  });
+});
