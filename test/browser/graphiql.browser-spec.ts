@@ -3,14 +3,17 @@
  * to GraphiQL and back, and what pages on other origins can and cannot do
  * with the user's cookie. Screenshots of each step go to test-artifacts/browser/.
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { findFreePort } from '../../src/database/embedded/ports';
 import { JANE } from '../support/auth-helpers';
-import { startServiceProcess, type ServiceProcess } from '../support/service-process';
+import {
+  seedByProcess,
+  startServiceProcess,
+  type ServiceProcess,
+} from '../support/service-process';
 import { testDatabaseUri, uniqueDatabaseName } from '../support/test-app';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -57,24 +60,7 @@ async function orderCount(): Promise<number> {
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   const mongodbUri = testDatabaseUri(uniqueDatabaseName());
-  await new Promise<void>((resolvePromise, reject) => {
-    const seeder = spawn(
-      process.execPath,
-      [resolve(__dirname, '..', '..', 'dist', 'seed', 'seed.cli.js')],
-      {
-        env: {
-          ...process.env,
-          NODE_ENV: 'development',
-          MONGODB_URI: mongodbUri,
-          LOG_LEVEL: 'warn',
-        },
-        stdio: 'ignore',
-      },
-    );
-    seeder.once('exit', (code) =>
-      code === 0 ? resolvePromise() : reject(new Error(`seed exited ${code}`)),
-    );
-  });
+  await seedByProcess(mongodbUri);
   allowedPort = await findFreePort();
   foreignPort = await findFreePort();
   api = await startServiceProcess({

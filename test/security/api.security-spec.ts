@@ -5,7 +5,6 @@
  * them all with what was observed.
  */
 import { base64url, exportJWK } from 'jose';
-import { spawn } from 'node:child_process';
 import { createHmac, createPrivateKey, sign } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,7 +26,11 @@ import {
   tokenCookie,
   type TestKeys,
 } from '../support/auth-helpers';
-import { startServiceProcess, type ServiceProcess } from '../support/service-process';
+import {
+  seedByProcess,
+  startServiceProcess,
+  type ServiceProcess,
+} from '../support/service-process';
 
 const JANE_ID = toGlobalId('User', JANE.id);
 const JOHN_ID = toGlobalId('User', JOHN.id);
@@ -71,24 +74,7 @@ beforeAll(async () => {
   keys = await makeTestKeys();
   const mongodbUri = `mongodb://127.0.0.1:${port}/security`;
   // Sample users with development passwords: seeded by a development process, as production refuses to.
-  await new Promise<void>((resolvePromise, reject) => {
-    const seeder = spawn(
-      process.execPath,
-      [resolve(__dirname, '..', '..', 'dist', 'seed', 'seed.cli.js')],
-      {
-        env: {
-          ...process.env,
-          NODE_ENV: 'development',
-          MONGODB_URI: mongodbUri,
-          LOG_LEVEL: 'warn',
-        },
-        stdio: 'ignore',
-      },
-    );
-    seeder.once('exit', (exitCode) =>
-      exitCode === 0 ? resolvePromise() : reject(new Error(`seed exited ${exitCode}`)),
-    );
-  });
+  await seedByProcess(mongodbUri);
   server = await startServiceProcess({
     NODE_ENV: 'production',
     LOG_LEVEL: 'info',

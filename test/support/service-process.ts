@@ -55,3 +55,25 @@ export async function startServiceProcess(
       }),
   };
 }
+
+/** Loads the sample data (with development passwords) through `dist/seed/seed.cli.js`, as a development process. */
+export function seedByProcess(mongodbUri: string): Promise<void> {
+  return new Promise<void>((resolvePromise, reject) => {
+    const seeder = spawn(
+      process.execPath,
+      [resolve(__dirname, '..', '..', 'dist', 'seed', 'seed.cli.js')],
+      {
+        env: {
+          ...process.env,
+          NODE_ENV: 'development',
+          MONGODB_URI: mongodbUri,
+          LOG_LEVEL: 'warn',
+        },
+        stdio: 'ignore',
+      },
+    );
+    seeder.once('exit', (code) =>
+      code === 0 ? resolvePromise() : reject(new Error(`seed exited with ${code}`)),
+    );
+  });
+}
