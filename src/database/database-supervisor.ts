@@ -18,7 +18,10 @@ export function connectionOptions(config: AppConfig): ConnectOptions {
   const timeout = config.database.operationTimeoutMs;
   return {
     bufferCommands: false,
-    serverSelectionTimeoutMS: timeout,
+    // An operation can spend a while on a connection that is dying (a server shutting down
+    // gracefully answers nothing) before it gives up and waits for server selection: half the
+    // budget for each keeps the whole within DB_TIMEOUT.
+    serverSelectionTimeoutMS: Math.max(100, Math.round(timeout / 2)),
     connectTimeoutMS: timeout,
     socketTimeoutMS: Math.max(30_000, timeout),
     heartbeatFrequencyMS: 1_000,

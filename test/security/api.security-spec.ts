@@ -402,7 +402,7 @@ describe('database stopped mid-test', () => {
     const down = await gql('{ listItems { edges { node { id } } } }');
     const toUnavailable = Date.now() - started;
     expect(code(down)).toBe('SERVICE_UNAVAILABLE');
-    expect(toUnavailable).toBeLessThan(3_500);
+    expect(toUnavailable).toBeLessThan(2_000);
     expect((await fetch(`${server.url}/health/ready`)).status).toBe(503);
     database = await startFerretdb({ binary: binary!, dataDir, port });
     const restarted = Date.now();
