@@ -21,7 +21,6 @@ import { loginPage, signupPage } from './http/pages';
 import { safeReturnTo } from './http/return-to';
 import type { IssuedToken } from './token/token-issuer';
 import type { VerifiedToken } from './token/token-verifier';
-import { ViewerAuthenticator } from './viewer-authenticator';
 
 type Fields = Record<string, unknown>;
 
@@ -48,7 +47,6 @@ function str(fields: Fields | undefined, name: string): string | undefined {
 export class AuthController {
   constructor(
     private readonly auth: AuthService,
-    private readonly authenticator: ViewerAuthenticator,
     private readonly cookies: CookieWriter,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -106,8 +104,8 @@ export class AuthController {
     @Res() reply: FastifyReply,
   ): Promise<void> {
     if (!this.refuseCrossSite(req, reply)) return;
-    const result = await this.authenticator.authenticate(req.raw);
-    const renewed = result.ok ? await this.auth.refresh(result.verified) : undefined;
+    // AuthGuard('jwt') verified the token already and left it in authInfo.
+    const renewed = req.authInfo ? await this.auth.refresh(req.authInfo) : undefined;
     if (!renewed) {
       this.cookies.clear(reply);
       return void reply.status(401).send({ message: 'Session expired: sign in again' });

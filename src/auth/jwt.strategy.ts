@@ -27,7 +27,12 @@ class ViewerTokenStrategy extends Strategy {
       (result) => {
         if (!result.ok) return this.fail(401);
         this.verify(result.verified.viewer, (error, user) =>
-          error ? this.error(error as Error) : user ? this.success(user) : this.fail(401),
+          // The verified token goes along as `req.authInfo` (refresh needs its auth_time).
+          error
+            ? this.error(error as Error)
+            : user
+              ? this.success(user, result.verified)
+              : this.fail(401),
         );
       },
       (error: unknown) => this.error(error as Error),
