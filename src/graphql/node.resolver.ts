@@ -2,7 +2,7 @@ import { Args, Context, ID, Query, Resolver } from '@nestjs/graphql';
 import { fromGlobalId } from '../common/ids';
 import { presentItem } from '../items/items.presenter';
 import { OrdersService } from '../orders/orders.service';
-import { presentUser } from '../users/users.presenter';
+import { loadUserFor } from '../users/users.presenter';
 import type { GraphQLContext } from './graphql-context';
 import { Node } from './models/node.interface';
 
@@ -39,8 +39,7 @@ export class NodeResolver {
     if (!decoded) return null;
     switch (decoded.type) {
       case 'User': {
-        const user = await context.loaders.users.load(decoded.id);
-        return user ? presentUser(user, context.viewer) : null;
+        return loadUserFor(context, decoded.id);
       }
       case 'Item': {
         const item = await context.loaders.items.load(decoded.id);

@@ -3,10 +3,9 @@ import type { GraphQLResolveInfo } from 'graphql';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { parseSafeFilter, type FilterField } from '../common/filters/safe-filter';
 import { selects, toConnection } from '../common/pagination/connection';
-import { resolveSort, type PageRequest } from '../common/pagination/keyset';
+import { pageLimits, resolveSort, type PageRequest } from '../common/pagination/keyset';
 import type { ListArgs } from '../graphql/dto/list.args';
 import type { Connection } from '../graphql/models/connection.factory';
-import type { Item } from './item';
 import { ItemsRepository } from './items.repository';
 import { presentItem } from './items.presenter';
 import type { ItemModel } from './models/item.model';
@@ -33,23 +32,12 @@ export class ItemsService {
       filter,
       keys,
       page: args as PageRequest,
-      limits: this.limits(),
+      limits: pageLimits(this.config),
     });
     return toConnection(
       page,
       presentItem,
       selects(info, 'totalCount') ? () => this.items.count(filter) : undefined,
     );
-  }
-
-  findById(id: string): Promise<Item | undefined> {
-    return this.items.findById(id);
-  }
-
-  limits() {
-    return {
-      defaultSize: this.config.graphql.defaultPageSize,
-      maxSize: this.config.graphql.maxPageSize,
-    };
   }
 }

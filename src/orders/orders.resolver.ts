@@ -16,7 +16,7 @@ import { ConnectionType, type Connection } from '../graphql/models/connection.fa
 import { ItemModel } from '../items/models/item.model';
 import { presentItem } from '../items/items.presenter';
 import { UserModel } from '../users/models/user.model';
-import { presentUser } from '../users/users.presenter';
+import { loadUserFor } from '../users/users.presenter';
 import { CreateOrderInput, CreateOrderPayload } from './dto/create-order.input';
 import { OrderItemModel, OrderModel } from './models/order.model';
 import { OrdersService } from './orders.service';
@@ -63,8 +63,7 @@ export class OrdersResolver {
     @Parent() order: OrderModel,
     @Context() context: GraphQLContext,
   ): Promise<UserModel | null> {
-    const user = await context.loaders.users.load(order.order.user_id);
-    return user ? presentUser(user, context.viewer) : null;
+    return loadUserFor(context, order.order.user_id);
   }
 
   @ResolveField('payer', () => UserModel, { nullable: true, description: 'Who pays.' })
@@ -72,8 +71,7 @@ export class OrdersResolver {
     @Parent() order: OrderModel,
     @Context() context: GraphQLContext,
   ): Promise<UserModel | null> {
-    const user = await context.loaders.users.load(order.order.payer_id);
-    return user ? presentUser(user, context.viewer) : null;
+    return loadUserFor(context, order.order.payer_id);
   }
 
   @ResolveField('order_items', () => OrderItemConnection, {

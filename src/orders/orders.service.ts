@@ -4,9 +4,14 @@ import { Error as MongooseError } from 'mongoose';
 import { canSeePrivateDataOf, isAdmin, type Viewer } from '../auth/viewer';
 import { forbidden, notFound } from '../common/errors';
 import { matchesFilter, parseSafeFilter, type FilterField } from '../common/filters/safe-filter';
-import { expectGlobalId, newDbId, toGlobalId } from '../common/ids';
+import { expectGlobalId, isDbId, newDbId, toGlobalId } from '../common/ids';
 import { selects, toConnection } from '../common/pagination/connection';
-import { pageOfArray, resolveSort, type PageRequest } from '../common/pagination/keyset';
+import {
+  pageLimits,
+  pageOfArray,
+  resolveSort,
+  type PageRequest,
+} from '../common/pagination/keyset';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { isDatabaseUnavailable } from '../graphql/error-formatting';
 import type { ListArgs, SortedPagingArgs } from '../graphql/dto/list.args';
@@ -57,7 +62,7 @@ interface JoinedLine {
 /** A global id of a user or item in a filter may be given as a global id or a database id. */
 function filterIdDecoder(value: string, field: string): string {
   const type = field.includes('item_id') ? 'Item' : 'User';
-  return /^[0-9A-Za-z]{12}$/.test(value) ? value : expectGlobalId(type, value, field);
+  return isDbId(value) ? value : expectGlobalId(type, value, field);
 }
 
 export function presentOrder(order: Order): OrderModel {
@@ -107,13 +112,6 @@ export class OrdersService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  private limits() {
-    return {
-      defaultSize: this.config.graphql.defaultPageSize,
-      maxSize: this.config.graphql.maxPageSize,
-    };
-  }
-
   /** Only the buyer or an admin sees a user's orders. */
   assertCanSeeOrdersOf(viewer: Viewer, userId: string): void {
     if (!canSeePrivateDataOf(viewer, userId))
@@ -159,7 +157,7 @@ export class OrdersService {
       filter: scoped,
       keys,
       page: args as PageRequest,
-      limits: this.limits(),
+      limits: pageLimits(this.config),
     });
     return toConnection(
       page,
@@ -204,7 +202,7 @@ export class OrdersService {
         joinLine(line, items[i] instanceof Error ? undefined : (items[i] as Item | undefined)),
       )
       .filter((line) => matchesFilter(line, filter));
-    const page = pageOfArray(joined, keys, args as PageRequest, this.limits());
+    const page = pageOfArray(joined, keys, args as PageRequest, pageLimits(this.config));
     return toConnection(
       page,
       presentLine,

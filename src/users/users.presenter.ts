@@ -1,3 +1,4 @@
+import type { GraphQLContext } from '../graphql/graphql-context';
 import { canSeePrivateDataOf, type Viewer } from '../auth/viewer';
 import { toGlobalId } from '../common/ids';
 import { UserModel } from './models/user.model';
@@ -13,4 +14,13 @@ export function presentUser(user: User, viewer: Viewer): UserModel {
     primary_email: canSeePrivateDataOf(viewer, user._id) ? user.primary_email : null,
     primary_locale: user.primary_locale ?? 'en',
   });
+}
+
+/** The user with this id as the viewer may see them (batched through the request's loader), or null. */
+export async function loadUserFor(
+  context: GraphQLContext,
+  userId: string,
+): Promise<UserModel | null> {
+  const user = await context.loaders.users.load(userId);
+  return user ? presentUser(user, context.viewer) : null;
 }

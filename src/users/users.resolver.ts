@@ -13,6 +13,7 @@ import type { GraphQLResolveInfo } from 'graphql';
 import { isAdmin } from '../auth/viewer';
 import { forbidden } from '../common/errors';
 import { toGlobalId } from '../common/ids';
+import { pageLimits } from '../common/pagination/keyset';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { ListArgs, SortedPagingArgs } from '../graphql/dto/list.args';
 import type { GraphQLContext } from '../graphql/graphql-context';
@@ -23,7 +24,7 @@ import type { OrderModel } from '../orders/models/order.model';
 import { OrdersService } from '../orders/orders.service';
 import { CreateUserInput, CreateUserPayload } from './dto/create-user.input';
 import { UserModel } from './models/user.model';
-import { presentUser } from './users.presenter';
+import { loadUserFor } from './users.presenter';
 import { UsersService } from './users.service';
 
 export const UserConnection = ConnectionType(UserModel, 'User', 'users');
@@ -41,8 +42,7 @@ export class UsersResolver {
     description: 'The signed-in user; null if their profile no longer exists.',
   })
   async viewer(@Context() context: GraphQLContext): Promise<UserModel | null> {
-    const user = await context.loaders.users.load(context.viewer.user_id);
-    return user ? presentUser(user, context.viewer) : null;
+    return loadUserFor(context, context.viewer.user_id);
   }
 
   @Query(() => UserModel, {
@@ -70,11 +70,7 @@ export class UsersResolver {
     @Context() context: GraphQLContext,
     @Info() info: GraphQLResolveInfo,
   ): Promise<Connection<UserModel>> {
-    const limits = {
-      defaultSize: this.config.graphql.defaultPageSize,
-      maxSize: this.config.graphql.maxPageSize,
-    };
-    return this.users.list(context.viewer, args, limits, info);
+    return this.users.list(context.viewer, args, pageLimits(this.config), info);
   }
 
   @Mutation(() => CreateUserPayload, {

@@ -3,7 +3,7 @@ import { Error as MongooseError } from 'mongoose';
 import type { GraphQLResolveInfo } from 'graphql';
 import { isAdmin, type Viewer } from '../auth/viewer';
 import { parseSafeFilter, type FilterField } from '../common/filters/safe-filter';
-import { isDbId, newDbId } from '../common/ids';
+import { newDbId } from '../common/ids';
 import { selects, toConnection } from '../common/pagination/connection';
 import { resolveSort, type PageLimits, type PageRequest } from '../common/pagination/keyset';
 import type { ListArgs } from '../graphql/dto/list.args';
@@ -140,10 +140,6 @@ export class UsersService {
     return isAdmin(viewer)
       ? { ...USER_FILTERABLE, primary_email: { path: 'primary_email', kind: 'string' } }
       : USER_FILTERABLE;
-  }
-
-  findById(id: string): Promise<User | undefined> {
-    return isDbId(id) || id.length <= 64 ? this.users.findById(id) : Promise.resolve(undefined);
   }
 }
 
