@@ -5,13 +5,19 @@
  * with autocannon over loopback. A program that reports numbers, not a test.
  */
 import autocannon from 'autocannon';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { join } from 'node:path';
 import { startEmbeddedDatabase } from '../src/database/embedded/embedded-database';
 import { generatePemKeyPair } from '../src/auth/keys/key-material';
+import {
+  ROOT,
+  startNodeProcess,
+  startScriptNodeArgs,
+  tokenCookie,
+  type BenchProcess,
+} from './support/processes';
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: number) => {
@@ -20,8 +26,6 @@ const flag = (name: string, fallback: number) => {
 };
 const DURATION = flag('duration', 8);
 const CONNECTIONS = flag('connections', 50);
-// Compiled to dist-bench/bench/: the project root is two levels up.
-const ROOT = resolve(__dirname, '..', '..');
 const JANE = { username: 'jane01', password: 'jane01-dev-password', id: '1E4Yo11Y3r9a' };
 
 interface Mode {
@@ -30,38 +34,20 @@ interface Mode {
   readonly authenticated: boolean;
 }
 
-async function startServer(
-  env: Record<string, string>,
-): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [join(ROOT, 'dist', 'main.js')], {
+function startServer(env: Record<string, string>, logFile: string): Promise<BenchProcess> {
+  return startNodeProcess({
+    script: join(ROOT, 'dist', 'main.js'),
+    nodeArgs: startScriptNodeArgs(),
     env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '',
       NODE_ENV: 'test',
       LOG_LEVEL: 'info',
       LOG_PRETTY: 'false',
-      HOST: '127.0.0.1',
-      PORT: '0',
       COOKIE_SECURE: 'false',
       ...env,
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    logFile,
+    readyPath: '/health/ready',
   });
-  let output = '';
-  const collect = (chunk: Buffer) => {
-    output += chunk.toString();
-    // Only the start-up lines matter; the request log is left unread (but still written, as in production).
-    if (output.includes('Listening on')) child.stdout!.off('data', collect).resume();
-  };
-  child.stdout!.on('data', collect);
-  for (let waited = 0; waited < 30_000; waited += 50) {
-    const port = /"port":(\d+)|Listening on http:\/\/[^:]+:(\d+)/.exec(output);
-    if (port) return { child, url: `http://127.0.0.1:${port[1] ?? port[2]}` };
-    if (child.exitCode !== null) throw new Error(`server exited: ${output.slice(-2000)}`);
-    await sleep(50);
-  }
-  child.kill('SIGKILL');
-  throw new Error('server did not start');
 }
 
 async function run(url: string, body: string, headers: Record<string, string>, duration: number) {
@@ -109,17 +95,17 @@ async function main(): Promise<void> {
   const results: Record<string, Record<string, Awaited<ReturnType<typeof run>>>> = {};
   try {
     for (const mode of modes) {
-      const server = await startServer({ ...common, ...mode.env });
+      const server = await startServer(
+        { ...common, ...mode.env },
+        join(dataDir, `${mode.name}.log`),
+      );
       try {
         const login = await fetch(`${server.url}/auth/login`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify(JANE),
         });
-        const cookie = login.headers
-          .getSetCookie()
-          .find((c) => c.startsWith('token='))!
-          .split(';')[0];
+        const cookie = tokenCookie(login);
         const headers: Record<string, string> = mode.authenticated ? { cookie } : {};
         results[mode.name] = {};
         for (const [queryName, query] of Object.entries(queries)) {
@@ -132,8 +118,7 @@ async function main(): Promise<void> {
           );
         }
       } finally {
-        server.child.kill('SIGTERM');
-        await new Promise((r) => server.child.once('exit', r));
+        await server.stop();
       }
     }
   } finally {

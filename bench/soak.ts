@@ -7,11 +7,11 @@
  * server's memory must not have kept growing. Exits non-zero otherwise.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { mongo } from 'mongoose';
 import { generatePemKeyPair } from '../src/auth/keys/key-material';
 import { startEmbeddedDatabase } from '../src/database/embedded/embedded-database';
+import { ROOT, rssKiB, startScriptNodeArgs } from './support/processes';
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: number) => {
@@ -22,18 +22,12 @@ const QUICK = args.includes('--quick');
 const SECONDS = flag('seconds', QUICK ? 20 : 180);
 const CONCURRENCY = flag('concurrency', 32);
 const MAX_REQUESTS = flag('max-requests', 200_000);
-const ROOT = resolve(__dirname, '..', '..');
 const USERS = [
   { username: 'jane01', password: 'jane01-dev-password', id: '1E4Yo11Y3r9a' },
   { username: 'john01', password: 'john01-dev-password', id: '1Eg6d1aFL8s7' },
 ];
 const ITEMS = ['1HEOx6FnC7cM', '1GVl21lq0S8p'];
 const gid = (type: string, id: string) => Buffer.from(`${type}:${id}`).toString('base64');
-
-function rssKiB(pid: number): number {
-  const match = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return match ? Number(match[1]) : 0;
-}
 
 async function main(): Promise<void> {
   const database = await startEmbeddedDatabase({ dataDir: '', throwaway: true });
@@ -45,22 +39,26 @@ async function main(): Promise<void> {
   });
   await new Promise((r) => seed.once('exit', r));
 
-  const server = spawn(process.execPath, [resolve(ROOT, 'dist', 'main.js')], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      NODE_ENV: 'production',
-      // info, as in production: one line per request (drained below).
-      LOG_LEVEL: 'info',
-      HOST: '127.0.0.1',
-      PORT: '0',
-      MONGODB_URI: uri,
-      JWT_PRIV_KEY_B64: Buffer.from(pair.privateKey).toString('base64'),
-      GRAPHQL_RATE_LIMIT_PER_MINUTE: '10000000',
-      LOGIN_RATE_LIMIT_PER_ADDRESS: '100000',
-      LOG_PRETTY: 'false',
+  const server = spawn(
+    process.execPath,
+    [...startScriptNodeArgs(), resolve(ROOT, 'dist', 'main.js')],
+    {
+      env: {
+        PATH: process.env.PATH ?? '',
+        NODE_ENV: 'production',
+        // info, as in production: one line per request (drained below).
+        LOG_LEVEL: 'info',
+        HOST: '127.0.0.1',
+        PORT: '0',
+        MONGODB_URI: uri,
+        JWT_PRIV_KEY_B64: Buffer.from(pair.privateKey).toString('base64'),
+        GRAPHQL_RATE_LIMIT_PER_MINUTE: '10000000',
+        LOGIN_RATE_LIMIT_PER_ADDRESS: '100000',
+        LOG_PRETTY: 'false',
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  );
   let output = '';
   server.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const url = await new Promise<string>((resolvePromise, reject) => {

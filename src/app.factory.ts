@@ -1,33 +1,36 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyBaseLogger } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
-import fastifyHelmet from '@fastify/helmet';
 import { Logger } from 'nestjs-pino';
 import type { AppConfig } from './config/app-config';
 import { originMatcher } from './config/cors-origins';
+import type { DestinationStream } from 'pino';
 import { AppModule, type AppModuleOptions } from './app.module';
+import { createRootLogger } from './logging/logging.module';
+import { installRequestLog } from './logging/request-log';
 import { REQUEST_ID_HEADER, requestIdFor } from './logging/request-id';
+import { legacyGraphPath } from './common/http/legacy-graph-path';
+import { securityHeaders } from './common/http/security-headers';
 
-const REQUESTED_URL = Symbol('requestedUrl');
-
-/** The URL the client asked for, before the legacy /graph path was rewritten. */
-export function requestedUrl(raw: object & { url?: string }): string {
-  return (raw as { [REQUESTED_URL]?: string })[REQUESTED_URL] ?? raw.url ?? '/';
-}
-
-function legacyGraphPath(raw: { url?: string }): string {
-  const url = raw.url ?? '/';
-  if (url !== '/graph' && !url.startsWith('/graph?')) return url;
-  (raw as { [REQUESTED_URL]?: string })[REQUESTED_URL] = url;
-  return `/graphql${url.slice('/graph'.length)}`;
+export interface CreateAppOptions extends Omit<AppModuleOptions, 'logger'> {
+  /** Log lines go here instead of stdout (tests capture them). */
+  readonly logDestination?: DestinationStream;
 }
 
 /** Builds the application on Fastify; `main.ts` and the test harness both start here. */
 export async function createApp(
   config: AppConfig,
-  options: AppModuleOptions = {},
+  options: CreateAppOptions = {},
 ): Promise<NestFastifyApplication> {
+  const { logDestination, ...moduleOptions } = options;
+  const rootLogger = createRootLogger(config, logDestination);
   const adapter = new FastifyAdapter({
+    loggerInstance: rootLogger,
+    // The request line comes from installRequestLog, once, with what this service wants in it;
+    // the request id comes from the logger's mixin, so no child logger per request.
+    disableRequestLogging: true,
+    childLoggerFactory: (logger: FastifyBaseLogger) => logger,
     bodyLimit: config.http.bodyLimitBytes,
     genReqId: requestIdFor,
     requestIdHeader: false,
@@ -35,11 +38,10 @@ export async function createApp(
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     trustProxy: config.isProduction ? 'loopback' : false,
-    // The demo served GraphQL at /graph; both paths reach the same endpoint.
-    rewriteUrl: (req: { url?: string }) => legacyGraphPath(req),
+    rewriteUrl: legacyGraphPath,
   });
   await adapter.register(fastifyCookie as never);
-  await adapter.register(fastifyHelmet as never, {
+  const headers = securityHeaders({
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],
@@ -58,11 +60,13 @@ export async function createApp(
     referrerPolicy: { policy: 'strict-origin-when-cross-origin' },
   });
   adapter.getInstance().addHook('onRequest', (request, reply, done) => {
+    void reply.headers(headers);
     void reply.header(REQUEST_ID_HEADER, request.id);
     done();
   });
+  installRequestLog(adapter.getInstance());
   const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot(config, options),
+    AppModule.forRoot(config, { ...moduleOptions, logger: rootLogger }),
     adapter,
     {
       bufferLogs: true,

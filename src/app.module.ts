@@ -1,5 +1,5 @@
 import { DynamicModule, Module, type Type } from '@nestjs/common';
-import type { DestinationStream } from 'pino';
+import type { Logger as PinoInstance } from 'pino';
 import type { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/app-config.module';
 import { DatabaseModule } from './database/database.module';
@@ -10,8 +10,8 @@ import { LoggingModule } from './logging/logging.module';
 import { SeedModule } from './seed/seed.module';
 
 export interface AppModuleOptions {
-  /** Log lines go here instead of stdout (tests capture them). */
-  readonly logDestination?: DestinationStream;
+  /** The process's logger (createRootLogger); the app factory makes it. */
+  readonly logger: PinoInstance;
   /** Embedded database in a temporary folder, deleted on shutdown. */
   readonly throwawayDatabase?: boolean;
   /** More modules to mount (tests, or a deployment's own additions). */
@@ -21,12 +21,12 @@ export interface AppModuleOptions {
 /** The whole service, built from one validated configuration. */
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig, options: AppModuleOptions = {}): DynamicModule {
+  static forRoot(config: AppConfig, options: AppModuleOptions): DynamicModule {
     return {
       module: AppModule,
       imports: [
         AppConfigModule.forRoot(config),
-        LoggingModule.forRoot(config, { destination: options.logDestination }),
+        LoggingModule.forRoot(options.logger),
         DatabaseModule.forRoot(config, { throwawayEmbedded: options.throwawayDatabase }),
         HealthModule,
         ...(config.role !== 'auth' ? [GraphQLApiModule] : []),

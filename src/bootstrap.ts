@@ -1,14 +1,13 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
-import { createApp } from './app.factory';
-import type { AppModuleOptions } from './app.module';
+import { createApp, type CreateAppOptions } from './app.factory';
 import { installGracefulShutdown } from './common/graceful-shutdown';
 import type { AppConfig } from './config/app-config';
 
 /** Starts the service as a process: listens on the configured port and shuts down gracefully on signals. */
 export async function bootstrap(
   config: AppConfig,
-  options: AppModuleOptions = {},
+  options: CreateAppOptions = {},
 ): Promise<NestFastifyApplication> {
   const app = await createApp(config, options);
   const logger = app.get(Logger);

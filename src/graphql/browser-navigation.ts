@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { requestedUrl } from '../app.factory';
+import { requestedUrl } from '../common/http/legacy-graph-path';
 import { ViewerAuthenticator } from '../auth/viewer-authenticator';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import {

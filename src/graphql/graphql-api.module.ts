@@ -1,3 +1,4 @@
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { Logger, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
@@ -75,7 +76,13 @@ export class GraphQLContextModule {}
           formatError: (formatted, error) =>
             formatError(formatted, error, { production: config.isProduction }),
           // @nestjs/apollo types its plugins against the CommonJS build of @apollo/server, ours against the ESM one.
-          plugins: [requestPlugin(new Logger('GraphQL')), ...limits.plugins] as never[],
+          plugins: [
+            requestPlugin(new Logger('GraphQL')),
+            ...limits.plugins,
+            // Responses to cookie-authenticated POSTs are never HTTP-cacheable; without this,
+            // Apollo wraps every field resolver to collect cache hints (docs/performance.md).
+            ApolloServerPluginCacheControlDisabled(),
+          ] as never[],
         };
       },
     }),

@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
-import { getNamedType, GraphQLError, type ValidationRule } from 'graphql';
+import { getNamedType, GraphQLError, type DocumentNode, type ValidationRule } from 'graphql';
 import { getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
 import type { AppConfig } from '../config/app-config';
 
@@ -31,6 +31,34 @@ function limitError(message: string): GraphQLError {
   });
 }
 
+/**
+ * Costs already worked out, per parsed document (Apollo hands the same
+ * DocumentNode to every request with the same query text) and operation
+ * name plus variables. Walking the document cost several per cent of a small
+ * request's CPU (docs/performance.md); a repeat costs a map lookup.
+ */
+class CostCache {
+  private readonly byDocument = new WeakMap<DocumentNode, Map<string, number>>();
+
+  constructor(
+    private readonly maxPerDocument = 64,
+    private readonly maxKeyLength = 1024,
+  ) {}
+
+  get(document: DocumentNode, key: string, compute: () => number): number {
+    if (key.length > this.maxKeyLength) return compute();
+    let costs = this.byDocument.get(document);
+    if (!costs) this.byDocument.set(document, (costs = new Map()));
+    let cost = costs.get(key);
+    if (cost === undefined) {
+      cost = compute();
+      if (costs.size >= this.maxPerDocument) costs.clear();
+      costs.set(key, cost);
+    }
+    return cost;
+  }
+}
+
 /** Refuses an operation whose list-size-weighted cost is over the limit, before anything runs. */
 function costLimitPlugin(config: AppConfig): ApolloServerPlugin {
   const estimators = [
@@ -38,17 +66,22 @@ function costLimitPlugin(config: AppConfig): ApolloServerPlugin {
     simpleEstimator({ defaultComplexity: 1 }),
   ];
   const max = config.graphql.maxCost;
+  const cache = new CostCache();
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ request, document, schema }) {
-          const cost = getComplexity({
-            schema,
-            query: document,
-            variables: request.variables ?? {},
-            operationName: request.operationName,
-            estimators,
-          });
+          const variables = request.variables ?? {};
+          const key = `${request.operationName ?? ''}\u0000${JSON.stringify(variables)}`;
+          const cost = cache.get(document, key, () =>
+            getComplexity({
+              schema,
+              query: document,
+              variables,
+              operationName: request.operationName,
+              estimators,
+            }),
+          );
           if (cost > max)
             throw limitError(
               `Query is too expensive: its cost is ${cost}, at most ${max} is allowed (ask for smaller pages)`,

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
 import type { MongoFilter } from '../common/filters/safe-filter';
+import { idsFilter } from '../database/ids-filter';
 import { findPage, type KeysetQuery, type Page } from '../common/pagination/keyset';
 import type { Item } from './item';
 import { ItemDocument } from './item.schema';
@@ -16,10 +17,7 @@ export class ItemsRepository {
 
   async findByIds(ids: readonly string[]): Promise<Item[]> {
     if (ids.length === 0) return [];
-    return this.model
-      .find({ _id: { $in: [...new Set(ids)] } })
-      .lean<Item[]>()
-      .exec();
+    return this.model.find(idsFilter(ids)).lean<Item[]>().exec();
   }
 
   page(query: KeysetQuery): Promise<Page<Item>> {

@@ -1,119 +1,84 @@
-import { DynamicModule, Module, RequestMethod } from '@nestjs/common';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
-import type { DestinationStream, LoggerOptions } from 'pino';
-import type { Options as HttpLoggerOptions } from 'pino-http';
+import pino, {
+  type DestinationStream,
+  type Logger as PinoInstance,
+  type LoggerOptions,
+} from 'pino';
 import type { AppConfig } from '../config/app-config';
-import { peekRequestLogFacts } from './request-context';
+import { currentRequestId, serializeRequest, serializeResponse } from './request-log';
 import { scrubSecrets } from './secrets';
 
-export interface LoggingOptions {
-  /** Where log lines go instead of stdout (tests capture them). */
-  readonly destination?: DestinationStream;
-}
-
-/** Paths pino blanks out even if a header object is ever logged whole. */
-const REDACT_PATHS = [
-  'req.headers.cookie',
-  'req.headers.authorization',
-  'res.headers["set-cookie"]',
-  'headers.cookie',
-  'headers.authorization',
-  '*.password',
-  '*.token',
-];
-
-/** Only these request headers are logged: an allow-list can't leak a header nobody thought of. */
-const LOGGED_HEADERS = ['user-agent', 'content-type', 'origin', 'referer', 'accept'];
-
-type RawRequest = IncomingMessage & { originalUrl?: string };
-
-/** The path as the client sent it (middleware may have rewritten `url`), without the query string. */
-function requestPath(req: RawRequest): string {
-  return (req.originalUrl ?? req.url ?? '').split('?')[0];
-}
-
-function serializeRequest(req: RawRequest & { id?: unknown; raw?: RawRequest }) {
-  const raw = req.raw ?? req;
-  const headers: Record<string, unknown> = {};
-  for (const name of LOGGED_HEADERS) {
-    if (raw.headers?.[name] !== undefined) headers[name] = raw.headers[name];
-  }
-  return {
-    id: req.id,
-    method: raw.method,
-    path: requestPath(raw),
-    remoteAddress: raw.socket?.remoteAddress,
-    headers,
-  };
-}
-
-function serializeResponse(res: ServerResponse) {
-  return { statusCode: res.statusCode };
-}
+/** Fields with allow-listed serializers or that this service fills in itself. */
+const SAFE_KEYS = new Set(['req', 'res', 'err', 'responseTime', 'userId', 'graphql', 'reqId']);
 
 export function pinoOptions(config: AppConfig): LoggerOptions {
   return {
     level: config.log.level,
-    redact: { paths: REDACT_PATHS, censor: '[Redacted]' },
+    // No `redact` paths: request lines are built from an allow-list (request-log.ts) and
+    // everything else is scrubbed below, at any depth. pino's redaction copied every
+    // line it touched, a few per cent of a small request's CPU.
+    serializers: { req: serializeRequest, res: serializeResponse },
+    // Every line logged while a request is served carries its id, without a child logger per request.
+    mixin: () => {
+      const reqId = currentRequestId();
+      return reqId === undefined ? {} : { reqId };
+    },
     formatters: {
       level: (label) => ({ level: label }),
-      // Anything logged beside the request and response is scrubbed of secret-looking keys.
+      // Anything logged beside the request line's own fields is scrubbed of secret-looking keys.
       log: (object) => {
-        const out: Record<string, unknown> = {};
-        for (const [key, value] of Object.entries(object)) {
-          out[key] = key === 'req' || key === 'res' || key === 'err' ? value : scrubSecrets(value);
+        let out: Record<string, unknown> | undefined;
+        for (const key in object) {
+          if (SAFE_KEYS.has(key)) continue;
+          out ??= { ...object };
+          out[key] = scrubSecrets(object[key]);
         }
-        return out;
+        return out ?? object;
       },
     },
     timestamp: () => `,"time":"${new Date().toISOString()}"`,
-    transport: config.log.pretty
-      ? {
-          target: 'pino-pretty',
-          options: { colorize: true, singleLine: true, translateTime: 'SYS:HH:MM:ss.l' },
-        }
-      : undefined,
   };
 }
 
-function httpLoggerOptions(config: AppConfig, customDestination: boolean): HttpLoggerOptions {
-  const base = pinoOptions(config);
-  return {
-    ...base,
-    transport: customDestination ? undefined : base.transport,
-    quietReqLogger: true,
-    serializers: { req: serializeRequest, res: serializeResponse },
-    customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
-    customProps: (req) => {
-      const facts = peekRequestLogFacts(req);
-      if (!facts) return {};
-      return {
-        userId: facts.userId,
-        graphql: facts.graphqlOperationType
-          ? { operationName: facts.graphqlOperationName, operationType: facts.graphqlOperationType }
-          : undefined,
-      };
-    },
-    customSuccessMessage: (req, res, responseTime) =>
-      `${req.method} ${requestPath(req)} ${res.statusCode} ${Math.round(responseTime)}ms`,
-    customErrorMessage: (req, res) => `${req.method} ${requestPath(req)} ${res.statusCode} failed`,
-  };
+/**
+ * The process's one pino logger: Fastify's request loggers are its children,
+ * and nestjs-pino's Logger writes through it. Lines go to `destination`
+ * (tests), through pino-pretty in a terminal, or to stdout asynchronously:
+ * a write is in flight while the next lines gather, so under load many lines
+ * share one write instead of one system call each; pino flushes on exit.
+ */
+export function createRootLogger(config: AppConfig, destination?: DestinationStream): PinoInstance {
+  const options = pinoOptions(config);
+  if (destination) return pino(options, destination);
+  if (config.log.pretty)
+    return pino({
+      ...options,
+      transport: {
+        target: 'pino-pretty',
+        options: { colorize: true, singleLine: true, translateTime: 'SYS:HH:MM:ss.l' },
+      },
+    });
+  return pino(options, pino.destination({ dest: 1, sync: false }));
 }
 
-/** Structured JSON logs for the whole process, Nest's own messages included. */
+/**
+ * Structured JSON logs for the whole process, Nest's own messages included,
+ * through nestjs-pino's Logger on the root logger. No per-request middleware:
+ * the request id reaches every line through the root logger's mixin, and the
+ * request line is written by a Fastify hook (request-log.ts); pino-http's
+ * middleware cost about a fifth of a small request's CPU (docs/performance.md).
+ */
 @Module({})
 export class LoggingModule {
-  static forRoot(config: AppConfig, options: LoggingOptions = {}): DynamicModule {
+  static forRoot(logger: PinoInstance): DynamicModule {
     return {
       module: LoggingModule,
       imports: [
         LoggerModule.forRoot({
-          // nestjs-pino's default route pattern matches nothing on Fastify with Nest 12; this matches all.
-          forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
-          pinoHttp: options.destination
-            ? [httpLoggerOptions(config, true), options.destination]
-            : httpLoggerOptions(config, false),
+          pinoHttp: { logger },
+          useExisting: true,
+          forRoutes: [],
         }),
       ],
       exports: [LoggerModule],

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Types, type Model } from 'mongoose';
 import type { MongoFilter } from '../common/filters/safe-filter';
+import { idsFilter } from '../database/ids-filter';
 import { findPage, type KeysetQuery, type Page } from '../common/pagination/keyset';
 import type { NewOrder, Order } from './order';
 import { OrderDocument } from './order.schema';
@@ -16,10 +17,7 @@ export class OrdersRepository {
 
   async findByIds(ids: readonly string[]): Promise<Order[]> {
     if (ids.length === 0) return [];
-    return this.model
-      .find({ _id: { $in: [...new Set(ids)] } })
-      .lean<Order[]>()
-      .exec();
+    return this.model.find(idsFilter(ids)).lean<Order[]>().exec();
   }
 
   /** The order holding the line with this id (lines are embedded). */

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
 import type { MongoFilter } from '../common/filters/safe-filter';
+import { idsFilter } from '../database/ids-filter';
 import { findPage, type KeysetQuery, type Page } from '../common/pagination/keyset';
 import type { NewUser, User } from './user';
 import { UserDocument } from './user.schema';
@@ -25,10 +26,7 @@ export class UsersRepository {
   /** The users with these ids, in no particular order; unknown ids are simply absent. */
   async findByIds(ids: readonly string[]): Promise<User[]> {
     if (ids.length === 0) return [];
-    const found = await this.model
-      .find({ _id: { $in: [...new Set(ids)] } })
-      .lean<StoredUser[]>()
-      .exec();
+    const found = await this.model.find(idsFilter(ids)).lean<StoredUser[]>().exec();
     return found.map(toUser);
   }
 

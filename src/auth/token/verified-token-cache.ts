@@ -9,10 +9,9 @@ const MAX_ENTRIES = 10_000;
  * are stored; a token that failed is checked again every time.
  */
 export class VerifiedTokenCache {
-  private readonly cache = new LRUCache<string, VerifiedToken>({
-    max: MAX_ENTRIES,
-    ttlAutopurge: false,
-  });
+  // Expiry is checked on read against the token's own `exp`; lru-cache's TTL
+  // bookkeeping (a clock read per get) is left off, and the size bound evicts.
+  private readonly cache = new LRUCache<string, VerifiedToken>({ max: MAX_ENTRIES });
 
   constructor(private readonly enabled = true) {}
 
@@ -28,8 +27,7 @@ export class VerifiedTokenCache {
 
   set(token: string, verified: VerifiedToken): void {
     if (!this.enabled) return;
-    const ttl = verified.exp * 1000 - Date.now();
-    if (ttl > 0) this.cache.set(token, verified, { ttl });
+    if (verified.exp * 1000 > Date.now()) this.cache.set(token, verified);
   }
 
   get size(): number {

@@ -1,0 +1,80 @@
+/**
+ * The physical references `npm run bench` measures the API against, run as
+ * their own processes: `raw` is node:http answering a small JSON (the floor),
+ * `apollo` a bare Apollo Server 5 on Fastify with one field (what NestJS,
+ * authentication and everything else are measured against), and `nest` the
+ * smallest NestJS + Apollo app on Fastify (what the framework alone costs).
+ */
+import 'reflect-metadata';
+import { createServer } from 'node:http';
+import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
+import { Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { GraphQLModule, Query, Resolver } from '@nestjs/graphql';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { ApolloServer } from '@apollo/server';
+import fastifyApollo, { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
+import Fastify from 'fastify';
+
+const port = Number(process.env.PORT);
+const host = process.env.HOST ?? '127.0.0.1';
+
+async function raw(): Promise<void> {
+  const body = Buffer.from(JSON.stringify({ data: { __typename: 'Query' } }));
+  createServer((req, res) => {
+    req.resume();
+    req.once('end', () => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
+      res.end(body);
+    });
+  }).listen(port, host);
+}
+
+async function apollo(): Promise<void> {
+  const fastify = Fastify();
+  const server = new ApolloServer({
+    typeDefs: 'type Query { hello: String }',
+    resolvers: { Query: { hello: () => 'world' } },
+    plugins: [fastifyApolloDrainPlugin(fastify)],
+  });
+  await server.start();
+  await fastify.register(fastifyApollo(server), { path: '/graphql' });
+  await fastify.listen({ port, host });
+}
+
+@Resolver()
+class HelloResolver {
+  @Query(() => String)
+  hello(): string {
+    return 'world';
+  }
+}
+
+@Module({
+  imports: [
+    GraphQLModule.forRoot<ApolloDriverConfig>({
+      driver: ApolloDriver,
+      autoSchemaFile: true,
+      path: '/graphql',
+    }),
+  ],
+  providers: [HelloResolver],
+})
+class MinimalNestModule {}
+
+async function nest(): Promise<void> {
+  const app = await NestFactory.create(MinimalNestModule, new FastifyAdapter(), { logger: false });
+  await app.listen(port, host);
+}
+
+const servers: Record<string, () => Promise<void>> = { raw, apollo, nest };
+const start = servers[process.argv[2] ?? ''];
+if (!start) {
+  console.error(`usage: reference-servers.js ${Object.keys(servers).join('|')}`);
+  process.exit(2);
+}
+start().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
+process.once('SIGTERM', () => process.exit(0));

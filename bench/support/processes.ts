@@ -1,0 +1,137 @@
+/**
+ * Processes a benchmark starts and watches: the built service or a reference
+ * server, on a port chosen up front, with its output in a file (written as in
+ * production, never read on the hot path), plus memory readings from /proc.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** The project root: benches are compiled to dist-bench/bench/ (and support/ below it). */
+export const ROOT = resolve(__dirname, '..', '..', '..');
+
+export interface BenchProcess {
+  readonly child: ChildProcess;
+  readonly pid: number;
+  readonly url: string;
+  /** The tail of the process's output, for error messages. */
+  outputTail(): string;
+  stop(): Promise<void>;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+/**
+ * Starts `node <script> ...args` with `env` (and PORT), its stdout and stderr
+ * appended to `logFile`, and waits until `readyPath` answers (any status when
+ * `readyPath` is undefined: the port is open).
+ */
+export async function startNodeProcess(options: {
+  script: string;
+  nodeArgs?: readonly string[];
+  args?: readonly string[];
+  env: Record<string, string>;
+  logFile: string;
+  readyPath?: string;
+  timeoutMs?: number;
+}): Promise<BenchProcess> {
+  const port = await freePort();
+  const log = openSync(options.logFile, 'a');
+  const child = spawn(
+    process.execPath,
+    [...(options.nodeArgs ?? []), options.script, ...(options.args ?? [])],
+    {
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        HOST: '127.0.0.1',
+        ...options.env,
+        PORT: String(port),
+      },
+      stdio: ['ignore', log, log],
+    },
+  );
+  closeSync(log);
+  const url = `http://127.0.0.1:${port}`;
+  const outputTail = () => readFileSync(options.logFile, 'utf8').slice(-3000);
+  const stop = () =>
+    new Promise<void>((resolveStop) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolveStop();
+      child.once('exit', () => resolveStop());
+      child.kill('SIGTERM');
+    });
+  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null)
+      throw new Error(`${options.script} exited with ${child.exitCode}:\n${outputTail()}`);
+    try {
+      const response = await fetch(`${url}${options.readyPath ?? '/'}`);
+      await response.arrayBuffer();
+      if (options.readyPath === undefined || response.ok)
+        return { child, pid: child.pid!, url, outputTail, stop };
+    } catch {
+      // not listening yet
+    }
+    await sleep(50);
+  }
+  await stop();
+  throw new Error(`${options.script} did not become ready:\n${outputTail()}`);
+}
+
+/**
+ * The Node.js options `npm start` runs the service with (package.json), so a
+ * benchmark measures the process production runs, heap settings included.
+ */
+export function startScriptNodeArgs(): string[] {
+  const pkg = JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  };
+  const match = /(?:^|&&\s*)node\s+((?:--\S+\s+)*)dist\/main\.js/.exec(pkg.scripts.start ?? '');
+  if (!match) throw new Error(`cannot read the node options of "npm start": ${pkg.scripts.start}`);
+  return match[1].split(/\s+/).filter(Boolean);
+}
+
+function statusField(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  try {
+    const match = new RegExp(`${field}:\\s+(\\d+)`).exec(
+      readFileSync(`/proc/${pid}/status`, 'utf8'),
+    );
+    return match ? Number(match[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Resident memory now, in KiB (0 once the process is gone). */
+export const rssKiB = (pid: number): number => statusField(pid, 'VmRSS');
+
+/** Samples a process's resident memory until stopped; returns the peak in KiB. */
+export function watchPeakRss(pid: number, everyMs = 200): { stop(): number } {
+  let peak = rssKiB(pid);
+  const timer = setInterval(() => (peak = Math.max(peak, rssKiB(pid))), everyMs);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      return Math.max(peak, rssKiB(pid));
+    },
+  };
+}
+
+/** The `token=...` pair of a sign-in response, ready for a Cookie header. */
+export function tokenCookie(response: Response): string {
+  const cookie = response.headers.getSetCookie().find((c) => c.startsWith('token='));
+  if (!cookie) throw new Error(`no token cookie in the response (status ${response.status})`);
+  return cookie.split(';')[0];
+}

@@ -1,0 +1,14 @@
+const REQUESTED_URL = Symbol('requestedUrl');
+
+/** The URL the client asked for, before the legacy /graph path was rewritten. */
+export function requestedUrl(raw: object & { url?: string }): string {
+  return (raw as { [REQUESTED_URL]?: string })[REQUESTED_URL] ?? raw.url ?? '/';
+}
+
+/** Fastify's `rewriteUrl`: the demo served GraphQL at /graph; both paths reach the same endpoint. */
+export function legacyGraphPath(raw: { url?: string }): string {
+  const url = raw.url ?? '/';
+  if (url !== '/graph' && !url.startsWith('/graph?')) return url;
+  (raw as { [REQUESTED_URL]?: string })[REQUESTED_URL] = url;
+  return `/graphql${url.slice('/graph'.length)}`;
+}
