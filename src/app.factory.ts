@@ -11,7 +11,7 @@ import { createRootLogger } from './logging/logging.module';
 import { installRequestLog } from './logging/request-log';
 import { REQUEST_ID_HEADER, requestIdFor } from './logging/request-id';
 import { legacyGraphPath } from './common/http/legacy-graph-path';
-import { securityHeaders } from './common/http/security-headers';
+import { isHtml, securityHeaders } from './common/http/security-headers';
 
 export interface CreateAppOptions extends Omit<AppModuleOptions, 'logger'> {
   /** Log lines go here instead of stdout (tests capture them). */
@@ -60,9 +60,12 @@ export async function createApp(
     referrerPolicy: { policy: 'strict-origin-when-cross-origin' },
   });
   adapter.getInstance().addHook('onRequest', (request, reply, done) => {
-    void reply.headers(headers);
     void reply.header(REQUEST_ID_HEADER, request.id);
     done();
+  });
+  adapter.getInstance().addHook('onSend', (_request, reply, payload, done) => {
+    void reply.headers(isHtml(reply.getHeader('content-type')) ? headers.html : headers.api);
+    done(null, payload);
   });
   installRequestLog(adapter.getInstance());
   const app = await NestFactory.create<NestFastifyApplication>(

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { base64url, CompactSign, exportJWK } from 'jose';
 import { createHmac, createPrivateKey, sign } from 'node:crypto';
 import { CredentialsRepository } from '../src/auth/credentials/credentials.repository';
@@ -41,6 +42,22 @@ describe('authentication', () => {
   afterAll(() => app.close());
 
   describe('login', () => {
+    it('logs the sign-in under the request id the client received', async () => {
+      const response = await app.request('/auth/login', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-request-id': 'signin-log-1' },
+        body: JSON.stringify({ username: JANE.username, password: JANE.password }),
+      });
+      expect(response.status).toBe(200);
+      await sleep(50);
+      const lines = app.logs
+        .filter((line) => line.includes('"reqId":"signin-log-1"'))
+        .map((line) => JSON.parse(line) as { msg: string });
+      expect(lines).toHaveLength(2);
+      expect(lines[0].msg).toBe(`User ${JANE.id} signed in`);
+      expect(lines[1].msg).toMatch(/^POST \/auth\/login 200 \d+ms$/);
+    });
+
     it('JSON login sets the token cookie with every attribute and answers {user_id, expires_at}', async () => {
       const response = await loginJson(app, JANE.username, JANE.password);
       expect(response.status).toBe(200);

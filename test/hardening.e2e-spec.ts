@@ -173,10 +173,26 @@ describe('hostile queries (production mode)', () => {
     expect((await app.request('/graphiql/assets/graphiql.js')).status).toBe(404);
   });
 
-  it('sends security headers', async () => {
-    const response = await app.request('/auth/login');
-    expect(response.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
-    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+  it("sends helmet's headers with pages, and the API set with JSON answers", async () => {
+    const page = await app.request('/auth/login');
+    expect(page.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(page.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(page.headers.get('cross-origin-opener-policy')).toBe('same-origin');
+    const json = await app.request('/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie: `token=${token}` },
+      body: JSON.stringify({ query: '{ __typename }' }),
+    });
+    expect(json.status).toBe(200);
+    expect(json.headers.get('content-type')).toContain('application/json');
+    expect(json.headers.get('content-security-policy')).toBe(
+      "default-src 'none'; frame-ancestors 'none'",
+    );
+    expect(json.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(json.headers.get('x-frame-options')).toBe('DENY');
+    expect(json.headers.get('strict-transport-security')).toContain('max-age=');
+    expect(json.headers.get('cross-origin-opener-policy')).toBeNull();
   });
 });
 

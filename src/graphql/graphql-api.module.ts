@@ -1,7 +1,7 @@
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { Logger, Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
@@ -17,6 +17,7 @@ import { UsersGraphQLModule } from '../users/users-graphql.module';
 import { BrowserNavigation } from './browser-navigation';
 import { GraphQLContextFactory } from './context.factory';
 import { formatError } from './error-formatting';
+import { GraphQLErrorPassthrough } from './graphql-error.filter';
 import { LoadersFactory } from './loaders.factory';
 import { NodeResolver } from './node.resolver';
 import { queryLimits } from './query-limits';
@@ -92,6 +93,11 @@ export class GraphQLContextModule {}
     OrdersModule,
     UsersModule,
   ],
-  providers: [{ provide: APP_GUARD, useClass: GqlAuthGuard }, BrowserNavigation, NodeResolver],
+  providers: [
+    { provide: APP_GUARD, useClass: GqlAuthGuard },
+    { provide: APP_FILTER, useClass: GraphQLErrorPassthrough },
+    BrowserNavigation,
+    NodeResolver,
+  ],
 })
 export class GraphQLApiModule {}

@@ -37,7 +37,7 @@ function limitError(message: string): GraphQLError {
  * name plus variables. Walking the document cost several per cent of a small
  * request's CPU (docs/performance.md); a repeat costs a map lookup.
  */
-class CostCache {
+export class CostCache {
   private readonly byDocument = new WeakMap<DocumentNode, Map<string, number>>();
 
   constructor(

@@ -1,0 +1,12 @@
+import { idsFilter } from './ids-filter';
+
+describe('idsFilter', () => {
+  it('asks for one id by equality (the form FerretDB pushes down)', () => {
+    expect(idsFilter(['a'])).toEqual({ _id: 'a' });
+    expect(idsFilter(['a', 'a'])).toEqual({ _id: 'a' });
+  });
+
+  it('asks for several ids with $in, each once', () => {
+    expect(idsFilter(['a', 'b', 'a'])).toEqual({ _id: { $in: ['a', 'b'] } });
+  });
+});

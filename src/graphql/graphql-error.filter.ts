@@ -1,0 +1,17 @@
+import { Catch, type ArgumentsHost } from '@nestjs/common';
+import type { GqlExceptionFilter } from '@nestjs/graphql';
+import { GraphQLError } from 'graphql';
+
+/**
+ * Hands GraphQL errors a resolver throws on purpose (BAD_USER_INPUT,
+ * NOT_FOUND, FORBIDDEN...) straight back to Apollo. Without it Nest's
+ * default handler logs each one at error level with a stack, so a client's
+ * bad cursor looked like a server fault. Unexpected errors are still logged
+ * in full by the request plugin.
+ */
+@Catch(GraphQLError)
+export class GraphQLErrorPassthrough implements GqlExceptionFilter {
+  catch(exception: GraphQLError, _host: ArgumentsHost): GraphQLError {
+    return exception;
+  }
+}
