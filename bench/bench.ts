@@ -7,7 +7,8 @@
  * Starts a throwaway embedded database, seeds generated data through the seed
  * CLI, then drives each server over loopback with autocannon (fixed
  * connections, warm-up, fixed duration, bounded timeouts). The references
- * (S0 raw node:http, S1 bare Apollo on Fastify, bench/reference-servers.ts)
+ * (S0 raw node:http, S1 bare Apollo on Fastify, and in a full run S1n, the
+ * smallest NestJS + Apollo app; bench/reference-servers.ts)
  * and the built service in production mode, started as `npm start` starts it,
  * with the verified-token cache on (S2) and off (S3), all run at once and are
  * measured in interleaved rounds, so drift on a noisy machine hits them alike;
@@ -31,6 +32,7 @@ import { JWT_ALGORITHMS, type JwtAlgorithm } from '../src/config/app-config';
 import { startEmbeddedDatabase } from '../src/database/embedded/embedded-database';
 import { USER_SORTABLE } from '../src/users/users.service';
 import {
+  cpuMicroseconds,
   ROOT,
   startNodeProcess,
   startScriptNodeArgs,
@@ -75,13 +77,15 @@ if (!JWT_ALGORITHMS.includes(ALG)) {
   console.error(`--alg takes one of ${JWT_ALGORITHMS.join(', ')}`);
   process.exit(2);
 }
-const ALL_SCENARIOS = ['S0', 'S1', 'S2', 'S3', 'S4', 'S5', 'S6a', 'S6', 'S7'];
+const ALL_SCENARIOS = ['S0', 'S1', 'S1n', 'S2', 'S3', 'S4', 'S5', 'S6a', 'S6', 'S7'];
+// S1n (the smallest NestJS + Apollo app) is an extra reference, left out of a quick run.
+const DEFAULT_SCENARIOS = ALL_SCENARIOS.filter((id) => !(QUICK && id === 'S1n'));
 const SCENARIOS = new Set(
-  textFlag('scenarios', ALL_SCENARIOS.join(','))
+  textFlag('scenarios', DEFAULT_SCENARIOS.join(','))
     .split(',')
     .filter((id) => ALL_SCENARIOS.includes(id)),
 );
-const partial = SCENARIOS.size < ALL_SCENARIOS.length;
+const partial = DEFAULT_SCENARIOS.some((id) => !SCENARIOS.has(id));
 /** Orders of the bench viewer: more than the largest page S5 asks for. */
 const VIEWER_ORDERS = 60;
 const LINES_PER_ORDER = 10;
@@ -113,6 +117,8 @@ interface Run {
   readonly p99: number;
   readonly errors: number;
   readonly peakRssKiB: number;
+  /** The server's CPU time per completed request. */
+  readonly cpuMicrosPerRequest: number;
 }
 
 interface Measurement {
@@ -130,6 +136,8 @@ interface Measurement {
   readonly errors: number;
   readonly dbCommandsPerRequest: number | null;
   readonly peakRssMB: number;
+  /** The server process's CPU time per completed request (median over the rounds). */
+  readonly cpuMicrosPerRequest: number;
 }
 
 const noGraphQLErrors = (body: string) => !body.includes('"errors":');
@@ -146,6 +154,7 @@ function graphql(query: string, cookie?: string, variables?: Record<string, unkn
 async function load(scenario: Scenario, seconds: number, warmUp = false): Promise<Run> {
   let failedBodies = 0;
   const memory = watchPeakRss(scenario.server.pid);
+  const cpuBefore = cpuMicroseconds(scenario.server.pid);
   const amount =
     scenario.amount === undefined ? undefined : warmUp ? scenario.connections : scenario.amount;
   const result = await autocannon({
@@ -177,6 +186,9 @@ async function load(scenario: Scenario, seconds: number, warmUp = false): Promis
       failedBodies +
       (result.requests.total === 0 ? 1 : 0),
     peakRssKiB: memory.stop(),
+    cpuMicrosPerRequest: Math.round(
+      (cpuMicroseconds(scenario.server.pid) - cpuBefore) / Math.max(1, result.requests.total),
+    ),
   };
 }
 
@@ -281,6 +293,7 @@ async function measureAll(
       errors: own.reduce((sum, run) => sum + run.errors, 0),
       dbCommandsPerRequest: scenario.dbCommandsPerRequest,
       peakRssMB: Math.round(Math.max(...own.map((run) => run.peakRssKiB)) / 1024),
+      cpuMicrosPerRequest: median(own.map((run) => run.cpuMicrosPerRequest)),
     };
   });
 }
@@ -390,6 +403,7 @@ async function main(): Promise<void> {
       });
     const raw = SCENARIOS.has('S0') ? await reference('raw') : undefined;
     const apollo = SCENARIOS.has('S1') ? await reference('apollo') : undefined;
+    const nest = SCENARIOS.has('S1n') ? await reference('nest') : undefined;
     const cached = await api('api');
     const uncached = SCENARIOS.has('S3')
       ? await api('api-uncached', { AUTH_TOKEN_CACHE: 'false' })
@@ -534,6 +548,14 @@ async function main(): Promise<void> {
           countCommands: false,
         },
       ),
+      ...scenario(
+        'S1n',
+        'smallest NestJS + Apollo app on Fastify, `{ __typename }` (extra reference)',
+        nest,
+        'nest',
+        typename,
+        { countCommands: false },
+      ),
       ...scenario('S2', '`{ __typename }` with a valid cookie', cached, 'api', typenameWithCookie),
       ...scenario(
         'S3',
@@ -545,7 +567,7 @@ async function main(): Promise<void> {
     ];
     await probe(http);
     results.push(...(await measureAll(admin, http, ROUNDS)));
-    for (const server of [raw, apollo, uncached]) await server?.stop();
+    for (const server of [raw, apollo, nest, uncached]) await server?.stop();
 
     // With the database: one round each.
     const s5Commands: Record<string, number> = {};
@@ -624,6 +646,7 @@ async function main(): Promise<void> {
     const rows = ALL_SCENARIOS.flatMap((id) => byId[id] ?? []);
     const ratios = {
       'S2/S1 req/s': ratio(byId.S2?.rps, byId.S1?.rps),
+      'S1n/S1 req/s (NestJS itself)': ratio(byId.S1n?.rps, byId.S1?.rps),
       'S2/S3 req/s': ratio(byId.S2?.rps, byId.S3?.rps),
       'S2/S0 req/s': ratio(byId.S2?.rps, byId.S0?.rps),
       'S6/S6a p50': ratio(byId.S6?.p50, byId.S6a?.p50),
@@ -690,11 +713,11 @@ async function main(): Promise<void> {
       elapsedSeconds: run.elapsed,
     };
     const table = [
-      '| | scenario | conns | req/s | p50 ms | p99 ms | errors | db cmds/req | peak RSS MB |',
-      '|---|---|---|---|---|---|---|---|---|',
+      '| | scenario | conns | req/s | p50 ms | p99 ms | errors | db cmds/req | server CPU µs/req | peak RSS MB |',
+      '|---|---|---|---|---|---|---|---|---|---|',
       ...rows.map(
         (row) =>
-          `| ${row.id} | ${row.title} | ${row.connections} | ${row.rps}${row.rounds > 1 ? ` (${row.rpsPerRound.join(', ')})` : ''} | ${row.p50} | ${row.p99} | ${row.errors} | ${row.dbCommandsPerRequest ?? '–'} | ${row.peakRssMB} |`,
+          `| ${row.id} | ${row.title} | ${row.connections} | ${row.rps}${row.rounds > 1 ? ` (${row.rpsPerRound.join(', ')})` : ''} | ${row.p50} | ${row.p99} | ${row.errors} | ${row.dbCommandsPerRequest ?? '–'} | ${row.cpuMicrosPerRequest} | ${row.peakRssMB} |`,
       ),
     ].join('\n');
     const perRequest = (rps: number | undefined) =>
@@ -708,7 +731,7 @@ async function main(): Promise<void> {
         `S0 to S3 run at once and are measured in ${ROUNDS} interleaved rounds of ${DURATION} s ` +
         `(req/s is the median, each round in brackets); S4 to S7 one round each; ${WARMUP} s of warm-up ` +
         `before each. Database commands per request: the database's own counters over ${PROBES} ` +
-        `requests sent one at a time.`,
+        `request${PROBES > 1 ? 's' : ''} sent one at a time to the idle server.`,
       '',
       table,
       '',
@@ -723,7 +746,7 @@ async function main(): Promise<void> {
       ),
       '',
       `Time per request at full load (1 / req/s, one core each for server and load): S0 ${perRequest(byId.S0?.rps)}, ` +
-        `S1 ${perRequest(byId.S1?.rps)}, S2 ${perRequest(byId.S2?.rps)}, S3 ${perRequest(byId.S3?.rps)}. ` +
+        `S1 ${perRequest(byId.S1?.rps)}, S1n ${perRequest(byId.S1n?.rps)}, S2 ${perRequest(byId.S2?.rps)}, S3 ${perRequest(byId.S3?.rps)}. ` +
         `One ${ALG} signature check measured in the bench process: ${run.signatureCheckMicroseconds} µs.`,
       '',
       `Whole run ${run.elapsed.toFixed(0)} s (seeding ${run.seedSeconds.toFixed(0)} s).`,

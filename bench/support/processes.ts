@@ -117,6 +117,17 @@ function statusField(pid: number, field: 'VmRSS' | 'VmHWM'): number {
 /** Resident memory now, in KiB (0 once the process is gone). */
 export const rssKiB = (pid: number): number => statusField(pid, 'VmRSS');
 
+/** CPU time the process has used so far (user + system), in microseconds; 0 once it is gone. */
+export function cpuMicroseconds(pid: number): number {
+  try {
+    // Fields 14 and 15 of /proc/<pid>/stat, in clock ticks (100 a second on Linux).
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return 0;
+  }
+}
+
 /** Samples a process's resident memory until stopped; returns the peak in KiB. */
 export function watchPeakRss(pid: number, everyMs = 200): { stop(): number } {
   let peak = rssKiB(pid);
