@@ -1,6 +1,6 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyBaseLogger } from 'fastify';
+import { LogController, type FastifyBaseLogger } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
 import { Logger } from 'nestjs-pino';
 import type { AppConfig } from './config/app-config';
@@ -29,7 +29,7 @@ export async function createApp(
     loggerInstance: rootLogger,
     // The request line comes from installRequestLog, once, with what this service wants in it;
     // the request id comes from the logger's mixin, so no child logger per request.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     childLoggerFactory: (logger: FastifyBaseLogger) => logger,
     bodyLimit: config.http.bodyLimitBytes,
     genReqId: requestIdFor,

@@ -42,8 +42,8 @@ export function pinoOptions(config: AppConfig): LoggerOptions {
 }
 
 /**
- * The process's one pino logger: Fastify's request loggers are its children,
- * and nestjs-pino's Logger writes through it. Lines go to `destination`
+ * The process's one pino logger: Fastify logs through it (no child logger per
+ * request), and so does nestjs-pino's Logger. Lines go to `destination`
  * (tests), through pino-pretty in a terminal, or to stdout asynchronously:
  * a write is in flight while the next lines gather, so under load many lines
  * share one write instead of one system call each; pino flushes on exit.
