@@ -158,6 +158,8 @@ export function seekFilter(
     }
     if (beyond) branches.push(equal.length ? { $and: [...equal, beyond] } : beyond);
   }
+  // The simplest equivalent form: FerretDB evaluates every operator in Go, per document.
+  if (branches.length === 1) return branches[0];
   return branches.length ? { $or: branches } : { _id: { $exists: false } };
 }
 
@@ -195,16 +197,19 @@ export interface KeysetQuery {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function findPage<T>(model: Model<any>, query: KeysetQuery): Promise<Page<T>> {
   const { forward, size, cursor } = pageSize(query.page, query.limits);
-  const conditions: MongoFilter[] = [query.filter];
-  if (cursor)
-    conditions.push(
-      seekFilter(query.keys, decodeCursor(cursor, query.keys, query.objectId), forward),
-    );
+  const seek = cursor
+    ? seekFilter(query.keys, decodeCursor(cursor, query.keys, query.objectId), forward)
+    : undefined;
+  const filter = !seek
+    ? query.filter
+    : Object.keys(query.filter).length === 0
+      ? seek
+      : { $and: [query.filter, seek] };
   const sort: Record<string, 1 | -1> = {};
   for (const key of query.keys)
     sort[key.path] = (forward ? key.direction : -key.direction) as 1 | -1;
   const docs = (await model
-    .find(conditions.length > 1 ? { $and: conditions } : query.filter)
+    .find(filter)
     .sort(sort)
     .limit(size + 1)
     .lean()
