@@ -5,7 +5,6 @@
  * with autocannon over loopback. A program that reports numbers, not a test.
  */
 import autocannon from 'autocannon';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,19 +12,16 @@ import { startEmbeddedDatabase } from '../src/database/embedded/embedded-databas
 import { generatePemKeyPair } from '../src/auth/keys/key-material';
 import {
   ROOT,
+  seedByProcess,
   startNodeProcess,
   startScriptNodeArgs,
   tokenCookie,
   type BenchProcess,
 } from './support/processes';
+import { numberFlag } from './support/cli';
 
-const args = process.argv.slice(2);
-const flag = (name: string, fallback: number) => {
-  const index = args.indexOf(`--${name}`);
-  return index >= 0 ? Number(args[index + 1]) : fallback;
-};
-const DURATION = flag('duration', 8);
-const CONNECTIONS = flag('connections', 50);
+const DURATION = numberFlag('duration', 8);
+const CONNECTIONS = numberFlag('connections', 50);
 const JANE = { username: 'jane01', password: 'jane01-dev-password', id: '1E4Yo11Y3r9a' };
 
 interface Mode {
@@ -78,12 +74,8 @@ async function main(): Promise<void> {
     LOGIN_RATE_LIMIT_PER_ADDRESS: '100000',
     GRAPHQL_RATE_LIMIT_PER_MINUTE: '10000000',
   };
-  // Seed once through a normal server, and get a token from it.
-  const seeder = spawn(process.execPath, [join(ROOT, 'dist', 'seed', 'seed.cli.js')], {
-    env: { ...process.env, ...common, NODE_ENV: 'test' },
-    stdio: 'inherit',
-  });
-  await new Promise((r) => seeder.once('exit', r));
+  // The sample users, with their development passwords, to sign in with.
+  await seedByProcess(common.MONGODB_URI);
 
   const modes: Mode[] = [
     { name: 'cache on', env: {}, authenticated: true },

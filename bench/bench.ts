@@ -17,7 +17,7 @@
  * latest.md, and exits non-zero if any request failed. Never part of npm test.
  */
 import autocannon from 'autocannon';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createPrivateKey, createPublicKey, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -34,45 +34,32 @@ import { USER_SORTABLE } from '../src/users/users.service';
 import {
   cpuMicroseconds,
   ROOT,
+  seedByProcess,
   startNodeProcess,
   startScriptNodeArgs,
   tokenCookie,
   watchPeakRss,
   type BenchProcess,
 } from './support/processes';
+import { hasFlag, numberFlag, textFlag } from './support/cli';
 
-const args = process.argv.slice(2);
-const QUICK = args.includes('--quick');
-function flag(name: string, fallback: number): number {
-  const index = args.indexOf(`--${name}`);
-  if (index < 0) return fallback;
-  const value = Number(args[index + 1]);
-  if (!Number.isFinite(value) || value < 0) {
-    console.error(`--${name} takes a number, got ${JSON.stringify(args[index + 1])}`);
-    process.exit(2);
-  }
-  return value;
-}
-function textFlag(name: string, fallback: string): string {
-  const index = args.indexOf(`--${name}`);
-  return index >= 0 ? (args[index + 1] ?? fallback) : fallback;
-}
+const QUICK = hasFlag('quick');
 
 // A quick run halves the data, so that it stays under two minutes with the build.
-const USERS = flag('users', QUICK ? 5_000 : 10_000);
-const ORDERS = flag('orders', QUICK ? 15_000 : 30_000);
-const DEPTH = flag('depth', QUICK ? 4_500 : 9_000);
-const DURATION = flag('duration', QUICK ? 3 : 6);
-const WARMUP = flag('warmup', QUICK ? 1 : 3);
-const ROUNDS = Math.max(1, flag('rounds', QUICK ? 2 : 3));
-const CONNECTIONS = flag('connections', 50);
+const USERS = numberFlag('users', QUICK ? 5_000 : 10_000);
+const ORDERS = numberFlag('orders', QUICK ? 15_000 : 30_000);
+const DEPTH = numberFlag('depth', QUICK ? 4_500 : 9_000);
+const DURATION = numberFlag('duration', QUICK ? 3 : 6);
+const WARMUP = numberFlag('warmup', QUICK ? 1 : 3);
+const ROUNDS = Math.max(1, numberFlag('rounds', QUICK ? 2 : 3));
+const CONNECTIONS = numberFlag('connections', 50);
 // Connections for the list scenarios (S5, S6a, S6). FerretDB's SQLite backend
 // answers each of them with a collection scan (no filter, sort or limit
 // pushdown), so 50 at once would only measure a queue; on MongoDB they get --connections.
-const LIST_CONNECTIONS_FLAG = args.includes('--list-connections')
-  ? flag('list-connections', 4)
+const LIST_CONNECTIONS_FLAG = hasFlag('list-connections')
+  ? numberFlag('list-connections', 4)
   : undefined;
-const PROBES = Math.max(1, flag('probes', QUICK ? 1 : 3));
+const PROBES = Math.max(1, numberFlag('probes', QUICK ? 1 : 3));
 const ALG = textFlag('alg', 'ES256') as JwtAlgorithm;
 if (!JWT_ALGORITHMS.includes(ALG)) {
   console.error(`--alg takes one of ${JWT_ALGORITHMS.join(', ')}`);
@@ -107,8 +94,8 @@ interface Scenario {
   readonly connections: number;
   /** Run until this many responses instead of for a fixed time (slow scenarios). */
   readonly amount?: number;
-  /** Database commands per request, probed on the idle server before any load. */
-  dbCommandsPerRequest: number | null;
+  /** Whether the database is asked how many commands one request costs. */
+  readonly countCommands: boolean;
 }
 
 interface Run {
@@ -193,26 +180,28 @@ async function load(scenario: Scenario, seconds: number, warmUp = false): Promis
   };
 }
 
+/** Commands of the driver's monitoring and of this bench's own counting. */
+const NOT_REQUEST_COMMANDS = new Set([
+  'hello',
+  'isMaster',
+  'ismaster',
+  'ping',
+  'serverStatus',
+  'buildInfo',
+  'endSessions',
+  'saslStart',
+  'saslContinue',
+  'unknown',
+  '<UNKNOWN>',
+]);
+
 /** The database's own count of commands served (metrics.commands), minus monitoring and this probe. */
 async function databaseCommands(admin: mongo.Db): Promise<number> {
   const status = await admin.command({ serverStatus: 1 });
   const commands = (status.metrics?.commands ?? {}) as Record<string, { total?: unknown }>;
-  const ignored = new Set([
-    'hello',
-    'isMaster',
-    'ismaster',
-    'ping',
-    'serverStatus',
-    'buildInfo',
-    'endSessions',
-    'saslStart',
-    'saslContinue',
-    'unknown',
-    '<UNKNOWN>',
-  ]);
   let total = 0;
   for (const [name, counter] of Object.entries(commands))
-    if (!ignored.has(name)) total += Number(counter?.total ?? 0);
+    if (!NOT_REQUEST_COMMANDS.has(name)) total += Number(counter?.total ?? 0);
   return total;
 }
 
@@ -254,14 +243,22 @@ const median = (values: readonly number[]) => {
 };
 
 /**
- * Probes each scenario's database commands, warms each up, then runs them in
- * `rounds` interleaved rounds and keeps the medians.
+ * Counts each scenario's database commands while nothing else runs, warms
+ * each up, then runs them in `rounds` interleaved rounds and keeps the medians.
  */
 async function measureAll(
   admin: mongo.Db,
   scenarios: readonly Scenario[],
   rounds: number,
 ): Promise<Measurement[]> {
+  const commands = new Map<string, number | null>();
+  for (const scenario of scenarios)
+    commands.set(
+      scenario.id,
+      scenario.countCommands
+        ? await commandsPerRequest(admin, scenario.server.url, scenario.request)
+        : null,
+    );
   for (const scenario of scenarios) {
     // A quick run does not warm up the slow scenarios: their first requests are the warm-up.
     if (WARMUP > 0 && !(QUICK && scenario.amount !== undefined)) await load(scenario, WARMUP, true);
@@ -292,7 +289,7 @@ async function measureAll(
       p99: median(own.map((run) => run.p99)),
       rpsPerRound: own.map((run) => run.rps),
       errors: own.reduce((sum, run) => sum + run.errors, 0),
-      dbCommandsPerRequest: scenario.dbCommandsPerRequest,
+      dbCommandsPerRequest: commands.get(scenario.id) ?? null,
       peakRssMB: Math.round(Math.max(...own.map((run) => run.peakRssKiB)) / 1024),
       cpuMicrosPerRequest: median(own.map((run) => run.cpuMicrosPerRequest)),
     };
@@ -314,18 +311,6 @@ async function signatureCheckMicroseconds(alg: JwtAlgorithm): Promise<number> {
   const started = process.hrtime.bigint();
   for (let i = 0; i < count; i += 1) await jwtVerify(token, publicKey, { algorithms: [alg] });
   return Math.round(Number(process.hrtime.bigint() - started) / 1000 / count);
-}
-
-function runProcess(script: string, scriptArgs: string[], env: Record<string, string>) {
-  return new Promise<void>((resolveRun, reject) => {
-    const child = spawn(process.execPath, [script, ...scriptArgs], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
-    child.once('exit', (code) =>
-      code === 0 ? resolveRun() : reject(new Error(`${script} exited with ${code}`)),
-    );
-  });
 }
 
 function gitCommit(): string {
@@ -361,11 +346,14 @@ async function main(): Promise<void> {
 
     console.log(`Seeding ${USERS} users and ${ORDERS} orders (${database.kind})...`);
     const seedStarted = Date.now();
-    await runProcess(
-      join(ROOT, 'dist', 'seed', 'seed.cli.js'),
-      ['--users', String(USERS), '--orders', String(ORDERS), '--seed', '42'],
-      { NODE_ENV: 'development', MONGODB_URI: uri, LOG_LEVEL: 'warn' },
-    );
+    await seedByProcess(uri, [
+      '--users',
+      String(USERS),
+      '--orders',
+      String(ORDERS),
+      '--seed',
+      '42',
+    ]);
     const seedSeconds = (Date.now() - seedStarted) / 1000;
 
     const start = async (
@@ -522,17 +510,10 @@ async function main(): Promise<void> {
               request,
               connections: options.connections ?? CONNECTIONS,
               amount: options.amount,
-              dbCommandsPerRequest: options.countCommands === false ? null : NaN,
+              countCommands: options.countCommands ?? true,
             },
           ]
         : [];
-    // Every scenario's database commands, counted while nothing else runs.
-    const probe = async (scenarios: Scenario[]) => {
-      for (const one of scenarios)
-        if (one.dbCommandsPerRequest !== null)
-          one.dbCommandsPerRequest = await commandsPerRequest(admin, one.server.url, one.request);
-      return scenarios;
-    };
 
     // Without the database: interleaved rounds, for the ratios.
     const http = [
@@ -566,7 +547,6 @@ async function main(): Promise<void> {
         typenameWithCookie,
       ),
     ];
-    await probe(http);
     results.push(...(await measureAll(admin, http, ROUNDS)));
     for (const server of [raw, apollo, nest, uncached]) await server?.stop();
 
@@ -613,7 +593,6 @@ async function main(): Promise<void> {
       ),
       ...scenario('S7', '`createOrder` (one line)', cached, 'api', createOrder),
     ];
-    await probe(data);
     results.push(...(await measureAll(admin, data, 1)));
     const s5 = results.find((row) => row.id === 'S5');
     if (s5) s5Commands['first: 20'] = s5.dbCommandsPerRequest ?? NaN;
@@ -630,7 +609,7 @@ async function main(): Promise<void> {
     await Promise.all(servers.map((server) => server.stop()));
     await client.close();
     await database.stop();
-    if (args.includes('--keep')) console.log(`Server logs kept in ${workDir}`);
+    if (hasFlag('keep')) console.log(`Server logs kept in ${workDir}`);
     else rmSync(workDir, { recursive: true, force: true });
   }
 
@@ -743,7 +722,8 @@ async function main(): Promise<void> {
       '| target | value | met |',
       '|---|---|---|',
       ...targets.map(
-        (t) => `| ${t.target} | ${t.value} | ${t.met === null ? '–' : t.met ? 'yes' : '**no**'} |`,
+        (t) =>
+          `| ${t.target} | ${t.value ?? '–'} | ${t.met === null ? '–' : t.met ? 'yes' : '**no**'} |`,
       ),
       '',
       `Time per request at full load (1 / req/s, one core each for server and load): ${[

@@ -20,16 +20,12 @@ import { encodeCursor, resolveSort } from '../src/common/pagination/keyset';
 import { OrdersRepository } from '../src/orders/orders.repository';
 import { UsersRepository } from '../src/users/users.repository';
 import { USER_SORTABLE } from '../src/users/users.service';
+import { hasFlag, numberFlag } from './support/cli';
 
-const args = process.argv.slice(2);
-const flag = (name: string, fallback: number) => {
-  const index = args.indexOf(`--${name}`);
-  return index >= 0 ? Number(args[index + 1]) : fallback;
-};
-const USERS = flag('users', 50_000);
-const ORDERS = flag('orders', 100_000);
-const DEPTH = flag('depth', 40_000);
-const SAMPLES = flag('samples', 5);
+const USERS = numberFlag('users', 50_000);
+const ORDERS = numberFlag('orders', 100_000);
+const DEPTH = numberFlag('depth', 40_000);
+const SAMPLES = numberFlag('samples', 5);
 
 async function main(): Promise<void> {
   const pair = generatePemKeyPair('ES256');
@@ -98,7 +94,7 @@ async function main(): Promise<void> {
     // pushdown, see docs/operations.md), which makes a 400-page walk take
     // half an hour there.
     let cursor: string | null = null;
-    if (args.includes('--walk')) {
+    if (hasFlag('walk')) {
       for (let walked = 0; walked < DEPTH; walked += 100) {
         const data = await post(PAGE, { first: Math.min(100, DEPTH - walked), after: cursor });
         cursor = data.listUsers.pageInfo.endCursor;

@@ -6,22 +6,26 @@
  * acknowledged createOrder must be in the database exactly once, and the
  * server's memory must not have kept growing. Exits non-zero otherwise.
  */
-import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { mongo } from 'mongoose';
 import { generatePemKeyPair } from '../src/auth/keys/key-material';
 import { startEmbeddedDatabase } from '../src/database/embedded/embedded-database';
-import { ROOT, rssKiB, startScriptNodeArgs } from './support/processes';
+import { hasFlag, numberFlag } from './support/cli';
+import {
+  ROOT,
+  rssKiB,
+  seedByProcess,
+  startNodeProcess,
+  startScriptNodeArgs,
+  tokenCookie,
+} from './support/processes';
 
-const args = process.argv.slice(2);
-const flag = (name: string, fallback: number) => {
-  const index = args.indexOf(`--${name}`);
-  return index >= 0 ? Number(args[index + 1]) : fallback;
-};
-const QUICK = args.includes('--quick');
-const SECONDS = flag('seconds', QUICK ? 20 : 180);
-const CONCURRENCY = flag('concurrency', 32);
-const MAX_REQUESTS = flag('max-requests', 200_000);
+const QUICK = hasFlag('quick');
+const SECONDS = numberFlag('seconds', QUICK ? 20 : 180);
+const CONCURRENCY = numberFlag('concurrency', 32);
+const MAX_REQUESTS = numberFlag('max-requests', 200_000);
 const USERS = [
   { username: 'jane01', password: 'jane01-dev-password', id: '1E4Yo11Y3r9a' },
   { username: 'john01', password: 'john01-dev-password', id: '1Eg6d1aFL8s7' },
@@ -33,46 +37,26 @@ async function main(): Promise<void> {
   const database = await startEmbeddedDatabase({ dataDir: '', throwaway: true });
   const uri = `${database.uri}soak`;
   const pair = generatePemKeyPair('ES256');
-  const seed = spawn(process.execPath, [resolve(ROOT, 'dist', 'seed', 'seed.cli.js')], {
-    env: { ...process.env, NODE_ENV: 'development', MONGODB_URI: uri, LOG_LEVEL: 'warn' },
-    stdio: 'inherit',
-  });
-  await new Promise((r) => seed.once('exit', r));
+  await seedByProcess(uri);
 
-  const server = spawn(
-    process.execPath,
-    [...startScriptNodeArgs(), resolve(ROOT, 'dist', 'main.js')],
-    {
-      env: {
-        PATH: process.env.PATH ?? '',
-        NODE_ENV: 'production',
-        // info, as in production: one line per request (drained below).
-        LOG_LEVEL: 'info',
-        HOST: '127.0.0.1',
-        PORT: '0',
-        MONGODB_URI: uri,
-        JWT_PRIV_KEY_B64: Buffer.from(pair.privateKey).toString('base64'),
-        GRAPHQL_RATE_LIMIT_PER_MINUTE: '10000000',
-        LOGIN_RATE_LIMIT_PER_ADDRESS: '100000',
-        LOG_PRETTY: 'false',
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
+  const logDir = mkdtempSync(join(tmpdir(), 'soak-'));
+  const server = await startNodeProcess({
+    script: join(ROOT, 'dist', 'main.js'),
+    nodeArgs: startScriptNodeArgs(),
+    env: {
+      NODE_ENV: 'production',
+      // info, as in production: one line per request (to a file).
+      LOG_LEVEL: 'info',
+      LOG_PRETTY: 'false',
+      MONGODB_URI: uri,
+      JWT_PRIV_KEY_B64: Buffer.from(pair.privateKey).toString('base64'),
+      GRAPHQL_RATE_LIMIT_PER_MINUTE: '10000000',
+      LOGIN_RATE_LIMIT_PER_ADDRESS: '100000',
     },
-  );
-  let output = '';
-  server.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const url = await new Promise<string>((resolvePromise, reject) => {
-    const timer = setInterval(() => {
-      const match = /Listening on http:\/\/[^:]+:(\d+)/.exec(output);
-      if (match) {
-        clearInterval(timer);
-        resolvePromise(`http://127.0.0.1:${match[1]}`);
-      }
-    }, 50);
-    server.once('exit', (code) => reject(new Error(`server exited ${code}: ${output}`)));
+    logFile: join(logDir, 'server.log'),
+    readyPath: '/health/ready',
   });
-  server.stdout!.removeAllListeners('data');
-  server.stdout!.resume();
+  const url = server.url;
 
   const tokens = await Promise.all(
     USERS.map(async (user) => {
@@ -81,15 +65,12 @@ async function main(): Promise<void> {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(user),
       });
-      return response.headers
-        .getSetCookie()
-        .find((c) => c.startsWith('token='))!
-        .split(';')[0];
+      return tokenCookie(response);
     }),
   );
 
-  const rss: number[] = [rssKiB(server.pid!)];
-  const sampler = setInterval(() => rss.push(rssKiB(server.pid!)), 1000);
+  const rss: number[] = [rssKiB(server.pid)];
+  const sampler = setInterval(() => rss.push(rssKiB(server.pid)), 1000);
   const acknowledged = new Map<string, string>(); // order id -> marker
   let sent = 0;
   let errors = 0;
@@ -141,7 +122,7 @@ async function main(): Promise<void> {
   await Promise.all(Array.from({ length: CONCURRENCY }, (_, w) => worker(w)));
   const elapsed = (Date.now() - started) / 1000;
   clearInterval(sampler);
-  rss.push(rssKiB(server.pid!));
+  rss.push(rssKiB(server.pid));
 
   // Every acknowledged write is stored exactly once.
   const client = new mongo.MongoClient(uri);
@@ -170,9 +151,9 @@ async function main(): Promise<void> {
   const missing = ids.filter((id) => storedIds.get(id) !== 1).length;
   const duplicated = [...markers.values()].filter((count) => count > 1).length;
 
-  server.kill('SIGTERM');
-  await new Promise((r) => server.once('exit', r));
+  await server.stop();
   await database.stop();
+  rmSync(logDir, { recursive: true, force: true });
 
   const quarter = Math.max(1, Math.floor(rss.length / 4));
   const early = Math.max(...rss.slice(0, quarter));

@@ -91,6 +91,31 @@ export async function startNodeProcess(options: {
 }
 
 /**
+ * Loads the sample data (and, with `--users N --orders M`, generated data)
+ * through the built seed CLI, as a development process; rejects if it fails.
+ */
+export function seedByProcess(mongodbUri: string, seedArgs: readonly string[] = []): Promise<void> {
+  return new Promise((resolveSeed, reject) => {
+    const seeder = spawn(
+      process.execPath,
+      [resolve(ROOT, 'dist', 'seed', 'seed.cli.js'), ...seedArgs],
+      {
+        env: {
+          ...process.env,
+          NODE_ENV: 'development',
+          MONGODB_URI: mongodbUri,
+          LOG_LEVEL: 'warn',
+        },
+        stdio: ['ignore', 'inherit', 'inherit'],
+      },
+    );
+    seeder.once('exit', (code) =>
+      code === 0 ? resolveSeed() : reject(new Error(`the seed CLI exited with ${code}`)),
+    );
+  });
+}
+
+/**
  * The Node.js options `npm start` runs the service with (package.json), so a
  * benchmark measures the process production runs, heap settings included.
  */

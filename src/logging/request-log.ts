@@ -63,8 +63,9 @@ export function currentRequestId(): string | undefined {
 /**
  * One line per request when its response is sent (or the client goes away):
  * id, method, path, status, duration, and the user and GraphQL operation the
- * request turned out to be. A Fastify hook on the request's own child logger;
- * it costs a fraction of what pino-http's middleware did (docs/performance.md).
+ * request turned out to be. A Fastify hook on the root logger (the request id
+ * comes from the mixin); it costs a fraction of what pino-http's middleware
+ * did (docs/performance.md).
  */
 export function installRequestLog(fastify: FastifyInstance): void {
   fastify.addHook('onRequest', (request, _reply, done) => requestIds.run(request.id, done));
