@@ -5,7 +5,7 @@ import fastifyCookie from '@fastify/cookie';
 import { Logger } from 'nestjs-pino';
 import type { AppConfig } from './config/app-config';
 import { originMatcher } from './config/cors-origins';
-import type { DestinationStream } from 'pino';
+import type { DestinationStream, Logger as PinoLogger } from 'pino';
 import { AppModule, type AppModuleOptions } from './app.module';
 import { createRootLogger } from './logging/logging.module';
 import { installRequestLog } from './logging/request-log';
@@ -18,12 +18,21 @@ export interface CreateAppOptions extends Omit<AppModuleOptions, 'logger'> {
   readonly logDestination?: DestinationStream;
 }
 
-/** Builds the application on Fastify; `main.ts` and the test harness both start here. */
-export async function createApp(
+/** What the application is built from: the HTTP adapter with this service's wiring, and its logger. */
+export interface HttpFoundation {
+  readonly adapter: FastifyAdapter;
+  readonly rootLogger: PinoLogger;
+}
+
+/**
+ * Fastify with everything that happens to every request before Nest sees it:
+ * request ids, cookies, security headers and the request log line. `createApp`
+ * and the e2e harness (test/support/test-app.ts) both build on it.
+ */
+export async function createHttpFoundation(
   config: AppConfig,
-  options: CreateAppOptions = {},
-): Promise<NestFastifyApplication> {
-  const { logDestination, ...moduleOptions } = options;
+  logDestination?: DestinationStream,
+): Promise<HttpFoundation> {
   const rootLogger = createRootLogger(config, logDestination);
   const adapter = new FastifyAdapter({
     loggerInstance: rootLogger,
@@ -68,14 +77,23 @@ export async function createApp(
     done(null, payload);
   });
   installRequestLog(adapter.getInstance());
-  const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot(config, { ...moduleOptions, logger: rootLogger }),
-    adapter,
-    {
-      bufferLogs: true,
-      abortOnError: false,
-    },
-  );
+  return { adapter, rootLogger };
+}
+
+/** Options for building the Nest application on that adapter. */
+export const NEST_APPLICATION_OPTIONS = {
+  // Start-up lines wait for the pino logger (configureApp); a failed start is reported once,
+  // by the caller (main.ts prints one line for a configuration problem), not by Nest's own logger.
+  bufferLogs: true,
+  logger: false,
+  abortOnError: false,
+} as const;
+
+/** The application-level settings: the pino logger for Nest, CORS, configuration warnings. */
+export function configureApp(
+  app: NestFastifyApplication,
+  config: AppConfig,
+): NestFastifyApplication {
   const logger = app.get(Logger);
   app.useLogger(logger);
   const allowedOrigin = originMatcher(config.cors.origins);
@@ -97,4 +115,19 @@ export async function createApp(
   });
   for (const warning of config.warnings) logger.warn(warning, 'Config');
   return app;
+}
+
+/** Builds the application on Fastify; `main.ts` and the CLIs start here. */
+export async function createApp(
+  config: AppConfig,
+  options: CreateAppOptions = {},
+): Promise<NestFastifyApplication> {
+  const { logDestination, ...moduleOptions } = options;
+  const { adapter, rootLogger } = await createHttpFoundation(config, logDestination);
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot(config, { ...moduleOptions, logger: rootLogger }),
+    adapter,
+    NEST_APPLICATION_OPTIONS,
+  );
+  return configureApp(app, config);
 }

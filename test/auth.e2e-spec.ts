@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { base64url, CompactSign, exportJWK } from 'jose';
 import { createHmac, createPrivateKey, sign } from 'node:crypto';
 import { CredentialsRepository } from '../src/auth/credentials/credentials.repository';
+import { PasswordHasher } from '../src/auth/credentials/password-hasher';
 import {
   ADMIN,
   AUDIENCE,
@@ -22,13 +23,24 @@ import { startTestApp, type TestApp } from './support/test-app';
 
 const VIEWER = '{ viewer { id username primary_email } }';
 
+/** The real hasher, recording each verification: which hash it was given (undefined: the decoy's). */
+class RecordingPasswordHasher extends PasswordHasher {
+  readonly verified: Array<string | undefined> = [];
+  override verify(hash: string | undefined, password: string): Promise<boolean> {
+    this.verified.push(hash);
+    return super.verify(hash, password);
+  }
+}
+
 describe('authentication', () => {
   let app: TestApp;
   let keys: TestKeys;
+  const hasher = new RecordingPasswordHasher();
 
   beforeAll(async () => {
     keys = await makeTestKeys('ES256');
     app = await startTestApp({
+      override: (builder) => builder.overrideProvider(PasswordHasher).useValue(hasher),
       captureLogs: true,
       env: {
         ...keys.env,
@@ -120,14 +132,22 @@ describe('authentication', () => {
       expect(tokenCookie(wrong)).toBeUndefined();
     });
 
-    it('takes about as long for an unknown user as for a wrong password (both check an argon2 hash)', async () => {
+    it('checks one argon2 hash for an unknown user, as for a wrong password', async () => {
+      hasher.verified.length = 0;
+      await loginJson(app, JOHN.username, 'definitely-wrong');
+      await loginJson(app, 'ghost-who-never-was', 'definitely-wrong');
+      expect(hasher.verified).toHaveLength(2);
+      const [, parameters] = /^\$argon2id\$v=19\$([^$]+)\$/.exec(hasher.verified[0] ?? '') ?? [];
+      expect(parameters?.split(',').sort()).toEqual(['m=19456', 'p=1', 't=2']);
+      expect(hasher.verified[1]).toBeUndefined(); // the decoy hash, made with the same parameters
+    });
+
+    it('takes about as long for an unknown user as for a wrong password', async () => {
       const timeOf = async (username: string) => {
         const started = process.hrtime.bigint();
         await loginJson(app, username, 'definitely-wrong');
         return Number(process.hrtime.bigint() - started) / 1e6;
       };
-      const median = (values: number[]) =>
-        values.sort((a, b) => a - b)[Math.floor(values.length / 2)];
       const wrong: number[] = [];
       const unknown: number[] = [];
       // Interleaved, different usernames each time (the per-username limit counts failures).
@@ -135,7 +155,9 @@ describe('authentication', () => {
         wrong.push(await timeOf(i % 2 ? JOHN.username : ADMIN.username));
         unknown.push(await timeOf(`ghost-${i}`));
       }
-      const ratio = median(unknown) / median(wrong);
+      // The fastest of each: a busy machine can only slow a sample down, so the minimum is
+      // what the server itself costs (the median tipped to 2.70 once under load).
+      const ratio = Math.min(...unknown) / Math.min(...wrong);
       expect(ratio).toBeGreaterThan(0.5);
       expect(ratio).toBeLessThan(2);
     });
@@ -604,7 +626,7 @@ describe('Secure cookie', () => {
   });
 });
 
-describe.each(['RS256', 'PS256', 'EdDSA'] as const)('with JWT_ALG=%s', (alg) => {
+describe.each(['RS256', 'PS256'] as const)('with JWT_ALG=%s', (alg) => {
   it('signs with that algorithm and accepts its own tokens', async () => {
     const keys = await makeTestKeys(alg);
     const app = await startTestApp({ env: keys.env });

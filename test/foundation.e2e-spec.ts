@@ -1,5 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -251,9 +252,37 @@ function childPidsOf(pid: number): number[] {
 }
 
 describe('a bad configuration', () => {
-  it('stops the process with one line naming the variable, the value and what is accepted', async () => {
+  const ed25519Pem = generateKeyPairSync('ed25519')
+    .privateKey.export({ type: 'pkcs8', format: 'pem' })
+    .toString();
+
+  it.each<[string, Record<string, string>, string]>([
+    [
+      'a port',
+      { PORT: 'eighty' },
+      'PORT="eighty" is not valid: expected an integer from 0 to 65535',
+    ],
+    [
+      'an EdDSA algorithm',
+      { JWT_ALG: 'EdDSA' },
+      'JWT_ALG="EdDSA" is not valid: expected one of ES256, RS256, PS256',
+    ],
+    [
+      'an Ed25519 key',
+      {
+        JWT_PRIV_KEY_B64: Buffer.from(ed25519Pem).toString('base64'),
+        MONGODB_URI: 'mongodb://127.0.0.1:9/x',
+      },
+      'JWT keys: unsupported ed25519 key: the supported algorithms are ES256, RS256, PS256',
+    ],
+  ])('stops the process with one line naming what is wrong: %s', async (_case, env, line) => {
     const child = spawn(process.execPath, [resolve(__dirname, '..', 'dist', 'main.js')], {
-      env: { PATH: process.env.PATH ?? '', PORT: 'eighty', NODE_ENV: 'development' },
+      env: {
+        PATH: process.env.PATH ?? '',
+        NODE_ENV: 'development',
+        DATA_DIR: '.data/test',
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
@@ -262,7 +291,7 @@ describe('a bad configuration', () => {
       child.once('exit', resolvePromise),
     );
     expect(code).toBe(1);
-    expect(stderr).toContain('PORT="eighty" is not valid: expected an integer from 0 to 65535');
+    expect(stderr).toContain(line);
     expect(stderr).not.toMatch(/\n\s+at /);
   });
 });

@@ -5,7 +5,16 @@ import { toGlobalId } from '../src/common/ids';
 import { locateFerretdb } from '../src/database/embedded/embedded-database';
 import { startFerretdb } from '../src/database/embedded/ferretdb-process';
 import { findFreePort } from '../src/database/embedded/ports';
-import { graphql, JANE, login, makeTestKeys, seedSampleData } from './support/auth-helpers';
+import { mongo } from 'mongoose';
+import { UsersRepository } from '../src/users/users.repository';
+import {
+  graphql,
+  JANE,
+  login,
+  makeTestKeys,
+  seedSampleData,
+  signToken,
+} from './support/auth-helpers';
 import { startTestApp, type TestApp } from './support/test-app';
 
 const JANE_ID = toGlobalId('User', JANE.id);
@@ -232,6 +241,33 @@ describe('database outage during requests', () => {
       await app.close();
       await server.stop();
       rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a repository whose database has gone away (provider overridden)', () => {
+  it('answers SERVICE_UNAVAILABLE with the request id and no driver text', async () => {
+    const keys = await makeTestKeys();
+    const app = await startTestApp({
+      env: { ...keys.env, NODE_ENV: 'production', COOKIE_SECURE: 'true' },
+      override: (builder) =>
+        builder.overrideProvider(UsersRepository).useValue({
+          findByIds: () =>
+            Promise.reject(new mongo.MongoNetworkError('connect ECONNREFUSED 10.1.2.3:27017')),
+        }),
+    });
+    try {
+      const token = await signToken(keys);
+      const { status, body } = await graphql(app, '{ viewer { username } }', { token });
+      expect(status).toBe(200);
+      expect(body.data).toEqual({ viewer: null });
+      expect(body.errors?.[0].extensions).toMatchObject({
+        code: 'SERVICE_UNAVAILABLE',
+        requestId: expect.any(String),
+      });
+      expect(JSON.stringify(body)).not.toMatch(/10\.1\.2\.3|ECONNREFUSED|Mongo/);
+    } finally {
+      await app.close();
     }
   });
 });

@@ -1,12 +1,11 @@
 import { Module } from '@nestjs/common';
 import { PassportModule } from '@nestjs/passport';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { GqlAuthGuard } from './gql-auth.guard';
 import { JwtStrategy } from './jwt.strategy';
 import { KeyStore } from './keys/key-store';
-import { TokenVerifier } from './token/token-verifier';
-import { ViewerAuthenticator } from './viewer-authenticator';
 
-/** What every API server needs to trust a token: public keys and the verifier. No private key, no database. */
+/** What every API server needs to trust a token: public keys and the passport-jwt strategy. No private key, no database. */
 @Module({
   imports: [PassportModule],
   providers: [
@@ -15,10 +14,9 @@ import { ViewerAuthenticator } from './viewer-authenticator';
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) => new KeyStore(config).load(),
     },
-    TokenVerifier,
-    ViewerAuthenticator,
     JwtStrategy,
+    GqlAuthGuard,
   ],
-  exports: [KeyStore, TokenVerifier, ViewerAuthenticator, PassportModule],
+  exports: [KeyStore, GqlAuthGuard, PassportModule],
 })
 export class AuthVerificationModule {}

@@ -20,18 +20,11 @@ import { isAllowedStateChange } from './http/origin-check';
 import { loginPage, signupPage } from './http/pages';
 import { safeReturnTo } from './http/return-to';
 import type { IssuedToken } from './token/token-issuer';
-import type { VerifiedToken } from './token/token-verifier';
+import type { VerifiedToken } from './token/token-rules';
 
 type Fields = Record<string, unknown>;
 
 const GENERIC_LOGIN_ERROR = 'Invalid username or password';
-const SIGNUP_CONFLICT: Record<
-  'username_taken' | 'email_taken',
-  { msg_id: string; message: string }
-> = {
-  username_taken: { msg_id: 'DU01', message: 'Username already exist' },
-  email_taken: { msg_id: 'DU02', message: 'Primary email found in another existing profile' },
-};
 
 function wantsJson(req: FastifyRequest): boolean {
   return String(req.headers['content-type'] ?? '').startsWith('application/json');
@@ -142,18 +135,13 @@ export class AuthController {
       if (json) return void reply.status(201).send(this.tokenBody(result.userId, result.issued));
       return void reply.status(303).header('location', returnTo).send();
     }
-    const conflict =
-      result.kind === 'username_taken' || result.kind === 'email_taken'
-        ? SIGNUP_CONFLICT[result.kind]
-        : undefined;
+    const conflict = result.kind === 'username_taken' || result.kind === 'email_taken';
     const status = conflict ? 409 : result.kind === 'invalid' ? 400 : 500;
-    const message =
-      conflict?.message ??
-      (result.kind === 'invalid' ? result.message : 'Sign-up failed, please try again');
+    const message = result.kind === 'failed' ? 'Sign-up failed, please try again' : result.msg;
     if (json)
       return void reply
         .status(status)
-        .send({ message, ...(conflict ? { msg_id: conflict.msg_id } : {}) });
+        .send({ message, ...(conflict ? { msg_id: result.msgId } : {}) });
     void reply
       .status(status)
       .header('content-type', 'text/html; charset=utf-8')

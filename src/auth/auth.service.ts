@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { UsersRepository } from '../users/users.repository';
-import { UsersService, type CreateUserOutcome } from '../users/users.service';
+import { USER_OUTCOMES, UsersService, type CreateUserOutcome } from '../users/users.service';
 import { CredentialsRepository } from './credentials/credentials.repository';
 import {
   PASSWORD_MAX_LENGTH,
@@ -10,7 +10,7 @@ import {
 } from './credentials/password-hasher';
 import { RateLimiter } from './http/rate-limiter';
 import { TokenIssuer, type IssuedToken } from './token/token-issuer';
-import type { VerifiedToken } from './token/token-verifier';
+import type { VerifiedToken } from './token/token-rules';
 
 export type LoginResult =
   | { readonly kind: 'ok'; readonly userId: string; readonly issued: IssuedToken }
@@ -121,7 +121,7 @@ export class AuthService {
 
   async signup(input: SignupInput): Promise<SignupResult> {
     const passwordProblem = this.passwordProblem(input.password);
-    if (passwordProblem) return { kind: 'invalid', message: passwordProblem };
+    if (passwordProblem) return USER_OUTCOMES.invalid(passwordProblem);
     const outcome = await this.usersService.create({
       username: input.username,
       primary_email: input.primary_email,
@@ -142,7 +142,7 @@ export class AuthService {
       this.logger.error(
         `Creating the credential of ${user._id} failed: ${(error as Error).message}`,
       );
-      return { kind: 'failed' };
+      return USER_OUTCOMES.failed;
     }
     const issued = await this.issuer.issue({
       userId: user._id,

@@ -1,52 +1,109 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
-import type { IncomingMessage } from 'node:http';
-import { Strategy } from 'passport-strategy';
-import type { Viewer } from './viewer';
-import { ViewerAuthenticator } from './viewer-authenticator';
+import type { Jwt } from 'jsonwebtoken';
+import { Strategy, type SecretOrKeyProvider } from 'passport-jwt';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import type { Viewer } from '../common/viewer';
+import { KeyStore } from './keys/key-store';
+import { SUPPORTED_ALGORITHMS } from './keys/key-material';
+import { jwtFromRequest, tokenExtractor, type TokenCarrier } from './token/token-extractor';
+import {
+  claimsRefusal,
+  invalidToken,
+  MAX_TOKEN_BYTES,
+  TokenRefusal,
+  unverifiedHeader,
+  viewerFrom,
+  type VerifiedToken,
+} from './token/token-rules';
+import { VerifiedTokenCache } from './token/verified-token-cache';
+
+/** What passport hands AuthGuard: the viewer as `req.user`, the verified token as `req.authInfo`. */
+type StrategyResult = [Viewer, VerifiedToken] | [false, TokenRefusal];
 
 /**
- * Passport's view of the token check, for HTTP routes guarded with
- * `AuthGuard('jwt')`. The work is ViewerAuthenticator's, shared with GraphQL,
- * so both accept exactly the same tokens. (passport-jwt's verifier,
- * jsonwebtoken, knows no EdDSA and re-parses PEM keys on every call; see
- * docs/auth.md.)
+ * The one token check of every entry point (GraphQL, HTTP routes, browser
+ * navigations): passport-jwt's Strategy, verifying with jsonwebtoken and the
+ * KeyObject that the token's `kid` names. In front of it, the verified-token
+ * cache; behind it, the rules of docs/auth.md jsonwebtoken does not enforce.
  */
-type VerifyCallback = (viewer: Viewer, done: (error: unknown, user?: unknown) => void) => void;
+@Injectable()
+export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
+  private readonly extract: (req: TokenCarrier) => ReturnType<ReturnType<typeof tokenExtractor>>;
+  private readonly cache: VerifiedTokenCache;
+  private readonly clockToleranceSeconds: number;
 
-class ViewerTokenStrategy extends Strategy {
-  constructor(
-    private readonly authenticator: ViewerAuthenticator,
-    private readonly verify: VerifyCallback,
-  ) {
-    super();
+  constructor(keys: KeyStore, @Inject(APP_CONFIG) config: AppConfig) {
+    const { jwt, cookie, tokenCache } = config.auth;
+    super({
+      jwtFromRequest: jwtFromRequest(cookie.name),
+      secretOrKeyProvider: keyProvider(keys),
+      // Every algorithm any key may have; keyProvider then pins each key to its own.
+      algorithms: [...SUPPORTED_ALGORITHMS],
+      issuer: jwt.issuer,
+      audience: jwt.audience,
+      passReqToCallback: true,
+      // `complete` hands validate() the header too, for the `crit` rule.
+      jsonWebTokenOptions: { complete: true, clockTolerance: jwt.clockToleranceSeconds },
+    });
+    this.extract = tokenExtractor(cookie.name);
+    this.cache = new VerifiedTokenCache(tokenCache);
+    this.clockToleranceSeconds = jwt.clockToleranceSeconds;
   }
 
-  override authenticate(req: IncomingMessage & { raw?: IncomingMessage }): void {
-    this.authenticator.authenticate(req.raw ?? req).then(
-      (result) => {
-        if (!result.ok) return this.fail(401);
-        this.verify(result.verified.viewer, (error, user) =>
-          // The verified token goes along as `req.authInfo` (refresh needs its auth_time).
-          error
-            ? this.error(error as Error)
-            : user
-              ? this.success(user, result.verified)
-              : this.fail(401),
-        );
-      },
-      (error: unknown) => this.error(error as Error),
-    );
+  /**
+   * Refuses what must never reach the parser (no token, a conflict, more than
+   * 8 KiB), answers a token verified before from the cache, and leaves the
+   * rest to passport-jwt. `success`, `fail` and `error` are passport's.
+   */
+  override authenticate(req: TokenCarrier, options?: unknown): void {
+    const extracted = this.extract(req);
+    if (extracted.kind === 'none') return this.fail(new TokenRefusal('missing', 'no token'), 401);
+    if (extracted.kind === 'conflict')
+      return this.fail(new TokenRefusal('conflict', 'cookie and bearer differ'), 401);
+    if (extracted.token.length > MAX_TOKEN_BYTES)
+      return this.fail(invalidToken('token larger than 8 KiB'), 401);
+    const cached = this.cache.get(extracted.token);
+    if (cached) return this.success(cached.viewer, cached);
+    super.authenticate(req as never, options as never);
+  }
+
+  /** After jsonwebtoken accepted the signature, issuer, audience, alg, nbf and exp. */
+  validate(req: TokenCarrier, decoded: Jwt): StrategyResult {
+    const refusal = claimsRefusal(decoded, this.clockToleranceSeconds);
+    if (refusal) return [false, refusal];
+    const payload = decoded.payload as VerifiedToken['payload'];
+    const verified: VerifiedToken = { viewer: viewerFrom(payload), payload, exp: payload.exp! };
+    const extracted = this.extract(req);
+    if (extracted.kind === 'token') this.cache.set(extracted.token, verified);
+    return [verified.viewer, verified];
   }
 }
 
-@Injectable()
-export class JwtStrategy extends PassportStrategy(ViewerTokenStrategy, 'jwt') {
-  constructor(authenticator: ViewerAuthenticator) {
-    super(authenticator);
-  }
-
-  validate(viewer: Viewer): Viewer {
-    return viewer;
-  }
+/**
+ * The verification key for a token, by its `kid` (an unknown one refetches
+ * the JWK set, rate-limited), only if the token claims the key's own
+ * algorithm. Never a key carried by the token (`jwk`, `jku`, `x5u`).
+ */
+function keyProvider(keys: KeyStore): SecretOrKeyProvider {
+  return (_req, rawToken: string, done) => {
+    let header: { alg?: unknown; kid?: unknown };
+    try {
+      header = unverifiedHeader(rawToken);
+    } catch (refusal) {
+      return done(refusal);
+    }
+    if (header.kid !== undefined && typeof header.kid !== 'string')
+      return done(invalidToken('kid is not a string'));
+    keys.verificationKey(header.kid).then(
+      (key) => {
+        if (!key) return done(invalidToken(`unknown kid ${JSON.stringify(header.kid ?? null)}`));
+        if (header.alg !== key.alg)
+          return done(invalidToken(`alg ${String(header.alg)} is not the key's ${key.alg}`));
+        // jsonwebtoken takes a KeyObject as it is: the PEM was parsed once, at start.
+        done(null, key.key as unknown as string);
+      },
+      (error: unknown) => done(error),
+    );
+  };
 }

@@ -4,7 +4,8 @@ import { parse as parseDotenv } from 'dotenv';
 import { compileOriginPattern, isValidOriginPattern } from './cors-origins';
 import { parseDurationMs } from './duration';
 
-export const JWT_ALGORITHMS = ['ES256', 'RS256', 'PS256', 'EdDSA'] as const;
+/** The algorithms passport-jwt's verifier (jsonwebtoken) supports with asymmetric keys; it has no EdDSA. */
+export const JWT_ALGORITHMS = ['ES256', 'RS256', 'PS256'] as const;
 export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];

@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { requestedUrl } from '../common/http/legacy-graph-path';
-import { ViewerAuthenticator } from '../auth/viewer-authenticator';
+import { requestViewer } from '../auth/request-viewer';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import {
   GRAPHIQL_ASSET_PREFIX,
@@ -20,7 +20,6 @@ import { UsersRepository } from '../users/users.repository';
 export class BrowserNavigation implements OnModuleInit {
   constructor(
     private readonly adapterHost: HttpAdapterHost,
-    private readonly authenticator: ViewerAuthenticator,
     private readonly users: UsersRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -40,8 +39,8 @@ export class BrowserNavigation implements OnModuleInit {
         return;
       }
       if (!isBrowserNavigationToGraphQL(request)) return;
-      const result = await this.authenticator.authenticate(request.raw);
-      if (!result.ok) {
+      const viewer = await requestViewer(request, reply);
+      if (!viewer) {
         await reply
           .status(302)
           .header('location', this.loginUrl(request))
@@ -50,11 +49,11 @@ export class BrowserNavigation implements OnModuleInit {
         return;
       }
       if (!graphiql) return;
-      const user = await this.users.findById(result.verified.viewer.user_id).catch(() => undefined);
+      const user = await this.users.findById(viewer.user_id).catch(() => undefined);
       await reply
         .header('content-type', 'text/html; charset=utf-8')
         .header('cache-control', 'no-store')
-        .send(graphiqlPage(user?.username ?? result.verified.viewer.user_id));
+        .send(graphiqlPage(user?.username ?? viewer.user_id));
     });
   }
 

@@ -1,20 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Viewer } from '../auth/viewer';
-import { ViewerAuthenticator } from '../auth/viewer-authenticator';
-import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import { apiError } from '../common/errors';
+import { GqlAuthGuard } from '../auth/gql-auth.guard';
 import { RateLimiter } from '../auth/http/rate-limiter';
+import { apiError } from '../common/errors';
+import type { Viewer } from '../common/viewer';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { requestLogFacts } from '../logging/request-context';
 import type { GraphQLContext } from './graphql-context';
 import { LoadersFactory } from './loaders.factory';
-
-const REFUSALS = {
-  missing: 'Authentication required: sign in first',
-  invalid: 'Invalid or expired token: sign in again',
-  conflict:
-    'Conflicting credentials: the cookie and the Authorization header carry different tokens',
-} as const;
 
 function tooManyRequests(retryAfterSeconds: number, requestId: string) {
   return apiError('TOO_MANY_REQUESTS', `Too many requests: try again in ${retryAfterSeconds} s`, {
@@ -24,7 +17,7 @@ function tooManyRequests(retryAfterSeconds: number, requestId: string) {
   });
 }
 
-/** Authenticates the request before any resolver runs, then builds its context. */
+/** Builds each request's context and authenticates it (GqlAuthGuard) before any resolver runs. */
 @Injectable()
 export class GraphQLContextFactory {
   private readonly fixedViewer: Viewer | undefined;
@@ -32,7 +25,7 @@ export class GraphQLContextFactory {
   private readonly perAddress: RateLimiter;
 
   constructor(
-    private readonly authenticator: ViewerAuthenticator,
+    private readonly authGuard: GqlAuthGuard,
     private readonly loaders: LoadersFactory,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
@@ -48,14 +41,13 @@ export class GraphQLContextFactory {
     // Anonymous requests count against their address before the token is even checked.
     const byAddress = this.perAddress.hit(req.ip);
     if (!byAddress.allowed) throw tooManyRequests(byAddress.retryAfterSeconds, requestId);
-    if (this.fixedViewer)
-      return { req, res, viewer: this.fixedViewer, loaders: this.loaders.create(), requestId };
-    const result = await this.authenticator.authenticate(req.raw);
-    if (!result.ok) throw apiError('UNAUTHENTICATED', REFUSALS[result.reason], { requestId });
-    const viewer = result.verified.viewer;
+    // `viewer` is filled in by the guard just below; a request it refuses never gets further.
+    const context = { req, res, loaders: this.loaders.create(), requestId } as GraphQLContext;
+    if (this.fixedViewer) context.viewer = this.fixedViewer;
+    const viewer = await this.authGuard.authenticate(context);
     requestLogFacts(req.raw).userId = viewer.user_id;
     const byViewer = this.perViewer.hit(viewer.user_id);
     if (!byViewer.allowed) throw tooManyRequests(byViewer.retryAfterSeconds, requestId);
-    return { req, res, viewer, loaders: this.loaders.create(), requestId };
+    return context;
   }
 }

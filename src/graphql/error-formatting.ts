@@ -2,6 +2,7 @@ import { HttpException } from '@nestjs/common';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { ErrorCode } from '../common/errors';
+import { isDatabaseUnavailable } from '../database/database-errors';
 
 const KNOWN_CODES = new Set<string>([
   'UNAUTHENTICATED',
@@ -26,20 +27,6 @@ const HTTP_CODES: Record<number, ErrorCode> = {
   429: 'TOO_MANY_REQUESTS',
   503: 'SERVICE_UNAVAILABLE',
 };
-
-const DATABASE_DOWN =
-  /MongoServerSelectionError|MongoNetworkError|MongoNotConnectedError|MongoTopologyClosedError|MongoPoolClosedError|MongoNetworkTimeoutError/;
-
-/** The driver's ways of saying the database cannot be reached right now. */
-export function isDatabaseUnavailable(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  return (
-    DATABASE_DOWN.test(error.name) ||
-    /before initial connection is complete|Client must be connected|connection .* closed|ECONNREFUSED/i.test(
-      error.message,
-    )
-  );
-}
 
 export interface FormatOptions {
   readonly production: boolean;

@@ -3,7 +3,7 @@ import type { Logger } from '@nestjs/common';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { requestLogFacts } from '../logging/request-context';
 import { scrubSecrets } from '../logging/secrets';
-import { isDatabaseUnavailable } from './error-formatting';
+import { isDatabaseUnavailable } from '../database/database-errors';
 import type { GraphQLContext } from './graphql-context';
 
 /**

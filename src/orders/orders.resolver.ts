@@ -17,9 +17,34 @@ import { ItemModel } from '../items/models/item.model';
 import { presentItem } from '../items/items.presenter';
 import { UserModel } from '../users/models/user.model';
 import { loadUserFor } from '../users/users.presenter';
-import { CreateOrderInput, CreateOrderPayload } from './dto/create-order.input';
+import { Viewer } from '../auth/viewer.decorator';
+import { expectGlobalId, toGlobalId } from '../common/ids';
+import type { Viewer as ViewerType } from '../common/viewer';
+import { completionObj } from '../graphql/models/completion-obj.model';
+import {
+  CreateOrderInput,
+  CreateOrderPayload,
+  OrderItemInput,
+  type OrderInput,
+} from './dto/create-order.input';
 import { OrderItemModel, OrderModel } from './models/order.model';
-import { OrdersService } from './orders.service';
+import { ORDER_OUTCOMES, OrdersService, type OrderRequest } from './orders.service';
+
+/** The input's global ids decoded (an id of the wrong type is BAD_USER_INPUT), null lines dropped. */
+function orderRequestFrom(data: OrderInput): OrderRequest {
+  const lines = data.order_items.filter((line): line is OrderItemInput => line !== null);
+  return {
+    user_id: expectGlobalId('User', data.user_id, 'order_data.user_id'),
+    payer_id: data.payer_id ? expectGlobalId('User', data.payer_id, 'order_data.payer_id') : null,
+    order_date: data.order_date,
+    lines: lines.map((line, i) => ({
+      item_id: expectGlobalId('Item', line.item_id, `order_data.order_items[${i}].item_id`),
+      quantity: line.quantity,
+      amount: line.amount,
+      item_details: line.item_details,
+    })),
+  };
+}
 
 export const UserOrderConnection = ConnectionType(OrderModel, 'UserOrder', 'orders');
 export const OrderItemConnection = ConnectionType(OrderItemModel, 'OrderItem', 'order lines');
@@ -47,15 +72,24 @@ export class OrdersResolver {
     description:
       'Creates an order for the viewer (an admin: for anyone). Outcome in completionObj: 002, DO01-DO04, EO01.',
   })
-  createOrder(
+  async createOrder(
     @Args('input', {
       type: () => CreateOrderInput,
       description: 'The order and a clientMutationId.',
     })
     input: CreateOrderInput,
-    @Context() context: GraphQLContext,
+    @Viewer() viewer: ViewerType,
   ): Promise<CreateOrderPayload> {
-    return this.orders.create(context, input);
+    const clientMutationId = input.clientMutationId ?? null;
+    const data = input.order_data;
+    const outcome = data
+      ? await this.orders.create(viewer, orderRequestFrom(data))
+      : ORDER_OUTCOMES.invalidLine('order_data is required');
+    return {
+      order_id: outcome.orderId ? toGlobalId('UserOrder', outcome.orderId) : null,
+      completionObj: completionObj(outcome),
+      clientMutationId,
+    };
   }
 
   @ResolveField('user', () => UserModel, { nullable: true, description: 'The buyer.' })

@@ -1,8 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { GraphQLResolveInfo } from 'graphql';
 import { Error as MongooseError } from 'mongoose';
-import { canSeePrivateDataOf, isAdmin, type Viewer } from '../auth/viewer';
+import { canSeePrivateDataOf, type Viewer } from '../common/viewer';
 import { forbidden, notFound } from '../common/errors';
+import { failed, succeeded, type Outcome } from '../common/outcome';
 import { matchesFilter, parseSafeFilter, type FilterField } from '../common/filters/safe-filter';
 import { expectGlobalId, isDbId, newDbId, toGlobalId } from '../common/ids';
 import { selects, toConnection } from '../common/pagination/connection';
@@ -13,13 +14,13 @@ import {
   type PageRequest,
 } from '../common/pagination/keyset';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import { isDatabaseUnavailable } from '../graphql/error-formatting';
+import { isDatabaseUnavailable } from '../database/database-errors';
 import type { ListArgs, SortedPagingArgs } from '../graphql/dto/list.args';
 import type { GraphQLContext } from '../graphql/graphql-context';
-import { failure, success, type CompletionObj } from '../graphql/models/completion-obj.model';
 import type { Connection } from '../graphql/models/connection.factory';
 import type { Item } from '../items/item';
-import type { CreateOrderInput, CreateOrderPayload } from './dto/create-order.input';
+import { ItemsRepository } from '../items/items.repository';
+import { UsersRepository } from '../users/users.repository';
 import { OrderItemModel, OrderModel } from './models/order.model';
 import type { NewOrder, Order, OrderLine } from './order';
 import { OrdersRepository } from './orders.repository';
@@ -100,7 +101,40 @@ function presentLine(line: JoinedLine): OrderItemModel {
   });
 }
 
-type LineProblem = { msg_id: 'DO01' | 'DO04'; msg: string };
+/** One line of a new order, with database ids. */
+export interface OrderLineRequest {
+  readonly item_id: string;
+  readonly quantity: number;
+  readonly amount?: number | null;
+  /** JSON text of the line's overrides of the item's details. */
+  readonly item_details?: string | null;
+}
+
+/** A new order as the client asked for it, with database ids. */
+export interface OrderRequest {
+  readonly user_id: string;
+  /** Default: the buyer. */
+  readonly payer_id?: string | null;
+  /** Default: now. */
+  readonly order_date?: Date | null;
+  readonly lines: readonly OrderLineRequest[];
+}
+
+/** What creating an order came to; `orderId` once it is stored. */
+export type CreateOrderOutcome = Outcome & { readonly orderId?: string };
+
+export const ORDER_OUTCOMES = {
+  created: (orderId: string): CreateOrderOutcome => ({
+    ...succeeded('002', 'Order created'),
+    orderId,
+  }),
+  badDetails: (itemId: string, reason: string): CreateOrderOutcome =>
+    failed('DO01', `Item details parse failed for item ${itemId}: ${reason}`),
+  unknownPerson: (message: string): CreateOrderOutcome => failed('DO02', message),
+  unknownItem: (message: string): CreateOrderOutcome => failed('DO03', message),
+  invalidLine: (message: string): CreateOrderOutcome => failed('DO04', message),
+  failed: failed('EO01', 'Error creating Order') as CreateOrderOutcome,
+};
 
 /** Orders: who may see them, how they are listed, and the rules of creating one. */
 @Injectable()
@@ -109,6 +143,8 @@ export class OrdersService {
 
   constructor(
     private readonly orders: OrdersRepository,
+    private readonly users: UsersRepository,
+    private readonly items: ItemsRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -215,112 +251,87 @@ export class OrdersService {
     );
   }
 
-  async create(context: GraphQLContext, input: CreateOrderInput): Promise<CreateOrderPayload> {
-    const clientMutationId = input.clientMutationId ?? null;
-    const reply = (completionObj: CompletionObj, orderId?: string): CreateOrderPayload => ({
-      order_id: orderId ? toGlobalId('UserOrder', orderId) : null,
-      completionObj,
-      clientMutationId,
-    });
-    const data = input.order_data;
-    if (!data) return reply(failure('DO04', 'order_data is required'));
-    // Ids of the wrong type are bad input (errors), as in every other argument.
-    const userId = expectGlobalId('User', data.user_id, 'order_data.user_id');
-    const payerId = data.payer_id
-      ? expectGlobalId('User', data.payer_id, 'order_data.payer_id')
-      : userId;
-    const lines = (data.order_items ?? []).filter(
-      (line): line is NonNullable<typeof line> => line !== null,
-    );
-    const itemIds = lines.map((line, i) =>
-      expectGlobalId('Item', line.item_id, `order_data.order_items[${i}].item_id`),
-    );
-    if (context.viewer.user_id !== userId && !isAdmin(context.viewer)) {
+  /** Checks and stores a new order: the outcome says what happened (002, DO01-DO04, EO01). */
+  async create(viewer: Viewer, request: OrderRequest): Promise<CreateOrderOutcome> {
+    const payerId = request.payer_id ?? request.user_id;
+    if (!canSeePrivateDataOf(viewer, request.user_id)) {
       throw forbidden('You can only create orders for yourself');
     }
-
-    if (lines.length === 0) return reply(failure('DO04', 'An order needs at least one line'));
+    const lines = request.lines;
+    if (lines.length === 0) return ORDER_OUTCOMES.invalidLine('An order needs at least one line');
     const details: Record<string, unknown>[] = [];
     for (const line of lines) {
       const problem = this.lineProblem(line, details);
-      if (problem) return reply(failure(problem.msg_id, problem.msg));
+      if (problem) return problem;
     }
 
     try {
-      const personIds = [...new Set([userId, payerId])];
-      const people = await context.loaders.users.loadMany(personIds);
-      const found = new Set(personIds.filter((_, i) => people[i] && !(people[i] instanceof Error)));
-      if (!found.has(userId)) return reply(failure('DO02', `User ${data.user_id} not found`));
-      if (!found.has(payerId)) return reply(failure('DO02', `Payer ${data.payer_id} not found`));
-      const items = await context.loaders.items.loadMany(itemIds);
-      const missingItem = itemIds.findIndex((_, i) => !items[i] || items[i] instanceof Error);
-      if (missingItem >= 0)
-        return reply(failure('DO03', `Item ${lines[missingItem].item_id} not found`));
+      const personIds = [...new Set([request.user_id, payerId])];
+      const itemIds = [...new Set(lines.map((line) => line.item_id))];
+      const [people, items] = await Promise.all([
+        this.users.findByIds(personIds),
+        this.items.findByIds(itemIds),
+      ]);
+      const found = new Set(people.map((person) => person._id));
+      if (!found.has(request.user_id))
+        return ORDER_OUTCOMES.unknownPerson(`User ${request.user_id} not found`);
+      if (!found.has(payerId)) return ORDER_OUTCOMES.unknownPerson(`Payer ${payerId} not found`);
+      const itemsById = new Map(items.map((item) => [item._id, item]));
+      const missing = lines.find((line) => !itemsById.has(line.item_id));
+      if (missing) return ORDER_OUTCOMES.unknownItem(`Item ${missing.item_id} not found`);
 
       const order: NewOrder = {
         _id: newDbId(),
-        user_id: userId,
+        user_id: request.user_id,
         payer_id: payerId,
-        order_date: data.order_date ?? new Date(),
+        order_date: request.order_date ?? new Date(),
         order_items: lines.map((line, i) => ({
-          item_id: itemIds[i],
+          item_id: line.item_id,
           quantity: line.quantity,
-          amount: line.amount ?? defaultAmount(items[i] as Item, line.quantity),
+          amount: line.amount ?? defaultAmount(itemsById.get(line.item_id)!, line.quantity),
           item_details: details[i],
         })),
       };
       const created = await this.insertRetryingIdCollisions(order);
-      return reply(success('002', 'Order created'), created._id);
+      return ORDER_OUTCOMES.created(created._id);
     } catch (error) {
       if (isDatabaseUnavailable(error)) throw error;
       if (error instanceof MongooseError.ValidationError) {
-        return reply(
-          failure('DO04', Object.values(error.errors)[0]?.message ?? 'Invalid order line'),
-        );
+        this.logger.warn(`An order failed validation: ${error.message}`);
+        return ORDER_OUTCOMES.invalidLine('An order line is not valid');
       }
       this.logger.error(`Creating an order failed: ${(error as Error).message}`);
-      return reply(failure('EO01', 'Error creating Order'));
+      return ORDER_OUTCOMES.failed;
     }
   }
 
   private lineProblem(
-    line: {
-      quantity: number;
-      amount?: number | null;
-      item_details?: string | null;
-      item_id: string;
-    },
+    line: OrderLineRequest,
     details: Record<string, unknown>[],
-  ): LineProblem | undefined {
+  ): CreateOrderOutcome | undefined {
     if (line.item_details !== undefined && line.item_details !== null && line.item_details !== '') {
       let parsed: unknown;
       try {
         parsed = JSON.parse(line.item_details);
       } catch (error) {
-        return {
-          msg_id: 'DO01',
-          msg: `Item details parse failed for item ${line.item_id}: ${(error as Error).message}`,
-        };
+        return ORDER_OUTCOMES.badDetails(line.item_id, (error as Error).message);
       }
       if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-        return {
-          msg_id: 'DO01',
-          msg: `Item details parse failed for item ${line.item_id}: not a JSON object`,
-        };
+        return ORDER_OUTCOMES.badDetails(line.item_id, 'not a JSON object');
       }
       details.push(parsed as Record<string, unknown>);
     } else {
       details.push({});
     }
     if (!Number.isFinite(line.quantity) || line.quantity <= 0) {
-      return { msg_id: 'DO04', msg: `Quantity of item ${line.item_id} must be greater than 0` };
+      return ORDER_OUTCOMES.invalidLine(`Quantity of item ${line.item_id} must be greater than 0`);
     }
     if (
       line.amount !== undefined &&
       line.amount !== null &&
       (!Number.isFinite(line.amount) || line.amount < 0)
     ) {
-      return { msg_id: 'DO04', msg: `Amount of item ${line.item_id} must not be negative` };
+      return ORDER_OUTCOMES.invalidLine(`Amount of item ${line.item_id} must not be negative`);
     }
     return undefined;
   }

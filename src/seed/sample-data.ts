@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse } from 'yaml';
-import type { Role } from '../users/user.schema';
+import type { Role } from '../common/viewer';
 
 export interface SampleUser {
   readonly _id: string;

@@ -1,4 +1,4 @@
-import type { Role } from './user.schema';
+import type { Role } from '../common/viewer';
 
 /** A user as the rest of the code sees it: a plain object, never a Mongoose document. */
 export interface User {

@@ -1,5 +1,5 @@
 import type { GraphQLContext } from '../graphql/graphql-context';
-import { canSeePrivateDataOf, type Viewer } from '../auth/viewer';
+import { canSeePrivateDataOf, type Viewer } from '../common/viewer';
 import { toGlobalId } from '../common/ids';
 import { UserModel } from './models/user.model';
 import type { User } from './user';

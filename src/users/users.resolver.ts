@@ -10,14 +10,14 @@ import {
   Resolver,
 } from '@nestjs/graphql';
 import type { GraphQLResolveInfo } from 'graphql';
-import { isAdmin } from '../auth/viewer';
+import { isAdmin } from '../common/viewer';
 import { forbidden } from '../common/errors';
 import { toGlobalId } from '../common/ids';
 import { pageLimits } from '../common/pagination/keyset';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { ListArgs, SortedPagingArgs } from '../graphql/dto/list.args';
 import type { GraphQLContext } from '../graphql/graphql-context';
-import { failure, success } from '../graphql/models/completion-obj.model';
+import { completionObj } from '../graphql/models/completion-obj.model';
 import { ConnectionType, type Connection } from '../graphql/models/connection.factory';
 import { UserOrderConnection } from '../orders/orders.resolver';
 import type { OrderModel } from '../orders/models/order.model';
@@ -25,7 +25,7 @@ import { OrdersService } from '../orders/orders.service';
 import { CreateUserInput, CreateUserPayload } from './dto/create-user.input';
 import { UserModel } from './models/user.model';
 import { loadUserFor } from './users.presenter';
-import { UsersService } from './users.service';
+import { USER_OUTCOMES, UsersService } from './users.service';
 
 export const UserConnection = ConnectionType(UserModel, 'User', 'users');
 
@@ -89,46 +89,19 @@ export class UsersResolver {
     if (!isAdmin(context.viewer)) throw forbidden('Only admins can create users');
     const clientMutationId = input.clientMutationId ?? null;
     const data = input.user_data;
-    if (!data)
-      return {
-        user_id: null,
-        completionObj: failure('DU03', 'user_data is required'),
-        clientMutationId,
-      };
-    const outcome = await this.users.create({
-      username: data.username,
-      primary_email: data.primary_email,
-      full_name: data.full_name ?? undefined,
-      primary_locale: data.primary_locale ?? undefined,
-    });
-    switch (outcome.kind) {
-      case 'created':
-        return {
-          user_id: toGlobalId('User', outcome.user._id),
-          completionObj: success('001', 'User created'),
-          clientMutationId,
-        };
-      case 'username_taken':
-        return {
-          user_id: null,
-          completionObj: failure('DU01', 'Username already exist'),
-          clientMutationId,
-        };
-      case 'email_taken':
-        return {
-          user_id: null,
-          completionObj: failure('DU02', 'Primary email found in another existing profile'),
-          clientMutationId,
-        };
-      case 'invalid':
-        return { user_id: null, completionObj: failure('DU03', outcome.message), clientMutationId };
-      case 'failed':
-        return {
-          user_id: null,
-          completionObj: failure('EU01', 'Error creating User'),
-          clientMutationId,
-        };
-    }
+    const outcome = data
+      ? await this.users.create({
+          username: data.username,
+          primary_email: data.primary_email,
+          full_name: data.full_name ?? undefined,
+          primary_locale: data.primary_locale ?? undefined,
+        })
+      : USER_OUTCOMES.invalid('user_data is required');
+    return {
+      user_id: outcome.kind === 'created' ? toGlobalId('User', outcome.user._id) : null,
+      completionObj: completionObj(outcome),
+      clientMutationId,
+    };
   }
 
   @ResolveField('orders', () => UserOrderConnection, {

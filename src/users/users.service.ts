@@ -1,9 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Error as MongooseError } from 'mongoose';
 import type { GraphQLResolveInfo } from 'graphql';
-import { isAdmin, type Viewer } from '../auth/viewer';
+import { isAdmin, type Viewer } from '../common/viewer';
 import { parseSafeFilter, type FilterField } from '../common/filters/safe-filter';
 import { newDbId } from '../common/ids';
+import { failed, succeeded, type Outcome } from '../common/outcome';
 import { selects, toConnection } from '../common/pagination/connection';
 import { resolveSort, type PageLimits, type PageRequest } from '../common/pagination/keyset';
 import type { ListArgs } from '../graphql/dto/list.args';
@@ -13,12 +14,23 @@ import { presentUser } from './users.presenter';
 import type { NewUser, User } from './user';
 import { UsersRepository } from './users.repository';
 
+/** What creating a user came to, with its message id (docs/api.md, createUser). */
 export type CreateUserOutcome =
-  | { readonly kind: 'created'; readonly user: User }
-  | { readonly kind: 'username_taken' }
-  | { readonly kind: 'email_taken' }
-  | { readonly kind: 'invalid'; readonly message: string }
-  | { readonly kind: 'failed' };
+  | (Outcome & { readonly kind: 'created'; readonly user: User })
+  | (Outcome & { readonly kind: 'username_taken' | 'email_taken' | 'invalid' | 'failed' });
+
+export const USER_OUTCOMES = {
+  created: (user: User) =>
+    ({ kind: 'created', user, ...succeeded('001', 'User created') }) as const,
+  usernameTaken: { kind: 'username_taken', ...failed('DU01', 'Username already exist') },
+  emailTaken: {
+    kind: 'email_taken',
+    ...failed('DU02', 'Primary email found in another existing profile'),
+  },
+  /** The message says which field, and why. */
+  invalid: (message: string) => ({ kind: 'invalid', ...failed('DU03', message) }) as const,
+  failed: { kind: 'failed', ...failed('EU01', 'Error creating User') },
+} as const satisfies Record<string, CreateUserOutcome | ((arg: never) => CreateUserOutcome)>;
 
 const USERNAME = /^[A-Za-z0-9._-]{3,100}$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -76,7 +88,7 @@ export class UsersService {
 
   async create(input: NewUser): Promise<CreateUserOutcome> {
     const invalid = this.validate(input);
-    if (invalid) return { kind: 'invalid', message: invalid };
+    if (invalid) return USER_OUTCOMES.invalid(invalid);
     const user: NewUser = {
       username: input.username,
       primary_email: input.primary_email.toLowerCase(),
@@ -87,26 +99,23 @@ export class UsersService {
     for (let attempt = 0; attempt <= ID_COLLISION_RETRIES; attempt += 1) {
       const _id = newDbId();
       try {
-        return { kind: 'created', user: await this.users.create({ ...user, _id }) };
+        return USER_OUTCOMES.created(await this.users.create({ ...user, _id }));
       } catch (error) {
         if (error instanceof MongooseError.ValidationError) {
-          return {
-            kind: 'invalid',
-            message: Object.values(error.errors)[0]?.message ?? 'invalid user',
-          };
+          return USER_OUTCOMES.invalid(Object.values(error.errors)[0]?.message ?? 'invalid user');
         }
         if (!isDuplicateKey(error)) {
           this.logger.error(`Creating a user failed: ${(error as Error).message}`);
-          return { kind: 'failed' };
+          return USER_OUTCOMES.failed;
         }
         // Unique indexes settle races: find out which value is taken now.
-        if (await this.users.findByUsername(user.username)) return { kind: 'username_taken' };
-        if (await this.users.findByEmail(user.primary_email)) return { kind: 'email_taken' };
-        if (!(await this.users.findById(_id))) return { kind: 'failed' };
+        if (await this.users.findByUsername(user.username)) return USER_OUTCOMES.usernameTaken;
+        if (await this.users.findByEmail(user.primary_email)) return USER_OUTCOMES.emailTaken;
+        if (!(await this.users.findById(_id))) return USER_OUTCOMES.failed;
         // Otherwise the random id collided: try another.
       }
     }
-    return { kind: 'failed' };
+    return USER_OUTCOMES.failed;
   }
 
   async list(

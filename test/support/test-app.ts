@@ -1,11 +1,17 @@
 import 'reflect-metadata';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { getConnectionToken } from '@nestjs/mongoose';
+import { Test, type TestingModuleBuilder } from '@nestjs/testing';
 import type { Connection } from 'mongoose';
 import { randomBytes } from 'node:crypto';
 import { basename } from 'node:path';
 import { Writable } from 'node:stream';
-import { createApp } from '../../src/app.factory';
+import {
+  configureApp,
+  createHttpFoundation,
+  NEST_APPLICATION_OPTIONS,
+} from '../../src/app.factory';
+import { AppModule } from '../../src/app.module';
 import { loadConfig, type AppConfig } from '../../src/config/app-config';
 import { DatabaseSupervisor } from '../../src/database/database-supervisor';
 
@@ -18,6 +24,11 @@ export interface TestAppOptions {
   readonly mongodbUri?: string;
   /** Don't wait for the first database connection (for outage tests). */
   readonly skipDatabaseWait?: boolean;
+  /**
+   * Changes the testing module before it is compiled: `.overrideProvider()`,
+   * `.overrideGuard()` and the rest of @nestjs/testing's builder.
+   */
+  readonly override?: (builder: TestingModuleBuilder) => TestingModuleBuilder;
 }
 
 export interface TestApp {
@@ -66,7 +77,8 @@ export function testDatabaseUri(dbName: string): string {
 }
 
 /**
- * Boots the real application module over HTTP on a random port, against a
+ * Boots the real application module through the Nest testing module, over
+ * HTTP on a random port, with the same Fastify wiring as `main.ts`, against a
  * throwaway database of its own, with silent (or captured) logs.
  */
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
@@ -87,7 +99,15 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   );
   const logs: string[] = [];
   if (options.captureLogs) logSinks.add(logs);
-  const app = await createApp(config, { logDestination: sharedLogDestination });
+  const { adapter, rootLogger } = await createHttpFoundation(config, sharedLogDestination);
+  const builder = Test.createTestingModule({
+    imports: [AppModule.forRoot(config, { logger: rootLogger })],
+  });
+  const moduleRef = await (options.override?.(builder) ?? builder).compile();
+  const app = configureApp(
+    moduleRef.createNestApplication<NestFastifyApplication>(adapter, NEST_APPLICATION_OPTIONS),
+    config,
+  );
   await app.listen(0, '127.0.0.1');
   const connection = app.get<Connection>(getConnectionToken());
   if (!options.skipDatabaseWait) await app.get(DatabaseSupervisor).whenConnected();

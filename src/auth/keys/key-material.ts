@@ -6,7 +6,9 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { JwtAlgorithm, KeySource } from '../../config/app-config';
+import { JWT_ALGORITHMS, type JwtAlgorithm, type KeySource } from '../../config/app-config';
+
+export const SUPPORTED_ALGORITHMS = JWT_ALGORITHMS;
 
 /** A public key, parsed once, with the one algorithm it may verify. */
 export interface VerificationKey {
@@ -36,8 +38,9 @@ export function pemBlocks(text: string): string[] {
 }
 
 /**
- * Which algorithm a key may sign or verify with. EC P-256 is ES256 and
- * Ed25519 is EdDSA; an RSA key follows `preferred` (RS256 or PS256).
+ * Which algorithm a key may sign or verify with. EC P-256 is ES256; an RSA
+ * key follows `preferred` (RS256 or PS256). Anything else is refused, naming
+ * what is supported.
  */
 export function algorithmFor(key: KeyObject, preferred: JwtAlgorithm): JwtAlgorithm {
   const type = key.asymmetricKeyType;
@@ -46,13 +49,14 @@ export function algorithmFor(key: KeyObject, preferred: JwtAlgorithm): JwtAlgori
       throw new Error('EC keys must use the P-256 curve (ES256)');
     return 'ES256';
   }
-  if (type === 'ed25519') return 'EdDSA';
   if (type === 'rsa' || type === 'rsa-pss') {
     if ((key.asymmetricKeyDetails?.modulusLength ?? 0) < 2048)
       throw new Error('RSA keys must be at least 2048 bits');
     return preferred === 'PS256' ? 'PS256' : type === 'rsa-pss' ? 'PS256' : 'RS256';
   }
-  throw new Error(`unsupported key type ${type ?? 'unknown'} (use EC P-256, RSA or Ed25519)`);
+  throw new Error(
+    `unsupported ${type ?? 'unknown'} key: the supported algorithms are ${SUPPORTED_ALGORITHMS.join(', ')} (EC P-256 or RSA keys)`,
+  );
 }
 
 /** The RFC 7638 thumbprint: a stable `kid` derived from the key itself. */
@@ -88,9 +92,7 @@ export function generatePemKeyPair(alg: JwtAlgorithm): { privateKey: string; pub
   const pair =
     alg === 'ES256'
       ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
-      : alg === 'EdDSA'
-        ? generateKeyPairSync('ed25519')
-        : generateKeyPairSync('rsa', { modulusLength: 2048 });
+      : generateKeyPairSync('rsa', { modulusLength: 2048 });
   return {
     privateKey: pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
     publicKey: pair.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
@@ -100,7 +102,7 @@ export function generatePemKeyPair(alg: JwtAlgorithm): { privateKey: string; pub
 /** Imports one key of a JWK set; keys without a supported `alg` are skipped. */
 export async function verificationKeyFromJwk(jwk: JWK): Promise<VerificationKey | undefined> {
   const alg = jwk.alg as JwtAlgorithm | undefined;
-  if (!alg || !['ES256', 'RS256', 'PS256', 'EdDSA'].includes(alg) || (jwk.use && jwk.use !== 'sig'))
+  if (!alg || !SUPPORTED_ALGORITHMS.includes(alg) || (jwk.use && jwk.use !== 'sig'))
     return undefined;
   if ('d' in jwk) return undefined; // never accept private material as a verification key
   const key = createPublicKey({ key: jwk as import('node:crypto').JsonWebKey, format: 'jwk' });

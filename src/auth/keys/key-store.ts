@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { JWK } from 'jose';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { APP_CONFIG, type AppConfig } from '../../config/app-config';
+import { APP_CONFIG, ConfigError, type AppConfig } from '../../config/app-config';
 import {
   generatePemKeyPair,
   parsePublicKeys,
@@ -29,8 +29,20 @@ export class KeyStore {
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
-  /** Loads keys; called once by the module's factory before anything verifies a token. */
+  /**
+   * Loads keys; called once by the module's factory before anything verifies
+   * a token. A key that cannot be used stops the start with one line.
+   */
   async load(): Promise<this> {
+    try {
+      return await this.loadKeys();
+    } catch (error) {
+      if (error instanceof ConfigError) throw error;
+      throw new ConfigError([`JWT keys: ${(error as Error).message}`]);
+    }
+  }
+
+  private async loadKeys(): Promise<this> {
     const { jwt } = this.config.auth;
     const signs = this.config.role !== 'api';
     let privatePem = signs && jwt.privateKey ? readPem(jwt.privateKey) : undefined;

@@ -1,41 +1,47 @@
-import type { IncomingHttpHeaders } from 'node:http';
+import { ExtractJwt, type JwtFromRequestFunction } from 'passport-jwt';
 
 export type ExtractedToken =
   | { readonly kind: 'none' }
-  | { readonly kind: 'token'; readonly token: string; readonly from: 'cookie' | 'bearer' }
+  | { readonly kind: 'token'; readonly token: string }
   | { readonly kind: 'conflict' };
 
-/** Reads one cookie's value from a Cookie header without parsing the others. */
-export function readCookie(header: string | undefined, name: string): string | undefined {
-  if (!header) return undefined;
-  const prefix = `${name}=`;
-  for (const part of header.split(';')) {
-    const trimmed = part.trim();
-    if (trimmed.startsWith(prefix)) {
-      const value = trimmed.slice(prefix.length);
-      return value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value;
-    }
-  }
-  return undefined;
+/** What the extractors read: Fastify's request with the cookies @fastify/cookie parsed. */
+export interface TokenCarrier {
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly cookies?: Record<string, string | undefined>;
 }
 
+/** passport-jwt's extractor signature, over the request shape this service has. */
+type Extractor = (req: TokenCarrier) => string | null;
+
+export function cookieExtractor(cookieName: string): Extractor {
+  return (req) => req.cookies?.[cookieName] || null;
+}
+
+const bearerExtractor = ExtractJwt.fromAuthHeaderAsBearerToken() as unknown as Extractor;
+
 /**
- * The one place a token is read from a request: the cookie (browsers) or an
- * `Authorization: Bearer` header (other clients). Both present and different
- * is a conflict, refused: it is either a bug or an attempt to confuse us.
+ * The token of a request: the cookie (browsers), else `Authorization: Bearer`
+ * (other clients), both read by passport-jwt extractors. Both present and
+ * different is a conflict, refused: it is either a bug or an attempt to
+ * confuse us.
  */
-export function extractToken(headers: IncomingHttpHeaders, cookieName: string): ExtractedToken {
-  const cookie = readCookie(headers.cookie, cookieName) || undefined;
-  const authorization = headers.authorization;
-  const bearer =
-    typeof authorization === 'string' && /^Bearer\s+/i.test(authorization)
-      ? authorization.replace(/^Bearer\s+/i, '').trim() || undefined
-      : undefined;
-  if (cookie && bearer)
-    return cookie === bearer
-      ? { kind: 'token', token: cookie, from: 'cookie' }
-      : { kind: 'conflict' };
-  if (cookie) return { kind: 'token', token: cookie, from: 'cookie' };
-  if (bearer) return { kind: 'token', token: bearer, from: 'bearer' };
-  return { kind: 'none' };
+export function tokenExtractor(cookieName: string): (req: TokenCarrier) => ExtractedToken {
+  const fromCookie = cookieExtractor(cookieName);
+  return (req) => {
+    const cookie = fromCookie(req);
+    const bearer = bearerExtractor(req);
+    if (cookie && bearer && cookie !== bearer) return { kind: 'conflict' };
+    const token = cookie ?? bearer;
+    return token ? { kind: 'token', token } : { kind: 'none' };
+  };
+}
+
+/** The same rule as passport-jwt's `jwtFromRequest`: a conflict yields no token. */
+export function jwtFromRequest(cookieName: string): JwtFromRequestFunction {
+  const extract = tokenExtractor(cookieName);
+  return (req) => {
+    const extracted = extract(req as unknown as TokenCarrier);
+    return extracted.kind === 'token' ? extracted.token : null;
+  };
 }

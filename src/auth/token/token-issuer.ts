@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { SignJWT } from 'jose';
 import { randomUUID } from 'node:crypto';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
-import type { Role } from '../../users/user.schema';
+import type { Role } from '../../common/viewer';
 import { KeyStore } from '../keys/key-store';
 
 export interface IssuedToken {

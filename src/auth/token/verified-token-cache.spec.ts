@@ -1,5 +1,5 @@
 import { VerifiedTokenCache } from './verified-token-cache';
-import type { VerifiedToken } from './token-verifier';
+import type { VerifiedToken } from './token-rules';
 
 function verified(expiresInSeconds: number): VerifiedToken {
   const exp = Math.floor(Date.now() / 1000) + expiresInSeconds;

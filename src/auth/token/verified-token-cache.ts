@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import type { VerifiedToken } from './token-verifier';
+import type { VerifiedToken } from './token-rules';
 
 const MAX_ENTRIES = 10_000;
 

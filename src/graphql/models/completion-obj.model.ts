@@ -1,4 +1,5 @@
 import { Field, Int, ObjectType } from '@nestjs/graphql';
+import type { Outcome } from '../../common/outcome';
 
 @ObjectType('CompletionObj', {
   description: 'The business outcome of a mutation (legacy clients read it instead of errors).',
@@ -23,10 +24,9 @@ export class CompletionObj {
   modified!: number;
 }
 
-export function success(msg_id: string, msg: string): CompletionObj {
-  return { code: '0', msg, msg_id, processed: 1, modified: 1 };
-}
-
-export function failure(msg_id: string, msg: string): CompletionObj {
-  return { code: '1', msg, msg_id, processed: 1, modified: 0 };
+/** A service's outcome as legacy clients read it: processed/modified exactly as the original demo reported them. */
+export function completionObj(outcome: Outcome): CompletionObj {
+  return outcome.ok
+    ? { code: '0', msg: outcome.msg, msg_id: outcome.msgId, processed: 1, modified: 0 }
+    : { code: '1', msg: outcome.msg, msg_id: outcome.msgId, processed: 0, modified: 0 };
 }

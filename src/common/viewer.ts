@@ -1,4 +1,6 @@
-import type { Role } from '../users/user.schema';
+/** The roles a token may carry (docs/api.md, Authorization). */
+export const ROLES = ['user', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
 
 /** Who is calling, as the verified token says: no database lookup made it. */
 export interface Viewer {

@@ -1,0 +1,273 @@
+import { PassportModule } from '@nestjs/passport';
+import { Test } from '@nestjs/testing';
+import { base64url, SignJWT, type JWTPayload } from 'jose';
+import { createPrivateKey, sign, type KeyObject } from 'node:crypto';
+import passport from 'passport';
+import { Strategy } from 'passport-jwt';
+import { APP_CONFIG, loadConfig, type AppConfig } from '../config/app-config';
+import { JwtStrategy } from './jwt.strategy';
+import { generatePemKeyPair, parseSigningKey } from './keys/key-material';
+import { KeyStore } from './keys/key-store';
+import { TokenRefusal, type VerifiedToken } from './token/token-rules';
+
+const ISSUER = 'user-order-auth';
+const AUDIENCE = 'user-order-api';
+const USER_ID = '1E4Yo11Y3r9a';
+
+interface Outcome {
+  readonly error: unknown;
+  readonly user: unknown;
+  readonly info: unknown;
+}
+
+interface TestKey {
+  readonly kid: string;
+  readonly privateKey: KeyObject;
+  readonly pem: { privateKey: string; publicKey: string };
+}
+
+async function makeKey(alg: 'ES256' | 'RS256' = 'ES256'): Promise<TestKey> {
+  const pem = generatePemKeyPair(alg);
+  const signing = await parseSigningKey(pem.privateKey, alg);
+  return { kid: signing.kid, privateKey: createPrivateKey(pem.privateKey), pem };
+}
+
+const now = () => Math.floor(Date.now() / 1000);
+
+function signWith(
+  key: TestKey,
+  claims: JWTPayload = {},
+  header: Record<string, unknown> = {},
+): Promise<string> {
+  const payload: JWTPayload = {
+    iss: ISSUER,
+    aud: AUDIENCE,
+    sub: USER_ID,
+    locale: 'fr',
+    roles: ['user', 'admin', 'root'],
+    iat: now(),
+    exp: now() + 900,
+    auth_time: now(),
+    ...claims,
+  };
+  for (const [name, value] of Object.entries(payload))
+    if (value === undefined) delete payload[name];
+  return new SignJWT(payload)
+    .setProtectedHeader({ alg: 'ES256', kid: key.kid, typ: 'JWT', ...header })
+    .sign(key.privateKey);
+}
+
+/** A token put together by hand, for headers jose refuses to sign. */
+function handMade(key: TestKey, header: object, payload: object): string {
+  const head = base64url.encode(JSON.stringify(header));
+  const body = base64url.encode(JSON.stringify(payload));
+  const signature = sign('sha256', Buffer.from(`${head}.${body}`), {
+    key: key.privateKey,
+    dsaEncoding: 'ieee-p1363',
+  }).toString('base64url');
+  return `${head}.${body}.${signature}`;
+}
+
+/** Runs the registered 'jwt' strategy the way AuthGuard('jwt') does. */
+function authenticate(headers: Record<string, string>, cookies: Record<string, string> = {}) {
+  return new Promise<Outcome>((resolve, reject) => {
+    passport.authenticate(
+      'jwt',
+      { session: false },
+      (error: unknown, user: unknown, info: unknown) => resolve({ error, user, info }),
+    )({ headers, cookies }, {}, reject);
+  });
+}
+
+const withCookie = (token: string) => authenticate({}, { token });
+const refusalOf = (outcome: Outcome) => {
+  expect(outcome.user).toBe(false);
+  expect(outcome.error).toBeNull();
+  return outcome.info as Error;
+};
+
+describe('JwtStrategy (passport-jwt)', () => {
+  let key: TestKey;
+  let signatureChecks: jest.SpyInstance;
+
+  async function build(env: Record<string, string> = {}): Promise<AppConfig> {
+    const config = loadConfig(
+      {
+        NODE_ENV: 'test',
+        JWT_PRIV_KEY_B64: Buffer.from(key.pem.privateKey).toString('base64'),
+        ...env,
+      },
+      { dotenv: false },
+    );
+    await Test.createTestingModule({
+      imports: [PassportModule],
+      providers: [
+        JwtStrategy,
+        { provide: APP_CONFIG, useValue: config },
+        { provide: KeyStore, useFactory: () => new KeyStore(config).load() },
+      ],
+    }).compile();
+    return config;
+  }
+
+  beforeAll(async () => {
+    key = await makeKey();
+  });
+  beforeEach(async () => {
+    // passport-jwt's hook around jsonwebtoken.verify: one call is one signature check.
+    signatureChecks = jest.spyOn(
+      Strategy as unknown as { JwtVerifier: (...args: unknown[]) => void },
+      'JwtVerifier',
+    );
+    await build();
+  });
+  afterEach(() => jest.restoreAllMocks());
+
+  it('accepts a token from the cookie: the viewer as user, the verified token as info', async () => {
+    const outcome = await withCookie(await signWith(key));
+    expect(outcome.error).toBeNull();
+    // Unknown roles are dropped; the locale comes from the token.
+    expect(outcome.user).toEqual({ user_id: USER_ID, locale: 'fr', roles: ['user', 'admin'] });
+    expect((outcome.info as VerifiedToken).payload.auth_time).toEqual(expect.any(Number));
+  });
+
+  it('accepts a bearer token, and the same token in both places', async () => {
+    const token = await signWith(key);
+    expect((await authenticate({ authorization: `Bearer ${token}` })).user).toBeTruthy();
+    expect((await authenticate({ authorization: `Bearer ${token}` }, { token })).user).toBeTruthy();
+  });
+
+  it.each<[string, () => Promise<Outcome>, TokenRefusal['reason']]>([
+    ['no token at all', () => authenticate({}), 'missing'],
+    ['an empty cookie', () => withCookie(''), 'missing'],
+    ['a scheme other than Bearer', () => authenticate({ authorization: 'Basic abc' }), 'missing'],
+    [
+      'cookie and bearer carrying different tokens',
+      async () =>
+        authenticate(
+          { authorization: `Bearer ${await signWith(key, { sub: 'someoneElse1' })}` },
+          { token: await signWith(key) },
+        ),
+      'conflict',
+    ],
+    [
+      'a token over 8 KiB',
+      async () => withCookie(await signWith(key, { padding: 'x'.repeat(9000) })),
+      'invalid',
+    ],
+  ])('refuses %s before any parsing (%s)', async (_case, run, reason) => {
+    const refusal = refusalOf(await run());
+    expect(refusal).toBeInstanceOf(TokenRefusal);
+    expect((refusal as TokenRefusal).reason).toBe(reason);
+    expect(signatureChecks).not.toHaveBeenCalled();
+  });
+
+  it.each<[string, () => Promise<string>, RegExp]>([
+    ['an unknown kid', () => signWith({ ...key, kid: 'nobody' }), /unknown kid "nobody"/],
+    ['a kid that is not a string', () => signWith(key, {}, { kid: 7 }), /kid is not a string/],
+    [
+      'an algorithm other than the key’s',
+      async () => handMade(key, { alg: 'RS256', kid: key.kid }, { sub: USER_ID }),
+      /alg RS256 is not the key's ES256/,
+    ],
+    [
+      'alg none',
+      async () => `${base64url.encode('{"alg":"none","kid":"x"}')}.${base64url.encode('{}')}.`,
+      /unknown kid|alg none/,
+    ],
+    ['a header that is not JSON', async () => 'bm90IGpzb24.e30.sig', /header is not a JSON object/],
+    ['expired', () => signWith(key, { iat: now() - 2000, exp: now() - 120 }), /jwt expired/],
+    ['nbf in the future', () => signWith(key, { nbf: now() + 600 }), /jwt not active/],
+    ['a wrong issuer', () => signWith(key, { iss: 'someone-else' }), /jwt issuer invalid/],
+    ['a wrong audience', () => signWith(key, { aud: 'another-api' }), /jwt audience invalid/],
+    ['no exp', () => signWith(key, { exp: undefined }), /exp is missing/],
+    ['no sub', () => signWith(key, { sub: undefined }), /sub is not a user id/],
+    [
+      'a sub over 64 characters',
+      () => signWith(key, { sub: 'u'.repeat(65) }),
+      /sub is not a user id/,
+    ],
+    [
+      'iat in the future',
+      () => signWith(key, { iat: now() + 600, exp: now() + 1500 }),
+      /iat is in the future/,
+    ],
+    [
+      'an unknown crit header',
+      async () =>
+        handMade(
+          key,
+          { alg: 'ES256', kid: key.kid, crit: ['x-must'], 'x-must': true },
+          { iss: ISSUER, aud: AUDIENCE, sub: USER_ID, exp: now() + 900 },
+        ),
+      /unknown crit header/,
+    ],
+    [
+      'a signature by another key under our kid',
+      async () => signWith({ ...(await makeKey()), kid: key.kid }),
+      /invalid signature/,
+    ],
+  ])('refuses %s', async (_case, token, message) => {
+    expect(refusalOf(await withCookie(await token())).message).toMatch(message);
+  });
+
+  it('allows the configured clock tolerance for nbf and iat, and no more', async () => {
+    expect(
+      (await withCookie(await signWith(key, { nbf: now() + 20, iat: now() + 20 }))).user,
+    ).toBeTruthy();
+    expect(refusalOf(await withCookie(await signWith(key, { nbf: now() + 45 }))).message).toMatch(
+      /not active/,
+    );
+  });
+
+  it('checks a signature once per token: a second request is answered from the cache', async () => {
+    const token = await signWith(key);
+    await withCookie(token);
+    await withCookie(token);
+    expect(signatureChecks).toHaveBeenCalledTimes(1);
+  });
+
+  it('never caches a refusal', async () => {
+    const token = await signWith(key, { iss: 'someone-else' });
+    refusalOf(await withCookie(token));
+    refusalOf(await withCookie(token));
+    expect(signatureChecks).toHaveBeenCalledTimes(2);
+  });
+
+  it('checks every time with AUTH_TOKEN_CACHE=false', async () => {
+    await build({ AUTH_TOKEN_CACHE: 'false' });
+    const token = await signWith(key);
+    await withCookie(token);
+    await withCookie(token);
+    expect(signatureChecks).toHaveBeenCalledTimes(2);
+  });
+
+  it('forgets a cached token at its exp; past exp and the clock tolerance it is refused', async () => {
+    const realNow = Date.now();
+    const token = await signWith(key, { exp: now() + 60 });
+    expect((await withCookie(token)).user).toBeTruthy();
+    const clock = jest.spyOn(Date, 'now').mockReturnValue(realNow + 61_000);
+    // Out of the cache, checked again: still within the 30 s tolerance.
+    expect((await withCookie(token)).user).toBeTruthy();
+    expect(signatureChecks).toHaveBeenCalledTimes(2);
+    clock.mockReturnValue(realNow + 95_000);
+    expect(refusalOf(await withCookie(token)).message).toMatch(/jwt expired/);
+  });
+
+  it('verifies RS256 tokens with an RSA key', async () => {
+    const rsa = await makeKey('RS256');
+    key = rsa;
+    await build({ JWT_ALG: 'RS256' });
+    const token = await new SignJWT({ iss: ISSUER, aud: AUDIENCE, sub: USER_ID })
+      .setProtectedHeader({ alg: 'RS256', kid: rsa.kid })
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .sign(rsa.privateKey);
+    expect((await withCookie(token)).user).toEqual({
+      user_id: USER_ID,
+      locale: 'en',
+      roles: ['user'],
+    });
+    key = await makeKey();
+  });
+});
