@@ -4,7 +4,7 @@ import type { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/app-config.module';
 import { DatabaseModule } from './database/database.module';
 import { AuthEndpointModule } from './auth/auth-endpoint.module';
-import { GraphQLApiModule } from './graphql/graphql-api.module';
+import { GraphQLApiModule } from './api/graphql-api.module';
 import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging/logging.module';
 import { SeedModule } from './seed/seed.module';

@@ -8,7 +8,7 @@ import {
   PASSWORD_MIN_LENGTH,
   PasswordHasher,
 } from './credentials/password-hasher';
-import { RateLimiter } from './http/rate-limiter';
+import { RateLimiter } from '../common/rate-limiter';
 import { TokenIssuer, type IssuedToken } from './token/token-issuer';
 import type { VerifiedToken } from './token/token-rules';
 

@@ -5,7 +5,9 @@ import { GraphQLError } from 'graphql';
 import passport from 'passport';
 import { Strategy } from 'passport-strategy';
 import type { Viewer } from '../common/viewer';
-import { GqlAuthGuard, type ViewerContext } from './gql-auth.guard';
+import type { ViewerContext } from '../graphql/graphql-context';
+import { GqlAuthGuard } from './gql-auth.guard';
+import { JwtStrategy } from './jwt.strategy';
 import { TokenRefusal } from './token/token-rules';
 
 const JANE: Viewer = { user_id: '1E4Yo11Y3r9a', locale: 'en', roles: ['user'] };
@@ -32,12 +34,23 @@ function context(): ViewerContext {
   return { req: { id: 'req-1', headers: {} } as never, res: {} as never };
 }
 
-async function guardWith(answer: ConstructorParameters<typeof ScriptedStrategy>[0]) {
+async function guardWith(
+  answer: ConstructorParameters<typeof ScriptedStrategy>[0],
+  cached?: Viewer,
+) {
   const strategy = new ScriptedStrategy(answer);
   passport.use('jwt', strategy);
   const moduleRef = await Test.createTestingModule({
     imports: [PassportModule],
-    providers: [GqlAuthGuard],
+    providers: [
+      GqlAuthGuard,
+      {
+        provide: JwtStrategy,
+        useValue: {
+          verifiedFromCache: () => (cached ? { viewer: cached, payload: {}, exp: 0 } : undefined),
+        },
+      },
+    ],
   }).compile();
   return { guard: moduleRef.get(GqlAuthGuard), strategy };
 }
@@ -68,6 +81,17 @@ describe('GqlAuthGuard', () => {
     resolverContext.setType('graphql');
     await expect(guard.canActivate(resolverContext)).resolves.toBe(true);
     expect(strategy.seen.calls).toBe(1);
+  });
+
+  it("takes a token the strategy verified before from the strategy's cache, without passport", async () => {
+    const { guard, strategy } = await guardWith(
+      () => ({ refusal: new Error('not reached') }),
+      JANE,
+    );
+    const ctx = context();
+    await expect(guard.authenticate(ctx)).resolves.toEqual(JANE);
+    expect(ctx.req.user).toEqual(JANE);
+    expect(strategy.seen.calls).toBe(0);
   });
 
   it.each<[TokenRefusal['reason'], RegExp]>([

@@ -1,19 +1,21 @@
 import { Injectable, Logger, type ExecutionContext } from '@nestjs/common';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host';
-import { GqlExecutionContext, type GqlContextType } from '@nestjs/graphql';
+import type { GqlContextType } from '@nestjs/graphql';
 import { AuthGuard } from '@nestjs/passport';
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import { apiError } from '../common/errors';
+import type { FastifyReply } from 'fastify';
+import { graphqlError } from '../graphql/graphql-errors';
+import type { ViewerContext } from '../graphql/graphql-context';
 import type { Viewer } from '../common/viewer';
+import { JwtStrategy } from './jwt.strategy';
 import { TokenRefusal } from './token/token-rules';
 
-/** The part of a GraphQL context this guard reads and fills. */
-export interface ViewerContext {
-  readonly req: FastifyRequest & { user?: Viewer };
-  readonly res: FastifyReply;
-  /** Set by GqlAuthGuard once the token is verified. */
-  viewer?: Viewer;
-}
+/**
+ * The GraphQL context of a resolver call: its third argument, which is what
+ * GqlExecutionContext.create(context).getContext() returns, without
+ * allocating a GqlExecutionContext on every request (measured: it showed
+ * in the garbage collector's share under load).
+ */
+const contextOf = (context: ExecutionContext): ViewerContext => context.getArgByIndex(2);
 
 const REFUSALS: Record<TokenRefusal['reason'], string> = {
   missing: 'Authentication required: sign in first',
@@ -36,6 +38,10 @@ const REFUSALS: Record<TokenRefusal['reason'], string> = {
 export class GqlAuthGuard extends AuthGuard('jwt') {
   private readonly logger = new Logger('Auth');
 
+  constructor(private readonly strategy: JwtStrategy) {
+    super();
+  }
+
   /** Authenticates a context before any resolver runs; throws UNAUTHENTICATED. */
   async authenticate(context: ViewerContext): Promise<Viewer> {
     const host = new ExecutionContextHost([undefined, {}, context, undefined]);
@@ -46,19 +52,27 @@ export class GqlAuthGuard extends AuthGuard('jwt') {
 
   override async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType<GqlContextType>() !== 'graphql') return true;
-    const graphqlContext = GqlExecutionContext.create(context).getContext<ViewerContext>();
+    const graphqlContext = contextOf(context);
     if (graphqlContext.viewer) return true;
-    await super.canActivate(context);
-    graphqlContext.viewer = graphqlContext.req.user;
+    const { req } = graphqlContext;
+    // A token the strategy verified before: its own cache answers, as passport would have.
+    const cached = this.strategy.verifiedFromCache(req);
+    if (cached) {
+      req.user = cached.viewer;
+      (req as { authInfo?: unknown }).authInfo = cached;
+    } else {
+      await super.canActivate(context);
+    }
+    graphqlContext.viewer = req.user;
     return true;
   }
 
   override getRequest(context: ExecutionContext): ViewerContext['req'] {
-    return GqlExecutionContext.create(context).getContext<ViewerContext>().req;
+    return contextOf(context).req;
   }
 
   getResponse(context: ExecutionContext): FastifyReply {
-    return GqlExecutionContext.create(context).getContext<ViewerContext>().res;
+    return contextOf(context).res;
   }
 
   override handleRequest<TUser = Viewer>(
@@ -71,7 +85,7 @@ export class GqlAuthGuard extends AuthGuard('jwt') {
     if (user) return user;
     const refusal = info instanceof TokenRefusal ? info : undefined;
     this.logger.debug(`Token refused: ${refusal?.message ?? (info as Error | undefined)?.message}`);
-    throw apiError('UNAUTHENTICATED', REFUSALS[refusal?.reason ?? 'invalid'], {
+    throw graphqlError('UNAUTHENTICATED', REFUSALS[refusal?.reason ?? 'invalid'], {
       requestId: String(this.getRequest(context).id),
     });
   }

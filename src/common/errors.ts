@@ -1,5 +1,3 @@
-import { GraphQLError } from 'graphql';
-
 /** The `extensions.code` values this API uses (docs/api.md). */
 export type ErrorCode =
   | 'UNAUTHENTICATED'
@@ -10,22 +8,21 @@ export type ErrorCode =
   | 'INTERNAL_SERVER_ERROR'
   | 'TOO_MANY_REQUESTS';
 
-const HTTP_STATUS: Partial<Record<ErrorCode, number>> = { UNAUTHENTICATED: 401 };
-
-/** A client-facing error: its message is safe to show in production. */
-export function apiError(
-  code: ErrorCode,
-  message: string,
-  extra: Record<string, unknown> = {},
-): GraphQLError {
-  const status = HTTP_STATUS[code];
-  return new GraphQLError(message, {
-    extensions: { code, ...(status ? { http: { status } } : {}), ...extra },
-  });
+/**
+ * A refusal the client caused and may be told about: its message is safe to
+ * show in production. Services throw these without knowing how they are sent;
+ * the GraphQL side turns them into errors with `extensions.code`.
+ */
+export class ApiError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
 }
 
-export const unauthenticated = (message = 'Authentication required') =>
-  apiError('UNAUTHENTICATED', message);
-export const forbidden = (message = 'Not allowed') => apiError('FORBIDDEN', message);
-export const badUserInput = (message: string) => apiError('BAD_USER_INPUT', message);
-export const notFound = (message: string) => apiError('NOT_FOUND', message);
+export const forbidden = (message = 'Not allowed') => new ApiError('FORBIDDEN', message);
+export const badUserInput = (message: string) => new ApiError('BAD_USER_INPUT', message);
+export const notFound = (message: string) => new ApiError('NOT_FOUND', message);

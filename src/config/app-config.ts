@@ -90,6 +90,11 @@ export interface AppConfig {
 export type KeySource =
   { readonly kind: 'pem'; readonly pem: string } | { readonly kind: 'file'; readonly path: string };
 
+/** The configured default and maximum page sizes, as keyset paging takes them. */
+export function pageLimitsOf(config: AppConfig): { defaultSize: number; maxSize: number } {
+  return { defaultSize: config.graphql.defaultPageSize, maxSize: config.graphql.maxPageSize };
+}
+
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
     super(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);

@@ -108,7 +108,8 @@ export class DatabaseSupervisor implements OnModuleInit, BeforeApplicationShutdo
       Object.values(this.connection.models).map((model) => model.createIndexes()),
     );
     for (const result of results) {
-      if (result.status === 'rejected')
+      // A build cut short by shutting down is not a failure of the index.
+      if (result.status === 'rejected' && !this.stopped)
         this.logger.error(`Building an index failed: ${(result.reason as Error).message}`);
     }
   }

@@ -1,7 +1,7 @@
 import { HttpException } from '@nestjs/common';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
-import type { ErrorCode } from '../common/errors';
+import { ApiError, type ErrorCode } from '../common/errors';
 import { isDatabaseUnavailable } from '../database/database-errors';
 
 const KNOWN_CODES = new Set<string>([
@@ -54,6 +54,7 @@ export function formatError(
 
   if (isDatabaseUnavailable(original))
     return keep('SERVICE_UNAVAILABLE', 'The service is temporarily unavailable; try again shortly');
+  if (original instanceof ApiError) return keep(original.code, original.message);
   if (original instanceof HttpException) {
     const status = original.getStatus();
     return keep(

@@ -1,15 +1,13 @@
 import { Args, Context, ID, Query, Resolver } from '@nestjs/graphql';
 import { fromGlobalId } from '../common/ids';
-import { presentItem } from '../items/items.presenter';
-import { OrdersService } from '../orders/orders.service';
-import { loadUserFor } from '../users/users.presenter';
 import type { GraphQLContext } from './graphql-context';
 import { Node } from './models/node.interface';
+import { NodeRegistry } from './node-registry';
 
 /** Relay refetching: any object by its global id, under the same rules as everywhere else. */
 @Resolver(() => Node)
 export class NodeResolver {
-  constructor(private readonly orders: OrdersService) {}
+  constructor(private readonly registry: NodeRegistry) {}
 
   @Query(() => Node, {
     nullable: true,
@@ -36,21 +34,7 @@ export class NodeResolver {
 
   private async resolve(globalId: string, context: GraphQLContext): Promise<Node | null> {
     const decoded = fromGlobalId(globalId);
-    if (!decoded) return null;
-    switch (decoded.type) {
-      case 'User': {
-        return loadUserFor(context, decoded.id);
-      }
-      case 'Item': {
-        const item = await context.loaders.items.load(decoded.id);
-        return item ? presentItem(item) : null;
-      }
-      case 'UserOrder':
-        return this.orders.orderForViewer(context, decoded.id);
-      case 'OrderItem':
-        return this.orders.lineForViewer(context, decoded.id);
-      default:
-        return null;
-    }
+    const fetch = decoded && this.registry.fetcherFor(decoded.type);
+    return fetch ? fetch(decoded.id, context) : null;
   }
 }

@@ -1,6 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { Logger } from '@nestjs/common';
 import { unwrapResolverError } from '@apollo/server/errors';
+import { ApiError } from '../common/errors';
 import { requestLogFacts } from '../logging/request-context';
 import { scrubSecrets } from '../logging/secrets';
 import { isDatabaseUnavailable } from '../database/database-errors';
@@ -24,7 +25,8 @@ export function requestPlugin(logger: Logger): ApolloServerPlugin<GraphQLContext
           for (const error of errors) {
             const original = unwrapResolverError(error);
             const unexpected =
-              !error.extensions?.code || error.extensions.code === 'INTERNAL_SERVER_ERROR';
+              !(original instanceof ApiError) &&
+              (!error.extensions?.code || error.extensions.code === 'INTERNAL_SERVER_ERROR');
             if (isDatabaseUnavailable(original)) {
               logger.warn({
                 msg: 'Database unavailable during a GraphQL request',

@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
+import { ItemsGraphQLRegistrations } from './items.loaders';
 import { ItemsModule } from './items.module';
 import { ItemsResolver } from './items.resolver';
 
-@Module({ imports: [ItemsModule], providers: [ItemsResolver] })
+/** The items feature's GraphQL side: resolvers, loader, node type. */
+@Module({ imports: [ItemsModule], providers: [ItemsResolver, ItemsGraphQLRegistrations] })
 export class ItemsGraphQLModule {}

@@ -1,9 +1,11 @@
 import { Args, Context, ID, Info, Query, Resolver } from '@nestjs/graphql';
 import type { GraphQLResolveInfo } from 'graphql';
 import { expectGlobalId } from '../common/ids';
-import { ListArgs } from '../graphql/dto/list.args';
+import { toConnection } from '../graphql/connections';
+import { ListArgs, listRequest } from '../graphql/dto/list.args';
 import type { GraphQLContext } from '../graphql/graphql-context';
 import { ConnectionType, type Connection } from '../graphql/models/connection.factory';
+import { ITEM_BY_ID } from './items.loaders';
 import { ItemsService } from './items.service';
 import { presentItem } from './items.presenter';
 import { ItemModel } from './models/item.model';
@@ -22,7 +24,9 @@ export class ItemsResolver {
     @Args('item_id', { type: () => ID, description: 'Global id of the item.' }) itemId: string,
     @Context() context: GraphQLContext,
   ): Promise<ItemModel | null> {
-    const item = await context.loaders.items.load(expectGlobalId('Item', itemId, 'item_id'));
+    const item = await context.loaders
+      .get(ITEM_BY_ID)
+      .load(expectGlobalId('Item', itemId, 'item_id'));
     return item ? presentItem(item) : null;
   }
 
@@ -30,10 +34,10 @@ export class ItemsResolver {
     nullable: true,
     description: 'Items, sortable by desc and item_category, filterable.',
   })
-  listItems(
+  async listItems(
     @Args() args: ListArgs,
     @Info() info: GraphQLResolveInfo,
   ): Promise<Connection<ItemModel>> {
-    return this.items.list(args, info);
+    return toConnection(await this.items.list(listRequest(args, info)), presentItem);
   }
 }

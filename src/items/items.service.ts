@@ -1,14 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { GraphQLResolveInfo } from 'graphql';
-import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { parseSafeFilter, type FilterField } from '../common/filters/safe-filter';
-import { selects, toConnection } from '../common/pagination/connection';
-import { pageLimits, resolveSort, type PageRequest } from '../common/pagination/keyset';
-import type { ListArgs } from '../graphql/dto/list.args';
-import type { Connection } from '../graphql/models/connection.factory';
+import { resolveSort, type PageLimits } from '../common/pagination/keyset';
+import { withTotal, type ListPage, type ListRequest } from '../common/pagination/list';
+import { APP_CONFIG, pageLimitsOf, type AppConfig } from '../config/app-config';
+import type { Item } from './item';
 import { ItemsRepository } from './items.repository';
-import { presentItem } from './items.presenter';
-import type { ItemModel } from './models/item.model';
 
 export const ITEM_SORTABLE = { desc: 'desc', item_category: 'item_category' } as const;
 export const ITEM_FILTERABLE: Record<string, FilterField> = {
@@ -20,24 +16,19 @@ export const ITEM_FILTERABLE: Record<string, FilterField> = {
 /** Items are public to every signed-in viewer. */
 @Injectable()
 export class ItemsService {
+  private readonly limits: PageLimits;
+
   constructor(
     private readonly items: ItemsRepository,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.limits = pageLimitsOf(config);
+  }
 
-  async list(args: ListArgs, info?: GraphQLResolveInfo): Promise<Connection<ItemModel>> {
-    const filter = parseSafeFilter(args.filterValues?.filterValuesString, ITEM_FILTERABLE);
-    const keys = resolveSort(args.orderBy, ITEM_SORTABLE);
-    const page = await this.items.page({
-      filter,
-      keys,
-      page: args as PageRequest,
-      limits: pageLimits(this.config),
-    });
-    return toConnection(
-      page,
-      presentItem,
-      selects(info, 'totalCount') ? () => this.items.count(filter) : undefined,
-    );
+  async list(request: ListRequest): Promise<ListPage<Item>> {
+    const filter = parseSafeFilter(request.filter, ITEM_FILTERABLE);
+    const keys = resolveSort(request.orderBy, ITEM_SORTABLE);
+    const page = await this.items.page({ filter, keys, page: request, limits: this.limits });
+    return withTotal(page, request, () => this.items.count(filter));
   }
 }

@@ -1,6 +1,11 @@
 import { Module } from '@nestjs/common';
-import { OrderItemsResolver, OrdersResolver } from './orders.resolver';
+import { OrdersGraphQLRegistrations } from './orders.loaders';
 import { OrdersModule } from './orders.module';
+import { OrderItemsResolver, OrdersResolver, UserOrdersResolver } from './orders.resolver';
 
-@Module({ imports: [OrdersModule], providers: [OrdersResolver, OrderItemsResolver] })
+/** The orders feature's GraphQL side: resolvers (User.orders too), loader, node types. */
+@Module({
+  imports: [OrdersModule],
+  providers: [OrdersResolver, OrderItemsResolver, UserOrdersResolver, OrdersGraphQLRegistrations],
+})
 export class OrdersGraphQLModule {}

@@ -10,13 +10,15 @@ import {
   Resolver,
 } from '@nestjs/graphql';
 import type { GraphQLResolveInfo } from 'graphql';
-import { ListArgs } from '../graphql/dto/list.args';
+import { toConnection } from '../graphql/connections';
+import { ListArgs, listRequest, SortedPagingArgs } from '../graphql/dto/list.args';
 import type { GraphQLContext } from '../graphql/graphql-context';
 import { ConnectionType, type Connection } from '../graphql/models/connection.factory';
 import { ItemModel } from '../items/models/item.model';
 import { presentItem } from '../items/items.presenter';
 import { UserModel } from '../users/models/user.model';
-import { loadUserFor } from '../users/users.presenter';
+import { ITEM_BY_ID } from '../items/items.loaders';
+import { loadUserFor } from '../users/users.loaders';
 import { Viewer } from '../auth/viewer.decorator';
 import { expectGlobalId, toGlobalId } from '../common/ids';
 import type { Viewer as ViewerType } from '../common/viewer';
@@ -28,6 +30,7 @@ import {
   type OrderInput,
 } from './dto/create-order.input';
 import { OrderItemModel, OrderModel } from './models/order.model';
+import { presentLine, presentOrder } from './orders.presenter';
 import { ORDER_OUTCOMES, OrdersService, type OrderRequest } from './orders.service';
 
 /** The input's global ids decoded (an id of the wrong type is BAD_USER_INPUT), null lines dropped. */
@@ -58,13 +61,18 @@ export class OrdersResolver {
     description:
       'Orders the user bought. Only that user or an admin (FORBIDDEN otherwise); NOT_FOUND for an unknown user.',
   })
-  listUserOrders(
+  async listUserOrders(
     @Args('user_id', { type: () => ID, description: 'Global id of the buyer.' }) userId: string,
     @Args() args: ListArgs,
-    @Context() context: GraphQLContext,
+    @Viewer() viewer: ViewerType,
     @Info() info: GraphQLResolveInfo,
   ): Promise<Connection<OrderModel>> {
-    return this.orders.listForUser(context, userId, args, info);
+    const page = await this.orders.listForUser(
+      viewer,
+      expectGlobalId('User', userId, 'user_id'),
+      listRequest(args, info),
+    );
+    return toConnection(page, presentOrder);
   }
 
   @Mutation(() => CreateOrderPayload, {
@@ -113,13 +121,21 @@ export class OrdersResolver {
     description:
       'The lines, joined with their items; sortable by item_id, quantity, amount, desc, item_category.',
   })
-  orderItems(
+  async orderItems(
     @Parent() order: OrderModel,
     @Args() args: ListArgs,
     @Context() context: GraphQLContext,
     @Info() info: GraphQLResolveInfo,
   ): Promise<Connection<OrderItemModel>> {
-    return this.orders.linesOf(context, order.order, args, info);
+    // One batched query for the items of a whole page of orders.
+    const items = await context.loaders
+      .get(ITEM_BY_ID)
+      .loadMany(order.order.order_items.map((line) => line.item_id));
+    const found = items.map((item) => (item instanceof Error ? undefined : item));
+    return toConnection(
+      this.orders.linesOf(order.order, found, listRequest(args, info)),
+      presentLine,
+    );
   }
 }
 
@@ -133,7 +149,30 @@ export class OrderItemsResolver {
     @Parent() line: OrderItemModel,
     @Context() context: GraphQLContext,
   ): Promise<ItemModel | null> {
-    const item = await context.loaders.items.load(line.itemDbId);
+    const item = await context.loaders.get(ITEM_BY_ID).load(line.itemDbId);
     return item ? presentItem(item) : null;
+  }
+}
+
+/** `User.orders`: kept with the orders feature, so users know nothing of orders. */
+@Resolver(() => UserModel)
+export class UserOrdersResolver {
+  constructor(private readonly service: OrdersService) {}
+
+  @ResolveField('orders', () => UserOrderConnection, {
+    nullable: true,
+    description:
+      "The user's orders; only that user or an admin (FORBIDDEN otherwise). Sortable by order_date, created_at.",
+  })
+  async orders(
+    @Parent() user: UserModel,
+    @Args() args: SortedPagingArgs,
+    @Viewer() viewer: ViewerType,
+    @Info() info: GraphQLResolveInfo,
+  ): Promise<Connection<OrderModel>> {
+    return toConnection(
+      await this.service.ordersOf(viewer, user.dbId, listRequest(args, info)),
+      presentOrder,
+    );
   }
 }

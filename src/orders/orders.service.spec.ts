@@ -1,6 +1,6 @@
 import { getModelToken } from '@nestjs/mongoose';
 import { Test } from '@nestjs/testing';
-import { GraphQLError } from 'graphql';
+import { ApiError } from '../common/errors';
 import type { Viewer } from '../common/viewer';
 import { APP_CONFIG, loadConfig } from '../config/app-config';
 import { ItemDocument } from '../items/item.schema';
@@ -155,13 +155,13 @@ describe('OrdersService', () => {
       } catch (error) {
         thrown = error;
       }
-      expect(thrown).toBeInstanceOf(GraphQLError);
-      expect((thrown as GraphQLError).extensions.code).toBe('FORBIDDEN');
+      expect(thrown).toBeInstanceOf(ApiError);
+      expect((thrown as ApiError).code).toBe('FORBIDDEN');
     };
 
     it('creates orders for the viewer only; an admin for anyone', async () => {
       await expect(service.create(JANE, order({ user_id: JOHN_ID }))).rejects.toMatchObject({
-        extensions: { code: 'FORBIDDEN' },
+        code: 'FORBIDDEN',
       });
       expect(await service.create(ADMIN, order({ user_id: JOHN_ID }))).toMatchObject({ ok: true });
       expect(inserted).toHaveLength(1);

@@ -1,27 +1,22 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { GraphQLResolveInfo } from 'graphql';
 import { Error as MongooseError } from 'mongoose';
-import { canSeePrivateDataOf, type Viewer } from '../common/viewer';
 import { forbidden, notFound } from '../common/errors';
-import { failed, succeeded, type Outcome } from '../common/outcome';
-import { matchesFilter, parseSafeFilter, type FilterField } from '../common/filters/safe-filter';
-import { expectGlobalId, isDbId, newDbId, toGlobalId } from '../common/ids';
-import { selects, toConnection } from '../common/pagination/connection';
 import {
-  pageLimits,
-  pageOfArray,
-  resolveSort,
-  type PageRequest,
-} from '../common/pagination/keyset';
-import { APP_CONFIG, type AppConfig } from '../config/app-config';
+  matchesFilter,
+  parseSafeFilter,
+  type FilterField,
+  type MongoFilter,
+} from '../common/filters/safe-filter';
+import { expectGlobalId, isDbId, newDbId } from '../common/ids';
+import { failed, succeeded, type Outcome } from '../common/outcome';
+import { pageOfArray, resolveSort, type PageLimits } from '../common/pagination/keyset';
+import { withTotal, type ListPage, type ListRequest } from '../common/pagination/list';
+import { canSeePrivateDataOf, type Viewer } from '../common/viewer';
+import { APP_CONFIG, pageLimitsOf, type AppConfig } from '../config/app-config';
 import { isDatabaseUnavailable } from '../database/database-errors';
-import type { ListArgs, SortedPagingArgs } from '../graphql/dto/list.args';
-import type { GraphQLContext } from '../graphql/graphql-context';
-import type { Connection } from '../graphql/models/connection.factory';
 import type { Item } from '../items/item';
 import { ItemsRepository } from '../items/items.repository';
 import { UsersRepository } from '../users/users.repository';
-import { OrderItemModel, OrderModel } from './models/order.model';
 import type { NewOrder, Order, OrderLine } from './order';
 import { OrdersRepository } from './orders.repository';
 
@@ -50,7 +45,7 @@ export const ORDER_ITEM_FILTERABLE: Record<string, FilterField> = {
 };
 
 /** A line joined with its item: what OrderItem shows, and what its sort and filter see. */
-interface JoinedLine {
+export interface JoinedLine {
   readonly _id: string;
   readonly item_id: string;
   readonly quantity: number;
@@ -66,17 +61,8 @@ function filterIdDecoder(value: string, field: string): string {
   return isDbId(value) ? value : expectGlobalId(type, value, field);
 }
 
-export function presentOrder(order: Order): OrderModel {
-  return Object.assign(new OrderModel(), {
-    order,
-    id: toGlobalId('UserOrder', order._id),
-    user_id: toGlobalId('User', order.user_id),
-    payer_id: toGlobalId('User', order.payer_id),
-    order_date: order.order_date,
-  });
-}
-
-function joinLine(line: OrderLine, item: Item | undefined): JoinedLine {
+/** A line with its item's description, the item's details shallow-merged with the line's overrides. */
+export function joinLine(line: OrderLine, item: Item | undefined): JoinedLine {
   return {
     _id: line._id.toString(),
     item_id: line.item_id,
@@ -86,19 +72,6 @@ function joinLine(line: OrderLine, item: Item | undefined): JoinedLine {
     item_category: item?.item_category ?? null,
     item_details: { ...(item?.item_details ?? {}), ...(line.item_details ?? {}) },
   };
-}
-
-function presentLine(line: JoinedLine): OrderItemModel {
-  return Object.assign(new OrderItemModel(), {
-    itemDbId: line.item_id,
-    id: toGlobalId('OrderItem', line._id),
-    item_id: toGlobalId('Item', line.item_id),
-    desc: line.desc,
-    item_category: line.item_category,
-    quantity: line.quantity,
-    amount: line.amount,
-    item_details: JSON.stringify(line.item_details),
-  });
 }
 
 /** One line of a new order, with database ids. */
@@ -141,12 +114,16 @@ export const ORDER_OUTCOMES = {
 export class OrdersService {
   private readonly logger = new Logger('Orders');
 
+  private readonly limits: PageLimits;
+
   constructor(
     private readonly orders: OrdersRepository,
     private readonly users: UsersRepository,
     private readonly items: ItemsRepository,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.limits = pageLimitsOf(config);
+  }
 
   /** Only the buyer or an admin sees a user's orders. */
   assertCanSeeOrdersOf(viewer: Viewer, userId: string): void {
@@ -156,99 +133,69 @@ export class OrdersService {
 
   /** `listUserOrders`: the user must exist (NOT_FOUND otherwise), and be the viewer or the viewer an admin. */
   async listForUser(
-    context: GraphQLContext,
-    userGlobalId: string,
-    args: ListArgs,
-    info?: GraphQLResolveInfo,
-  ): Promise<Connection<OrderModel>> {
-    const userId = expectGlobalId('User', userGlobalId, 'user_id');
-    this.assertCanSeeOrdersOf(context.viewer, userId);
-    const filter = parseSafeFilter(args.filterValues?.filterValuesString, ORDER_FILTERABLE, {
-      decodeId: filterIdDecoder,
-    });
+    viewer: Viewer,
+    userId: string,
+    request: ListRequest,
+  ): Promise<ListPage<Order>> {
+    this.assertCanSeeOrdersOf(viewer, userId);
+    const filter = parseSafeFilter(request.filter, ORDER_FILTERABLE, { decodeId: filterIdDecoder });
     // The existence check and the page are independent: one round trip of latency, not two.
-    const [user, connection] = await Promise.all([
-      context.loaders.users.load(userId),
-      this.page(userId, filter, args, info),
+    const [user, page] = await Promise.all([
+      this.users.findById(userId),
+      this.page(userId, filter, request),
     ]);
     if (!user) throw notFound('User not found');
-    return connection;
+    return page;
   }
 
   /** `User.orders`: the same list, reached from a user the viewer already has. */
-  async ordersOf(
-    viewer: Viewer,
-    userId: string,
-    args: SortedPagingArgs,
-    info?: GraphQLResolveInfo,
-  ): Promise<Connection<OrderModel>> {
+  ordersOf(viewer: Viewer, userId: string, request: ListRequest): Promise<ListPage<Order>> {
     this.assertCanSeeOrdersOf(viewer, userId);
-    return this.page(userId, {}, args, info);
+    return this.page(userId, {}, request);
   }
 
-  private async page(
-    userId: string,
-    filter: Record<string, unknown>,
-    args: SortedPagingArgs,
-    info?: GraphQLResolveInfo,
-  ) {
-    const keys = resolveSort(args.orderBy, ORDER_SORTABLE);
+  private async page(userId: string, filter: MongoFilter, request: ListRequest) {
+    const keys = resolveSort(request.orderBy, ORDER_SORTABLE);
     const scoped = { ...filter, user_id: userId };
     const page = await this.orders.page({
       filter: scoped,
       keys,
-      page: args as PageRequest,
-      limits: pageLimits(this.config),
+      page: request,
+      limits: this.limits,
     });
-    return toConnection(
-      page,
-      presentOrder,
-      selects(info, 'totalCount') ? () => this.orders.count(scoped) : undefined,
-    );
+    return withTotal(page, request, () => this.orders.count(scoped));
   }
 
-  /** An order by id for `node`; FORBIDDEN unless the viewer bought it or is an admin. */
-  async orderForViewer(context: GraphQLContext, orderId: string): Promise<OrderModel | null> {
-    const order = await context.loaders.orders.load(orderId);
-    if (!order) return null;
-    this.assertCanSeeOrdersOf(context.viewer, order.user_id);
-    return presentOrder(order);
-  }
-
-  /** One order line by id for `node`, under the same rule as its order. */
-  async lineForViewer(context: GraphQLContext, lineId: string): Promise<OrderItemModel | null> {
+  /** One order line by id, with its order, under the same rule as the order; undefined when none. */
+  async findLine(
+    viewer: Viewer,
+    lineId: string,
+  ): Promise<{ order: Order; line: OrderLine } | undefined> {
     const order = await this.orders.findByLineId(lineId);
     const line = order?.order_items.find((l) => l._id.toString() === lineId);
-    if (!order || !line) return null;
-    this.assertCanSeeOrdersOf(context.viewer, order.user_id);
-    return presentLine(joinLine(line, await context.loaders.items.load(line.item_id)));
+    if (!order || !line) return undefined;
+    this.assertCanSeeOrdersOf(viewer, order.user_id);
+    return { order, line };
   }
 
-  /** `UserOrder.order_items`: the order's lines joined with their items (one batched query for a whole page of orders). */
-  async linesOf(
-    context: GraphQLContext,
+  /**
+   * `UserOrder.order_items`: the order's lines joined with their items
+   * (`items[i]` is the item of line i, or undefined), sorted, filtered and paged in memory.
+   */
+  linesOf(
     order: Order,
-    args: ListArgs,
-    info?: GraphQLResolveInfo,
-  ): Promise<Connection<OrderItemModel>> {
-    const filter = parseSafeFilter(args.filterValues?.filterValuesString, ORDER_ITEM_FILTERABLE, {
+    items: readonly (Item | undefined)[],
+    request: ListRequest,
+  ): ListPage<JoinedLine> {
+    const filter = parseSafeFilter(request.filter, ORDER_ITEM_FILTERABLE, {
       decodeId: filterIdDecoder,
     });
-    const keys = resolveSort(args.orderBy, ORDER_ITEM_SORTABLE);
-    const items = await context.loaders.items.loadMany(
-      order.order_items.map((line) => line.item_id),
-    );
+    const keys = resolveSort(request.orderBy, ORDER_ITEM_SORTABLE);
     const joined = order.order_items
-      .map((line, i) =>
-        joinLine(line, items[i] instanceof Error ? undefined : (items[i] as Item | undefined)),
-      )
+      .map((line, i) => joinLine(line, items[i]))
       .filter((line) => matchesFilter(line, filter));
-    const page = pageOfArray(joined, keys, args as PageRequest, pageLimits(this.config));
-    return toConnection(
-      page,
-      presentLine,
-      selects(info, 'totalCount') ? async () => joined.length : undefined,
-    );
+    const page = pageOfArray(joined, keys, request, this.limits);
+    return request.withTotal ? { ...page, totalCount: joined.length } : page;
   }
 
   /** Checks and stores a new order: the outcome says what happened (002, DO01-DO04, EO01). */

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { Module } from '@nestjs/common';
+import { parseCli, wholeNumber } from '../common/cli';
 import { AppConfigModule } from '../config/app-config.module';
 import { ConfigError, loadConfig } from '../config/app-config';
 import { DatabaseModule } from '../database/database.module';
@@ -9,16 +10,21 @@ import { BulkDataGenerator } from './bulk-generator';
 import { SampleDataSeeder } from './sample-data.seeder';
 import { SeedModule } from './seed.module';
 
-function numberArg(name: string): number | undefined {
-  const index = process.argv.indexOf(`--${name}`);
-  if (index < 0) return undefined;
-  const value = Number(process.argv[index + 1]);
-  if (!Number.isInteger(value) || value < 0) {
-    console.error(`--${name} takes a whole number, got ${JSON.stringify(process.argv[index + 1])}`);
-    process.exit(1);
-  }
-  return value;
-}
+const CLI = {
+  usage: 'npm run seed -- [--users N --orders N [--items N] [--seed S]]',
+  description:
+    'Loads the sample data (data/sample-data.yaml) idempotently into the configured database\n(MONGODB_URI, or the embedded one), then optionally generates realistic data in bulk.',
+  options: {
+    users: { type: 'string', value: 'N', description: 'generate N users' },
+    orders: { type: 'string', value: 'N', description: 'generate N orders' },
+    items: {
+      type: 'string',
+      value: 'N',
+      description: 'generate N items (default: from the orders)',
+    },
+    seed: { type: 'string', value: 'S', description: 'random seed of the generator (default 1)' },
+  },
+} as const;
 
 let lastDrawn = 0;
 function progressBar(done: number, total: number): void {
@@ -32,6 +38,9 @@ function progressBar(done: number, total: number): void {
 
 /** `npm run seed`: loads the sample data into the configured (or embedded) database. */
 async function main(): Promise<void> {
+  const flags = parseCli(CLI);
+  const users = wholeNumber('users', flags.users);
+  const orders = wholeNumber('orders', flags.orders);
   const config = loadConfig({ ...process.env, SEED_SAMPLE_DATA: 'false' });
   @Module({
     imports: [AppConfigModule.forRoot(config), DatabaseModule.forRoot(config), SeedModule],
@@ -47,14 +56,12 @@ async function main(): Promise<void> {
     console.log(
       `Sample data loaded: ${report.users} users, ${report.items} items, ${report.orders} orders (${Date.now() - started} ms)`,
     );
-    const users = numberArg('users');
-    const orders = numberArg('orders');
     if (users || orders) {
       const generated = await app.get(BulkDataGenerator).generate({
         users: users ?? 0,
         orders: orders ?? 0,
-        items: numberArg('items'),
-        seed: numberArg('seed') ?? 1,
+        items: wholeNumber('items', flags.items),
+        seed: wholeNumber('seed', flags.seed) ?? 1,
         onProgress: progressBar,
       });
       process.stderr.write('\n');

@@ -1,7 +1,8 @@
 import { Module } from '@nestjs/common';
-import { OrdersModule } from '../orders/orders.module';
+import { UsersGraphQLRegistrations } from './users.loaders';
 import { UsersModule } from './users.module';
 import { UsersResolver } from './users.resolver';
 
-@Module({ imports: [UsersModule, OrdersModule], providers: [UsersResolver] })
+/** The users feature's GraphQL side: resolvers, loader, node type. */
+@Module({ imports: [UsersModule], providers: [UsersResolver, UsersGraphQLRegistrations] })
 export class UsersGraphQLModule {}

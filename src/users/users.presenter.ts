@@ -1,4 +1,3 @@
-import type { GraphQLContext } from '../graphql/graphql-context';
 import { canSeePrivateDataOf, type Viewer } from '../common/viewer';
 import { toGlobalId } from '../common/ids';
 import { UserModel } from './models/user.model';
@@ -14,13 +13,4 @@ export function presentUser(user: User, viewer: Viewer): UserModel {
     primary_email: canSeePrivateDataOf(viewer, user._id) ? user.primary_email : null,
     primary_locale: user.primary_locale ?? 'en',
   });
-}
-
-/** The user with this id as the viewer may see them (batched through the request's loader), or null. */
-export async function loadUserFor(
-  context: GraphQLContext,
-  userId: string,
-): Promise<UserModel | null> {
-  const user = await context.loaders.users.load(userId);
-  return user ? presentUser(user, context.viewer) : null;
 }

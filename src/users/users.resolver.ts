@@ -1,41 +1,24 @@
-import { Inject } from '@nestjs/common';
-import {
-  Args,
-  Context,
-  Info,
-  Mutation,
-  Parent,
-  Query,
-  ResolveField,
-  Resolver,
-} from '@nestjs/graphql';
+import { Args, Context, Info, Mutation, Query, Resolver } from '@nestjs/graphql';
 import type { GraphQLResolveInfo } from 'graphql';
 import { isAdmin } from '../common/viewer';
 import { forbidden } from '../common/errors';
 import { toGlobalId } from '../common/ids';
-import { pageLimits } from '../common/pagination/keyset';
-import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import { ListArgs, SortedPagingArgs } from '../graphql/dto/list.args';
+import { toConnection } from '../graphql/connections';
+import { ListArgs, listRequest } from '../graphql/dto/list.args';
 import type { GraphQLContext } from '../graphql/graphql-context';
 import { completionObj } from '../graphql/models/completion-obj.model';
 import { ConnectionType, type Connection } from '../graphql/models/connection.factory';
-import { UserOrderConnection } from '../orders/orders.resolver';
-import type { OrderModel } from '../orders/models/order.model';
-import { OrdersService } from '../orders/orders.service';
 import { CreateUserInput, CreateUserPayload } from './dto/create-user.input';
 import { UserModel } from './models/user.model';
-import { loadUserFor } from './users.presenter';
+import { loadUserFor } from './users.loaders';
+import { presentUser } from './users.presenter';
 import { USER_OUTCOMES, UsersService } from './users.service';
 
 export const UserConnection = ConnectionType(UserModel, 'User', 'users');
 
 @Resolver(() => UserModel)
 export class UsersResolver {
-  constructor(
-    private readonly users: UsersService,
-    private readonly orderService: OrdersService,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  constructor(private readonly users: UsersService) {}
 
   @Query(() => UserModel, {
     nullable: true,
@@ -50,7 +33,7 @@ export class UsersResolver {
     description:
       'The first user matching a JSON filter (same rules as filterValuesString), or null.',
   })
-  getUser(
+  async getUser(
     @Args('item_query', {
       type: () => String,
       description: 'JSON filter over user fields, e.g. {"full_name": "John Public"}.',
@@ -58,19 +41,21 @@ export class UsersResolver {
     itemQuery: string,
     @Context() context: GraphQLContext,
   ): Promise<UserModel | null> {
-    return this.users.findFirst(context.viewer, itemQuery);
+    const user = await this.users.findFirst(context.viewer, itemQuery);
+    return user ? presentUser(user, context.viewer) : null;
   }
 
   @Query(() => UserConnection, {
     nullable: true,
     description: 'Users, sortable by full_name, username, primary_locale, created_at; filterable.',
   })
-  listUsers(
+  async listUsers(
     @Args() args: ListArgs,
     @Context() context: GraphQLContext,
     @Info() info: GraphQLResolveInfo,
   ): Promise<Connection<UserModel>> {
-    return this.users.list(context.viewer, args, pageLimits(this.config), info);
+    const page = await this.users.list(context.viewer, listRequest(args, info));
+    return toConnection(page, (user) => presentUser(user, context.viewer));
   }
 
   @Mutation(() => CreateUserPayload, {
@@ -102,19 +87,5 @@ export class UsersResolver {
       completionObj: completionObj(outcome),
       clientMutationId,
     };
-  }
-
-  @ResolveField('orders', () => UserOrderConnection, {
-    nullable: true,
-    description:
-      "The user's orders; only that user or an admin (FORBIDDEN otherwise). Sortable by order_date, created_at.",
-  })
-  orders(
-    @Parent() user: UserModel,
-    @Args() args: SortedPagingArgs,
-    @Context() context: GraphQLContext,
-    @Info() info: GraphQLResolveInfo,
-  ): Promise<Connection<OrderModel>> {
-    return this.orderService.ordersOf(context.viewer, user.dbId, args, info);
   }
 }

@@ -1,6 +1,7 @@
 import { getModelToken } from '@nestjs/mongoose';
 import { Test } from '@nestjs/testing';
 import { Error as MongooseError } from 'mongoose';
+import { APP_CONFIG, loadConfig } from '../config/app-config';
 import { UserDocument } from './user.schema';
 import { UsersRepository } from './users.repository';
 import { UsersService } from './users.service';
@@ -45,6 +46,7 @@ describe('UsersService.create', () => {
       providers: [
         UsersService,
         UsersRepository,
+        { provide: APP_CONFIG, useValue: loadConfig({ NODE_ENV: 'test' }, { dotenv: false }) },
         { provide: getModelToken(UserDocument.name), useValue: model },
       ],
     }).compile();

@@ -1,16 +1,12 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Error as MongooseError } from 'mongoose';
-import type { GraphQLResolveInfo } from 'graphql';
 import { isAdmin, type Viewer } from '../common/viewer';
 import { parseSafeFilter, type FilterField } from '../common/filters/safe-filter';
 import { newDbId } from '../common/ids';
 import { failed, succeeded, type Outcome } from '../common/outcome';
-import { selects, toConnection } from '../common/pagination/connection';
-import { resolveSort, type PageLimits, type PageRequest } from '../common/pagination/keyset';
-import type { ListArgs } from '../graphql/dto/list.args';
-import type { Connection } from '../graphql/models/connection.factory';
-import type { UserModel } from './models/user.model';
-import { presentUser } from './users.presenter';
+import { resolveSort, type PageLimits } from '../common/pagination/keyset';
+import { withTotal, type ListPage, type ListRequest } from '../common/pagination/list';
+import { APP_CONFIG, pageLimitsOf, type AppConfig } from '../config/app-config';
 import type { NewUser, User } from './user';
 import { UsersRepository } from './users.repository';
 
@@ -55,7 +51,14 @@ export const USER_FILTERABLE: Record<string, FilterField> = {
 export class UsersService {
   private readonly logger = new Logger('Users');
 
-  constructor(private readonly users: UsersRepository) {}
+  private readonly limits: PageLimits;
+
+  constructor(
+    private readonly users: UsersRepository,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.limits = pageLimitsOf(config);
+  }
 
   /** Checks input the way a person would want it explained: which field, and why. */
   validate(input: NewUser): string | undefined {
@@ -118,30 +121,16 @@ export class UsersService {
     return USER_OUTCOMES.failed;
   }
 
-  async list(
-    viewer: Viewer,
-    args: ListArgs,
-    limits: PageLimits,
-    info?: GraphQLResolveInfo,
-  ): Promise<Connection<UserModel>> {
-    const filter = parseSafeFilter(
-      args.filterValues?.filterValuesString,
-      this.filterableFor(viewer),
-    );
-    const keys = resolveSort(args.orderBy, USER_SORTABLE);
-    const page = await this.users.page({ filter, keys, page: args as PageRequest, limits });
-    return toConnection(
-      page,
-      (user) => presentUser(user, viewer),
-      selects(info, 'totalCount') ? () => this.users.countMatching(filter) : undefined,
-    );
+  async list(viewer: Viewer, request: ListRequest): Promise<ListPage<User>> {
+    const filter = parseSafeFilter(request.filter, this.filterableFor(viewer));
+    const keys = resolveSort(request.orderBy, USER_SORTABLE);
+    const page = await this.users.page({ filter, keys, page: request, limits: this.limits });
+    return withTotal(page, request, () => this.users.countMatching(filter));
   }
 
-  /** `getUser(item_query)`: the first user matching a safe JSON filter, or null. */
-  async findFirst(viewer: Viewer, itemQuery: string): Promise<UserModel | null> {
-    const filter = parseSafeFilter(itemQuery, this.filterableFor(viewer));
-    const user = await this.users.findFirst(filter);
-    return user ? presentUser(user, viewer) : null;
+  /** `getUser(item_query)`: the first user matching a safe JSON filter, or undefined. */
+  async findFirst(viewer: Viewer, itemQuery: string): Promise<User | undefined> {
+    return this.users.findFirst(parseSafeFilter(itemQuery, this.filterableFor(viewer)));
   }
 
   /** Only admins may look users up by email: for anyone else it would reveal who has an account. */

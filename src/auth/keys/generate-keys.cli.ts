@@ -1,39 +1,54 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { parseCli } from '../../common/cli';
 import { JWT_ALGORITHMS, type JwtAlgorithm } from '../../config/app-config';
-import { generatePemKeyPair } from './key-material';
+import { generatePemKeyPair, parseSigningKey } from './key-material';
 
-/**
- * `npm run keys [-- --alg ES256] [--out keys]`: writes a new signing key pair
- * as PEM files. The private key goes to the auth endpoint only
- * (JWT_PRIV_KEY_FILE), the public key to every API server (JWT_PUB_KEY_FILE).
- */
-function main(argv: string[]): void {
-  const arg = (name: string) => {
-    const index = argv.indexOf(`--${name}`);
-    return index >= 0 ? argv[index + 1] : undefined;
-  };
-  const alg = (arg('alg') ?? process.env.JWT_ALG ?? 'ES256') as JwtAlgorithm;
+const CLI = {
+  usage: 'npm run keys -- [--alg ES256|RS256|PS256] [--out DIR]',
+  description:
+    'Writes a new JWT signing key pair as PEM files, named by time and key id, so every run makes\na new pair and never overwrites one (docs/auth.md, key rotation). The private key goes to the\nauth endpoint only (JWT_PRIV_KEY_FILE), the public key to every API server (JWT_PUB_KEY_FILE).',
+  options: {
+    alg: {
+      type: 'string',
+      value: 'ALG',
+      description: `${JWT_ALGORITHMS.join(', ')} (default: JWT_ALG, else ES256)`,
+    },
+    out: {
+      type: 'string',
+      value: 'DIR',
+      description: 'folder to write into (default: keys, git-ignored)',
+    },
+  },
+} as const;
+
+async function main(): Promise<void> {
+  const flags = parseCli(CLI);
+  const alg = (flags.alg ?? process.env.JWT_ALG ?? 'ES256') as JwtAlgorithm;
   if (!JWT_ALGORITHMS.includes(alg)) {
     console.error(`--alg ${alg} is not valid: expected one of ${JWT_ALGORITHMS.join(', ')}`);
-    process.exit(1);
+    process.exit(2);
   }
-  const dir = resolve(arg('out') ?? 'keys');
-  const stamp = new Date().toISOString().slice(0, 10);
-  const privatePath = join(dir, `jwt-${alg}-${stamp}-private.pem`);
-  const publicPath = join(dir, `jwt-${alg}-${stamp}-public.pem`);
-  if (existsSync(privatePath)) {
-    console.error(`${privatePath} exists already; move it away first`);
-    process.exit(1);
-  }
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const dir = resolve(flags.out ?? 'keys');
   const pair = generatePemKeyPair(alg);
-  writeFileSync(privatePath, pair.privateKey, { mode: 0o600 });
-  writeFileSync(publicPath, pair.publicKey);
+  const { kid } = await parseSigningKey(pair.privateKey, alg);
+  const stamp = new Date().toISOString().replace(/[-:]|\.\d+/g, '');
+  const name = `jwt-${alg}-${stamp}-${kid.slice(0, 8)}`;
+  const privatePath = join(dir, `${name}-private.pem`);
+  const publicPath = join(dir, `${name}-public.pem`);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  // flag 'wx': never overwrite a key, even one made in the same second.
+  writeFileSync(privatePath, pair.privateKey, { mode: 0o600, flag: 'wx' });
+  writeFileSync(publicPath, pair.publicKey, { flag: 'wx' });
   console.log(
-    `${alg} key pair written:\n  private (auth endpoint only): ${privatePath}\n  public (API servers):         ${publicPath}`,
+    `${alg} key pair written (kid ${kid}):\n  private (auth endpoint only): ${privatePath}\n  public (API servers):         ${publicPath}`,
   );
-  console.log(`\nJWT_ALG=${alg} JWT_PRIV_KEY_FILE=${privatePath} JWT_PUB_KEY_FILE=${publicPath}`);
+  console.log(
+    `\nNext rotation step (docs/auth.md): add ${publicPath} to every API server's JWT_PUB_KEY_FILE\n(alongside the current public key) and restart them; then point the auth endpoint at the new\nprivate key: JWT_ALG=${alg} JWT_PRIV_KEY_FILE=${privatePath}`,
+  );
 }
 
-main(process.argv.slice(2));
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

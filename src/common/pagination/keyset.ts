@@ -1,5 +1,4 @@
 import type { Model } from 'mongoose';
-import type { AppConfig } from '../../config/app-config';
 import { plainValue } from '../plain-value';
 import type { MongoFilter } from '../filters/safe-filter';
 import { badUserInput } from '../errors';
@@ -25,11 +24,6 @@ export interface PageRequest {
 export interface PageLimits {
   readonly defaultSize: number;
   readonly maxSize: number;
-}
-
-/** The configured default and maximum page sizes. */
-export function pageLimits(config: AppConfig): PageLimits {
-  return { defaultSize: config.graphql.defaultPageSize, maxSize: config.graphql.maxPageSize };
 }
 
 export interface Page<T> {

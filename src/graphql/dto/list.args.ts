@@ -1,4 +1,7 @@
 import { ArgsType, Field, InputType, Int, registerEnumType } from '@nestjs/graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import type { ListRequest } from '../../common/pagination/list';
+import { selects } from '../connections';
 
 export enum OrderByDirection {
   DESC = 'DESC',
@@ -86,4 +89,20 @@ export class ListArgs extends SortedPagingArgs {
     description: 'Reserved; ignored.',
   })
   resolverArgs?: (QueryResolverArgsInput | null)[] | null;
+}
+
+/** A list's arguments as the plain request services take; `totalCount` is counted only when selected. */
+export function listRequest(
+  args: SortedPagingArgs & Partial<Pick<ListArgs, 'filterValues'>>,
+  info?: GraphQLResolveInfo,
+): ListRequest {
+  return {
+    first: args.first,
+    after: args.after,
+    last: args.last,
+    before: args.before,
+    orderBy: args.orderBy,
+    filter: args.filterValues?.filterValuesString,
+    withTotal: selects(info, 'totalCount'),
+  };
 }

@@ -1,11 +1,11 @@
-import type { GraphQLResolveInfo } from 'graphql';
-import type { Connection } from '../../graphql/models/connection.factory';
-import type { Page } from './keyset';
+import type { GraphQLResolveInfo, SelectionNode } from 'graphql';
+import type { ListPage } from '../common/pagination/list';
+import type { Connection } from './models/connection.factory';
 
 /** Whether the query selected a field directly under this one (e.g. `totalCount`), fragments included. */
 export function selects(info: GraphQLResolveInfo | undefined, name: string): boolean {
   if (!info) return false;
-  const visit = (selections: readonly import('graphql').SelectionNode[]): boolean =>
+  const visit = (selections: readonly SelectionNode[]): boolean =>
     selections.some((selection) => {
       if (selection.kind === 'Field') return selection.name.value === name;
       if (selection.kind === 'InlineFragment') return visit(selection.selectionSet.selections);
@@ -15,12 +15,8 @@ export function selects(info: GraphQLResolveInfo | undefined, name: string): boo
   return info.fieldNodes.some((node) => node.selectionSet && visit(node.selectionSet.selections));
 }
 
-/** A page turned into a Relay connection, each item presented for the viewer. */
-export async function toConnection<T, M>(
-  page: Page<T>,
-  present: (item: T) => M,
-  totalCount?: () => Promise<number>,
-): Promise<Connection<M>> {
+/** A service's page as a Relay connection, each item presented as its GraphQL model. */
+export function toConnection<T, M>(page: ListPage<T>, present: (item: T) => M): Connection<M> {
   const edges = page.items.map((item, i) => ({ node: present(item), cursor: page.cursors[i] }));
   return {
     edges,
@@ -30,6 +26,6 @@ export async function toConnection<T, M>(
       startCursor: edges[0]?.cursor ?? null,
       endCursor: edges.at(-1)?.cursor ?? null,
     },
-    totalCount: totalCount ? await totalCount() : null,
+    totalCount: page.totalCount ?? null,
   };
 }

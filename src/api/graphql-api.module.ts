@@ -8,20 +8,17 @@ import type { GraphQLSchema } from 'graphql';
 import { AuthVerificationModule } from '../auth/auth-verification.module';
 import { GqlAuthGuard } from '../auth/gql-auth.guard';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { formatError } from '../graphql/error-formatting';
+import { GraphQLErrorPassthrough } from '../graphql/graphql-error.filter';
+import { GraphQLInfrastructureModule } from '../graphql/graphql-infrastructure.module';
+import { queryLimits } from '../graphql/query-limits';
+import { requestPlugin } from '../graphql/request-plugin';
 import { ItemsGraphQLModule } from '../items/items-graphql.module';
-import { ItemsModule } from '../items/items.module';
 import { OrdersGraphQLModule } from '../orders/orders-graphql.module';
-import { OrdersModule } from '../orders/orders.module';
 import { UsersModule } from '../users/users.module';
 import { UsersGraphQLModule } from '../users/users-graphql.module';
 import { BrowserNavigation } from './browser-navigation';
 import { GraphQLContextFactory } from './context.factory';
-import { formatError } from './error-formatting';
-import { GraphQLErrorPassthrough } from './graphql-error.filter';
-import { LoadersFactory } from './loaders.factory';
-import { NodeResolver } from './node.resolver';
-import { queryLimits } from './query-limits';
-import { requestPlugin } from './request-plugin';
 
 const ROOT_DESCRIPTIONS = {
   Query: 'Every read. All of them need a signed-in viewer (cookie or bearer token).',
@@ -38,22 +35,23 @@ function describeRootTypes(schema: GraphQLSchema): GraphQLSchema {
   return schema;
 }
 
-/** Loaders and the context factory, shared with the GraphQL module's factory. */
+/** The context factory, for the GraphQL module's factory. */
 @Module({
-  imports: [AuthVerificationModule, UsersModule, ItemsModule, OrdersModule],
-  providers: [LoadersFactory, GraphQLContextFactory],
-  exports: [LoadersFactory, GraphQLContextFactory],
+  imports: [AuthVerificationModule, GraphQLInfrastructureModule],
+  providers: [GraphQLContextFactory],
+  exports: [GraphQLContextFactory],
 })
 export class GraphQLContextModule {}
 
 /**
  * The GraphQL endpoint (code-first, Apollo on Fastify) at /graphql and, for
- * legacy clients, /graph. The schema is built in memory; `npm run schema`
+ * legacy clients, /graph, assembled from the features' GraphQL modules. The schema is built in memory; `npm run schema`
  * writes it to schema.graphql for frontend teams.
  */
 @Module({
   imports: [
     AuthVerificationModule,
+    GraphQLInfrastructureModule,
     GraphQLModule.forRootAsync<ApolloDriverConfig>({
       driver: ApolloDriver,
       imports: [GraphQLContextModule],
@@ -90,14 +88,13 @@ export class GraphQLContextModule {}
     UsersGraphQLModule,
     ItemsGraphQLModule,
     OrdersGraphQLModule,
-    OrdersModule,
+    // BrowserNavigation shows the signed-in user's name in GraphiQL.
     UsersModule,
   ],
   providers: [
-    { provide: APP_GUARD, useClass: GqlAuthGuard },
+    { provide: APP_GUARD, useExisting: GqlAuthGuard },
     { provide: APP_FILTER, useClass: GraphQLErrorPassthrough },
     BrowserNavigation,
-    NodeResolver,
   ],
 })
 export class GraphQLApiModule {}

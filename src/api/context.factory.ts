@@ -1,20 +1,24 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { GqlAuthGuard } from '../auth/gql-auth.guard';
-import { RateLimiter } from '../auth/http/rate-limiter';
-import { apiError } from '../common/errors';
+import { RateLimiter } from '../common/rate-limiter';
 import type { Viewer } from '../common/viewer';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { requestLogFacts } from '../logging/request-context';
-import type { GraphQLContext } from './graphql-context';
-import { LoadersFactory } from './loaders.factory';
+import type { GraphQLContext } from '../graphql/graphql-context';
+import { graphqlError } from '../graphql/graphql-errors';
+import { LoaderRegistry } from '../graphql/loaders';
 
 function tooManyRequests(retryAfterSeconds: number, requestId: string) {
-  return apiError('TOO_MANY_REQUESTS', `Too many requests: try again in ${retryAfterSeconds} s`, {
-    requestId,
-    retryAfter: retryAfterSeconds,
-    http: { status: 429, headers: new Map([['retry-after', String(retryAfterSeconds)]]) },
-  });
+  return graphqlError(
+    'TOO_MANY_REQUESTS',
+    `Too many requests: try again in ${retryAfterSeconds} s`,
+    {
+      requestId,
+      retryAfter: retryAfterSeconds,
+      http: { status: 429, headers: new Map([['retry-after', String(retryAfterSeconds)]]) },
+    },
+  );
 }
 
 /** Builds each request's context and authenticates it (GqlAuthGuard) before any resolver runs. */
@@ -26,7 +30,7 @@ export class GraphQLContextFactory {
 
   constructor(
     private readonly authGuard: GqlAuthGuard,
-    private readonly loaders: LoadersFactory,
+    private readonly loaders: LoaderRegistry,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     // Per viewer, and (more generously) per address, where many viewers may share one (NAT, proxies).
@@ -42,7 +46,7 @@ export class GraphQLContextFactory {
     const byAddress = this.perAddress.hit(req.ip);
     if (!byAddress.allowed) throw tooManyRequests(byAddress.retryAfterSeconds, requestId);
     // `viewer` is filled in by the guard just below; a request it refuses never gets further.
-    const context = { req, res, loaders: this.loaders.create(), requestId } as GraphQLContext;
+    const context = { req, res, loaders: this.loaders.forRequest(), requestId } as GraphQLContext;
     if (this.fixedViewer) context.viewer = this.fixedViewer;
     const viewer = await this.authGuard.authenticate(context);
     requestLogFacts(req.raw).userId = viewer.user_id;

@@ -1,13 +1,22 @@
 import 'reflect-metadata';
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { createApp } from '../app.factory';
-import { loadConfig } from '../config/app-config';
-import { printSortedSchema, SCHEMA_FILE } from './schema-printer';
+import { createApp } from './app.factory';
+import { parseCli } from './common/cli';
+import { loadConfig } from './config/app-config';
+import { printSortedSchema, SCHEMA_FILE } from './graphql/schema-printer';
 import { GraphQLSchemaHost } from '@nestjs/graphql';
 
 /** `npm run schema`: writes the code-first schema to schema.graphql (no database needed). */
+const CLI = {
+  usage: 'npm run schema',
+  description:
+    'Writes schema.graphql from the code-first resolvers (no database needed). A test fails when\nthe committed file is stale.',
+  options: {},
+} as const;
+
 async function main(): Promise<void> {
+  parseCli(CLI);
   const config = loadConfig(
     {
       NODE_ENV: 'development',

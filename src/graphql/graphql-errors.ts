@@ -1,0 +1,21 @@
+import { GraphQLError } from 'graphql';
+import { ApiError, type ErrorCode } from '../common/errors';
+
+const HTTP_STATUS: Partial<Record<ErrorCode, number>> = { UNAUTHENTICATED: 401 };
+
+/** An error of the GraphQL layer itself (before or around execution), with its code and HTTP status. */
+export function graphqlError(
+  code: ErrorCode,
+  message: string,
+  extra: Record<string, unknown> = {},
+): GraphQLError {
+  const status = HTTP_STATUS[code];
+  return new GraphQLError(message, {
+    extensions: { code, ...(status ? { http: { status } } : {}), ...extra },
+  });
+}
+
+/** A service's ApiError as the GraphQL error a client receives. */
+export function fromApiError(error: ApiError): GraphQLError {
+  return graphqlError(error.code, error.message);
+}

@@ -1,0 +1,34 @@
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import DataLoader from 'dataloader';
+import { byIds, LoaderKey, LoaderRegistry } from '../graphql/loaders';
+import { NodeRegistry } from '../graphql/node-registry';
+import type { Item } from './item';
+import { ItemsRepository } from './items.repository';
+import { presentItem } from './items.presenter';
+
+/** Items by database id, batched per request. */
+export const ITEM_BY_ID = new LoaderKey<string, Item | undefined>('items.byId');
+
+/** The items feature's part of every GraphQL request: its loader, and `node` for Item ids. */
+@Injectable()
+export class ItemsGraphQLRegistrations implements OnModuleInit {
+  constructor(
+    private readonly loaders: LoaderRegistry,
+    private readonly nodes: NodeRegistry,
+    private readonly items: ItemsRepository,
+  ) {}
+
+  onModuleInit(): void {
+    this.loaders.register(
+      ITEM_BY_ID,
+      () =>
+        new DataLoader(async (ids) => byIds(ids, await this.items.findByIds(ids)), {
+          maxBatchSize: 1000,
+        }),
+    );
+    this.nodes.register('Item', async (id, context) => {
+      const item = await context.loaders.get(ITEM_BY_ID).load(id);
+      return item ? presentItem(item) : null;
+    });
+  }
+}

@@ -1,0 +1,45 @@
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import DataLoader from 'dataloader';
+import { byIds, LoaderKey, LoaderRegistry } from '../graphql/loaders';
+import { NodeRegistry } from '../graphql/node-registry';
+import { ITEM_BY_ID } from '../items/items.loaders';
+import type { Order } from './order';
+import { presentLine, presentOrder } from './orders.presenter';
+import { OrdersRepository } from './orders.repository';
+import { joinLine, OrdersService } from './orders.service';
+
+/** Orders (with their embedded lines) by database id, batched per request. */
+export const ORDER_BY_ID = new LoaderKey<string, Order | undefined>('orders.byId');
+
+/** The orders feature's part of every GraphQL request: its loader, and `node` for orders and their lines. */
+@Injectable()
+export class OrdersGraphQLRegistrations implements OnModuleInit {
+  constructor(
+    private readonly loaders: LoaderRegistry,
+    private readonly nodes: NodeRegistry,
+    private readonly orders: OrdersRepository,
+    private readonly service: OrdersService,
+  ) {}
+
+  onModuleInit(): void {
+    this.loaders.register(
+      ORDER_BY_ID,
+      () =>
+        new DataLoader(async (ids) => byIds(ids, await this.orders.findByIds(ids)), {
+          maxBatchSize: 1000,
+        }),
+    );
+    this.nodes.register('UserOrder', async (id, context) => {
+      const order = await context.loaders.get(ORDER_BY_ID).load(id);
+      if (!order) return null;
+      this.service.assertCanSeeOrdersOf(context.viewer, order.user_id);
+      return presentOrder(order);
+    });
+    this.nodes.register('OrderItem', async (id, context) => {
+      const found = await this.service.findLine(context.viewer, id);
+      if (!found) return null;
+      const item = await context.loaders.get(ITEM_BY_ID).load(found.line.item_id);
+      return presentLine(joinLine(found.line, item));
+    });
+  }
+}

@@ -1,0 +1,42 @@
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import DataLoader from 'dataloader';
+import { byIds, LoaderKey, LoaderRegistry } from '../graphql/loaders';
+import { NodeRegistry } from '../graphql/node-registry';
+import type { User } from './user';
+import type { GraphQLContext } from '../graphql/graphql-context';
+import type { UserModel } from './models/user.model';
+import { presentUser } from './users.presenter';
+import { UsersRepository } from './users.repository';
+
+/** Users by database id, batched per request. */
+export const USER_BY_ID = new LoaderKey<string, User | undefined>('users.byId');
+
+/** The user with this id as the viewer may see them (batched through the request's loader), or null. */
+export async function loadUserFor(
+  context: GraphQLContext,
+  userId: string,
+): Promise<UserModel | null> {
+  const user = await context.loaders.get(USER_BY_ID).load(userId);
+  return user ? presentUser(user, context.viewer) : null;
+}
+
+/** The users feature's part of every GraphQL request: its loader, and `node` for User ids. */
+@Injectable()
+export class UsersGraphQLRegistrations implements OnModuleInit {
+  constructor(
+    private readonly loaders: LoaderRegistry,
+    private readonly nodes: NodeRegistry,
+    private readonly users: UsersRepository,
+  ) {}
+
+  onModuleInit(): void {
+    this.loaders.register(
+      USER_BY_ID,
+      () =>
+        new DataLoader(async (ids) => byIds(ids, await this.users.findByIds(ids)), {
+          maxBatchSize: 1000,
+        }),
+    );
+    this.nodes.register('User', (id, context) => loadUserFor(context, id));
+  }
+}
