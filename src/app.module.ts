@@ -1,4 +1,5 @@
 import { DynamicModule, Module, type Type } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
 import type { Logger as PinoInstance } from 'pino';
 import type { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/app-config.module';
@@ -6,6 +7,7 @@ import { DatabaseModule } from './database/database.module';
 import { AuthEndpointModule } from './auth/auth-endpoint.module';
 import { GraphQLApiModule } from './api/graphql-api.module';
 import { HealthModule } from './health/health.module';
+import { HttpErrorFilter } from './http-error.filter';
 import { LoggingModule } from './logging/logging.module';
 import { SeedModule } from './seed/seed.module';
 
@@ -33,6 +35,7 @@ export class AppModule {
         ...(config.role !== 'api' ? [AuthEndpointModule, SeedModule] : []),
         ...(options.extraImports ?? []),
       ],
+      providers: [{ provide: APP_FILTER, useClass: HttpErrorFilter }],
     };
   }
 }

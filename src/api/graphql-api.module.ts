@@ -19,6 +19,7 @@ import { UsersModule } from '../users/users.module';
 import { UsersGraphQLModule } from '../users/users-graphql.module';
 import { BrowserNavigation } from './browser-navigation';
 import { GraphQLContextFactory } from './context.factory';
+import { GraphQLErrorEnvelope } from './graphql-error-envelope';
 
 const ROOT_DESCRIPTIONS = {
   Query: 'Every read. All of them need a signed-in viewer (cookie or bearer token).',
@@ -95,6 +96,7 @@ export class GraphQLContextModule {}
     { provide: APP_GUARD, useExisting: GqlAuthGuard },
     { provide: APP_FILTER, useClass: GraphQLErrorPassthrough },
     BrowserNavigation,
+    GraphQLErrorEnvelope,
   ],
 })
 export class GraphQLApiModule {}

@@ -3,6 +3,7 @@ import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { ApiError, type ErrorCode } from '../common/errors';
 import { isDatabaseUnavailable } from '../database/database-errors';
+import { ScalarInputError } from './scalars/date-time.scalar';
 
 const KNOWN_CODES = new Set<string>([
   'UNAUTHENTICATED',
@@ -62,6 +63,21 @@ export function formatError(
       status >= 500 ? 'Internal server error' : original.message,
     );
   }
+  // Apollo's refusals of a malformed request (a persisted-query hash that does not match...)
+  // carry a 4xx status but no code of their own.
+  const status = (original as GraphQLError | undefined)?.extensions?.http as
+    { status?: number } | undefined;
+  if (
+    (code === '' || code === 'INTERNAL_SERVER_ERROR') &&
+    typeof status?.status === 'number' &&
+    status.status >= 400 &&
+    status.status < 500
+  )
+    return keep('BAD_REQUEST', formatted.message);
+  // A literal a scalar refused (an invalid DateTime in the query text): graphql-js reports it
+  // as a validation error, but it is bad input like the same value sent as a variable.
+  const cause = (original as GraphQLError | undefined)?.originalError;
+  if (cause instanceof ScalarInputError) return keep('BAD_USER_INPUT', formatted.message);
   if (KNOWN_CODES.has(code) && code !== 'INTERNAL_SERVER_ERROR') {
     const message = options.production
       ? formatted.message.replace(/\s*Did you mean .*\?$/s, '')

@@ -1,26 +1,43 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
-import { getNamedType, GraphQLError, type DocumentNode, type ValidationRule } from 'graphql';
+import {
+  getNamedType,
+  getOperationAST,
+  getVariableValues,
+  GraphQLError,
+  type DocumentNode,
+  type ValidationRule,
+} from 'graphql';
+
 import { getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
 import type { AppConfig } from '../config/app-config';
 
 /**
  * A field's cost is 1 plus, for a list, its size times the cost of one
  * element: `first`/`last` on connections (the default page size when
- * neither is given), the number of `ids` for `nodes`.
+ * neither is given), the number of `ids` for `nodes`. A page size is counted
+ * at most at the maximum page size: a larger one is refused by the page-size
+ * rule itself (BAD_USER_INPUT), which says what is wrong.
  */
-export function listSizeEstimator(defaultPageSize: number): ComplexityEstimator {
+export function listSizeEstimator(
+  defaultPageSize: number,
+  maxPageSize = Number.POSITIVE_INFINITY,
+): ComplexityEstimator {
   return ({ args, childComplexity, field }) => {
-    const size =
+    const pageSize =
       typeof args.first === 'number'
         ? args.first
         : typeof args.last === 'number'
           ? args.last
-          : Array.isArray(args.ids)
-            ? args.ids.length
-            : getNamedType(field.type).name.endsWith('Connection')
-              ? defaultPageSize
-              : undefined;
+          : undefined;
+    const size =
+      pageSize !== undefined
+        ? Math.min(pageSize, maxPageSize)
+        : Array.isArray(args.ids)
+          ? args.ids.length
+          : getNamedType(field.type).name.endsWith('Connection')
+            ? defaultPageSize
+            : undefined;
     return size === undefined ? undefined : 1 + Math.max(0, size) * childComplexity;
   };
 }
@@ -28,6 +45,13 @@ export function listSizeEstimator(defaultPageSize: number): ComplexityEstimator 
 function limitError(message: string): GraphQLError {
   return new GraphQLError(message, {
     extensions: { code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 } },
+  });
+}
+
+function variableError(error: GraphQLError): GraphQLError {
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
   });
 }
 
@@ -62,7 +86,7 @@ export class CostCache {
 /** Refuses an operation whose list-size-weighted cost is over the limit, before anything runs. */
 function costLimitPlugin(config: AppConfig): ApolloServerPlugin {
   const estimators = [
-    listSizeEstimator(config.graphql.defaultPageSize),
+    listSizeEstimator(config.graphql.defaultPageSize, config.graphql.maxPageSize),
     simpleEstimator({ defaultComplexity: 1 }),
   ];
   const max = config.graphql.maxCost;
@@ -71,6 +95,17 @@ function costLimitPlugin(config: AppConfig): ApolloServerPlugin {
     async requestDidStart() {
       return {
         async didResolveOperation({ request, document, schema }) {
+          // The cost depends on the variables, so they are coerced here, before Apollo does:
+          // a wrong one is the client's mistake (400 BAD_USER_INPUT), as Apollo would answer.
+          const operation = getOperationAST(document, request.operationName);
+          const coerced = operation
+            ? getVariableValues(
+                schema,
+                operation.variableDefinitions ?? [],
+                request.variables ?? {},
+              )
+            : { coerced: {} };
+          if ('errors' in coerced && coerced.errors) throw variableError(coerced.errors[0]);
           const variables = request.variables ?? {};
           const key = `${request.operationName ?? ''}\u0000${JSON.stringify(variables)}`;
           const cost = cache.get(document, key, () =>

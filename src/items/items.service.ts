@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { parseSafeFilter, type FilterField } from '../common/filters/safe-filter';
+import { parseSafeFilter, RAW_ID_FIELD, type FilterField } from '../common/filters/safe-filter';
 import { resolveSort, type PageLimits } from '../common/pagination/keyset';
 import { withTotal, type ListPage, type ListRequest } from '../common/pagination/list';
 import { APP_CONFIG, pageLimitsOf, type AppConfig } from '../config/app-config';
@@ -8,6 +8,7 @@ import { ItemsRepository } from './items.repository';
 
 export const ITEM_SORTABLE = { desc: 'desc', item_category: 'item_category' } as const;
 export const ITEM_FILTERABLE: Record<string, FilterField> = {
+  _id: RAW_ID_FIELD,
   desc: { path: 'desc', kind: 'string' },
   item_category: { path: 'item_category', kind: 'string' },
   'item_price.amount': { path: 'item_price.amount', kind: 'number' },

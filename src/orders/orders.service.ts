@@ -4,6 +4,7 @@ import { forbidden, notFound } from '../common/errors';
 import {
   matchesFilter,
   parseSafeFilter,
+  RAW_ID_FIELD,
   type FilterField,
   type MongoFilter,
 } from '../common/filters/safe-filter';
@@ -22,6 +23,7 @@ import { OrdersRepository } from './orders.repository';
 
 export const ORDER_SORTABLE = { order_date: 'order_date', created_at: 'created_at' } as const;
 export const ORDER_FILTERABLE: Record<string, FilterField> = {
+  _id: RAW_ID_FIELD,
   payer_id: { path: 'payer_id', kind: 'id' },
   order_date: { path: 'order_date', kind: 'date' },
   created_at: { path: 'created_at', kind: 'date' },
@@ -37,6 +39,7 @@ export const ORDER_ITEM_SORTABLE = {
   item_category: 'item_category',
 } as const;
 export const ORDER_ITEM_FILTERABLE: Record<string, FilterField> = {
+  _id: RAW_ID_FIELD,
   item_id: { path: 'item_id', kind: 'id' },
   quantity: { path: 'quantity', kind: 'number' },
   amount: { path: 'amount', kind: 'number' },

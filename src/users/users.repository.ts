@@ -77,8 +77,9 @@ export class UsersRepository {
     return this.model.countDocuments(filter).exec();
   }
 
+  /** One `findOne`, no sort, as the original demo's getUser: the database's first match. */
   async findFirst(filter: MongoFilter): Promise<User | undefined> {
-    const found = await this.model.findOne(filter).sort({ _id: 1 }).lean<StoredUser>().exec();
+    const found = await this.model.findOne(filter).lean<StoredUser>().exec();
     return found ? toUser(found) : undefined;
   }
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Error as MongooseError } from 'mongoose';
 import { isAdmin, type Viewer } from '../common/viewer';
-import { parseSafeFilter, type FilterField } from '../common/filters/safe-filter';
+import { parseSafeFilter, RAW_ID_FIELD, type FilterField } from '../common/filters/safe-filter';
 import { newDbId } from '../common/ids';
 import { failed, succeeded, type Outcome } from '../common/outcome';
 import { resolveSort, type PageLimits } from '../common/pagination/keyset';
@@ -32,6 +32,8 @@ const USERNAME = /^[A-Za-z0-9._-]{3,100}$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const LOCALE = /^[A-Za-z]{2,8}([-_][A-Za-z0-9]{1,8})*$/;
 const ID_COLLISION_RETRIES = 3;
+// eslint-disable-next-line no-control-regex -- finding them is the point
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 
 export const USER_SORTABLE = {
   full_name: 'full_name',
@@ -40,6 +42,7 @@ export const USER_SORTABLE = {
   created_at: 'created_at',
 } as const;
 export const USER_FILTERABLE: Record<string, FilterField> = {
+  _id: RAW_ID_FIELD,
   full_name: { path: 'full_name', kind: 'string' },
   username: { path: 'username', kind: 'string' },
   primary_locale: { path: 'primary_locale', kind: 'string' },
@@ -62,6 +65,11 @@ export class UsersService {
 
   /** Checks input the way a person would want it explained: which field, and why. */
   validate(input: NewUser): string | undefined {
+    for (const field of ['username', 'primary_email', 'full_name', 'primary_locale'] as const) {
+      const value = input[field];
+      if (typeof value === 'string' && CONTROL_CHARACTERS.test(value))
+        return `${field} must not contain control characters`;
+    }
     if (typeof input.username !== 'string' || !USERNAME.test(input.username)) {
       return 'username must be 3-100 letters, digits, dots, dashes or underscores';
     }

@@ -94,3 +94,13 @@ ${errorBlock(error)}
 <p class="alt">Already registered? <a href="/auth/login?return_to=${encodeURIComponent(returnTo)}">Sign in</a></p>`,
   );
 }
+
+/** What a person sees when the service cannot answer right now (the database is down). */
+export function unavailablePage(requestId: string): string {
+  return layout(
+    'Temporarily unavailable',
+    `<h1>Temporarily unavailable</h1>
+<p class="error" role="alert">We cannot sign you in right now. Please try again in a minute.</p>
+<p class="alt">Reference: <code>${escapeHtml(requestId)}</code></p>`,
+  );
+}

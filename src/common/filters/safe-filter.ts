@@ -3,9 +3,12 @@ export type MongoFilter = Record<string, unknown>;
 import { badUserInput } from '../errors';
 import { plainValue } from '../plain-value';
 
-export type FieldKind = 'string' | 'number' | 'date' | 'id';
+export type FieldKind = 'string' | 'number' | 'date' | 'id' | 'dbId';
 
 /** A filterable field: its database path, its kind, and how to read an id given as a global id. */
+/** `_id`, the raw id legacy clients hold, is a permitted field of every filter (docs/api.md). */
+export const RAW_ID_FIELD: FilterField = { path: '_id', kind: 'dbId' };
+
 export interface FilterField {
   readonly path: string;
   readonly kind: FieldKind;
@@ -113,6 +116,10 @@ function operand(
     case 'id':
       if (typeof value !== 'string') throw badUserInput(`"${name}" takes an id`);
       return decodeId ? decodeId(wellFormed(value, name), name) : wellFormed(value, name);
+    case 'dbId':
+      // A raw database id, as legacy clients hold them (never decoded, only compared).
+      if (typeof value !== 'string') throw badUserInput(`"${name}" takes an id`);
+      return wellFormed(value, name);
     case 'number':
       if (typeof value !== 'number' || !Number.isFinite(value))
         throw badUserInput(`"${name}" takes a number`);

@@ -1,4 +1,5 @@
-import { Field, Float, GraphQLISODateTime, ID, ObjectType } from '@nestjs/graphql';
+import { Field, Float, ID, ObjectType } from '@nestjs/graphql';
+import { DateTimeScalar } from '../../graphql/scalars/date-time.scalar';
 import { Node } from '../../graphql/models/node.interface';
 
 @ObjectType('ItemPriceType', { description: 'One price of an item, valid in a period.' })
@@ -12,13 +13,13 @@ export class ItemPriceModel {
   })
   discount_schema?: string;
 
-  @Field(() => GraphQLISODateTime, {
+  @Field(() => DateTimeScalar, {
     nullable: true,
     description: 'First moment the price applies (UTC).',
   })
   valid_from?: Date;
 
-  @Field(() => GraphQLISODateTime, {
+  @Field(() => DateTimeScalar, {
     nullable: true,
     description: 'Moment the price stops applying (UTC); null: open-ended.',
   })

@@ -1,4 +1,5 @@
-import { Field, Float, GraphQLISODateTime, ID, InputType, ObjectType } from '@nestjs/graphql';
+import { Field, Float, ID, InputType, ObjectType } from '@nestjs/graphql';
+import { DateTimeScalar } from '../../graphql/scalars/date-time.scalar';
 import { CompletionObj } from '../../graphql/models/completion-obj.model';
 
 @InputType('OrderItemInput', { description: 'One line of a new order.' })
@@ -31,7 +32,7 @@ export class OrderInput {
   @Field(() => ID, { nullable: true, description: 'Global id of the payer; default: the buyer.' })
   payer_id?: string | null;
 
-  @Field(() => GraphQLISODateTime, {
+  @Field(() => DateTimeScalar, {
     nullable: true,
     description: 'When the order was placed; default: now.',
   })

@@ -1,4 +1,5 @@
-import { Field, Float, GraphQLISODateTime, ID, ObjectType } from '@nestjs/graphql';
+import { Field, Float, ID, ObjectType } from '@nestjs/graphql';
+import { DateTimeScalar } from '../../graphql/scalars/date-time.scalar';
 import { Node } from '../../graphql/models/node.interface';
 import type { Order } from '../order';
 
@@ -20,7 +21,7 @@ export class OrderModel implements Node {
   @Field(() => ID, { description: 'Global id of the payer (the buyer unless said otherwise).' })
   payer_id!: string;
 
-  @Field(() => GraphQLISODateTime, {
+  @Field(() => DateTimeScalar, {
     nullable: true,
     description: 'When the order was placed (UTC).',
   })
