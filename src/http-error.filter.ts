@@ -86,6 +86,13 @@ export class HttpErrorFilter extends BaseExceptionFilter {
         requestId,
       );
     }
+    if (exception instanceof HttpException && status === undefined) {
+      // A deliberate 5xx (readiness answering 503): its own status and body.
+      const body = exception.getResponse();
+      return void reply
+        .status(exception.getStatus())
+        .send(typeof body === 'string' ? { message: body, requestId } : { ...body, requestId });
+    }
     if (status !== undefined) {
       const body =
         exception instanceof HttpException

@@ -1,10 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { toGlobalId } from '../src/common/ids';
-import { locateFerretdb } from '../src/database/embedded/embedded-database';
-import { startFerretdb } from '../src/database/embedded/ferretdb-process';
-import { findFreePort } from '../src/database/embedded/ports';
 import {
   ADMIN,
   graphql,
@@ -16,6 +10,7 @@ import {
   type GraphQLResponse,
 } from './support/auth-helpers';
 import { countCommands } from './support/command-counter';
+import { startOwnDatabase } from './support/own-database';
 import { startTestApp, type TestApp } from './support/test-app';
 
 const JANE_ID = toGlobalId('User', JANE.id);
@@ -281,19 +276,15 @@ describe('everyday client mistakes (production mode)', () => {
 
 describe('auth endpoints while the database is down', () => {
   it('answer 503 SERVICE_UNAVAILABLE (JSON, or a page for a browser), then recover', async () => {
-    const binary = locateFerretdb({ dataDir: '' });
-    if (!binary) throw new Error('needs a ferretdb binary');
-    const dataDir = mkdtempSync(join(tmpdir(), 'auth-outage-'));
-    const port = await findFreePort();
-    let server = await startFerretdb({ binary, dataDir, port });
+    const database = await startOwnDatabase('auth-outage');
     const keys = await makeTestKeys();
     const app = await startTestApp({
-      mongodbUri: `mongodb://127.0.0.1:${port}/auth_outage`,
+      mongodbUri: database.uri('auth_outage'),
       env: keys.env,
     });
     try {
       await seedSampleData(app);
-      await server.stop();
+      await database.stop();
       const json = await loginJson(app, JANE.username, JANE.password);
       expect(json.status).toBe(503);
       expect(await json.json()).toEqual({
@@ -313,7 +304,7 @@ describe('auth endpoints while the database is down', () => {
       expect(page.status).toBe(503);
       expect(page.headers.get('content-type')).toMatch(/text\/html/);
       expect(await page.text()).toMatch(/Temporarily unavailable/);
-      server = await startFerretdb({ binary, dataDir, port });
+      await database.start();
       const deadline = Date.now() + 15_000;
       let status = 0;
       while (status !== 200 && Date.now() < deadline) {
@@ -323,8 +314,7 @@ describe('auth endpoints while the database is down', () => {
       expect(status).toBe(200);
     } finally {
       await app.close();
-      await server.stop();
-      rmSync(dataDir, { recursive: true, force: true });
+      await database.dispose();
     }
   });
 });

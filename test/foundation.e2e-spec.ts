@@ -52,7 +52,10 @@ describe('foundation (HTTP, health, logs)', () => {
     expect((await app.request('/health/live')).status).toBe(200);
     const ready = await app.request('/health/ready');
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ok', database: 'up' });
+    expect(await ready.json()).toMatchObject({
+      status: 'ok',
+      info: { database: { status: 'up' } },
+    });
   });
 
   it('echoes a well-formed x-request-id and replaces a malformed one', async () => {
@@ -134,7 +137,11 @@ describe('database outages', () => {
     try {
       const response = await app.request('/health/ready');
       expect(response.status).toBe(503);
-      expect(await response.json()).toEqual({ status: 'unavailable', database: 'down' });
+      expect(await response.json()).toMatchObject({
+        status: 'error',
+        error: { database: { status: 'down' } },
+        requestId: expect.any(String),
+      });
       server = await startFerretdb({ binary: binary!, dataDir, port });
       await waitForStatus(app, '/health/ready', 200, 15_000);
     } finally {

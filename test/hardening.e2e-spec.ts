@@ -1,10 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { toGlobalId } from '../src/common/ids';
-import { locateFerretdb } from '../src/database/embedded/embedded-database';
-import { startFerretdb } from '../src/database/embedded/ferretdb-process';
-import { findFreePort } from '../src/database/embedded/ports';
 import { mongo } from 'mongoose';
 import { UsersRepository } from '../src/users/users.repository';
 import {
@@ -15,6 +9,7 @@ import {
   seedSampleData,
   signToken,
 } from './support/auth-helpers';
+import { startOwnDatabase } from './support/own-database';
 import { startTestApp, type TestApp } from './support/test-app';
 
 const JANE_ID = toGlobalId('User', JANE.id);
@@ -207,14 +202,10 @@ describe('hostile queries (production mode)', () => {
 
 describe('database outage during requests', () => {
   it('fails queries within the bounded time with SERVICE_UNAVAILABLE, and recovers by itself', async () => {
-    const binary = locateFerretdb({ dataDir: '' });
-    if (!binary) throw new Error('needs a ferretdb binary');
-    const dataDir = mkdtempSync(join(tmpdir(), 'outage-'));
-    const port = await findFreePort();
-    let server = await startFerretdb({ binary, dataDir, port });
+    const database = await startOwnDatabase('outage');
     const keys = await makeTestKeys();
     const app = await startTestApp({
-      mongodbUri: `mongodb://127.0.0.1:${port}/outage`,
+      mongodbUri: database.uri('outage'),
       env: keys.env,
     });
     try {
@@ -222,14 +213,14 @@ describe('database outage during requests', () => {
       const token = await login(app, JANE);
       const query = '{ listItems { edges { node { desc } } } }';
       expect((await graphql(app, query, { token })).status).toBe(200);
-      await server.stop();
+      await database.stop();
       const started = Date.now();
       const down = await graphql(app, query, { token });
       const elapsed = Date.now() - started;
       expect(down.body.errors?.[0].extensions?.code).toBe('SERVICE_UNAVAILABLE');
       expect(down.body.errors?.[0].message).not.toMatch(/127\.0\.0\.1|Mongo|ECONNREFUSED/);
       expect(elapsed).toBeLessThan(2_000);
-      server = await startFerretdb({ binary, dataDir, port });
+      await database.start();
       const deadline = Date.now() + 15_000;
       let recovered = false;
       while (!recovered && Date.now() < deadline) {
@@ -239,8 +230,7 @@ describe('database outage during requests', () => {
       expect(recovered).toBe(true);
     } finally {
       await app.close();
-      await server.stop();
-      rmSync(dataDir, { recursive: true, force: true });
+      await database.dispose();
     }
   });
 });

@@ -106,7 +106,7 @@ function keyProvider(keys: KeyStore): SecretOrKeyProvider {
     }
     if (header.kid !== undefined && typeof header.kid !== 'string')
       return done(invalidToken('kid is not a string'));
-    keys.verificationKey(header.kid).then(
+    keys.verificationKey(header.kid, header.alg).then(
       (key) => {
         if (!key) return done(invalidToken(`unknown kid ${JSON.stringify(header.kid ?? null)}`));
         if (header.alg !== key.alg)

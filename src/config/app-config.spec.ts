@@ -85,6 +85,11 @@ describe('loadConfig', () => {
     ['JWT_TTL', 'forever', /JWT_TTL="forever" is not valid: expected a duration/],
     ['DB_DEBUG_LOG', 'maybe', /DB_DEBUG_LOG="maybe" is not valid: expected true or false/],
     ['MONGODB_URI', 'postgres://x', /MONGODB_URI is not valid/],
+    [
+      'MONGODB_URI',
+      'mongodb://127.0.0.1:27017/user_order   (unset: embedded database)',
+      /MONGODB_URI is not valid: expected a mongodb:\/\/ or mongodb\+srv:\/\/ URI without spaces/,
+    ],
     ['COOKIE_SAMESITE', 'sometimes', /COOKIE_SAMESITE="sometimes"/],
     ['CORS_ORIGINS', 'not a url', /CORS_ORIGINS entry "not a url" is not valid/],
     [

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { compileOriginPattern, isValidOriginPattern } from './cors-origins';
+import { z } from 'zod';
 import { parseDurationMs } from './duration';
 
 /** The algorithms passport-jwt's verifier (jsonwebtoken) supports with asymmetric keys; it has no EdDSA. */
@@ -104,6 +105,7 @@ export class ConfigError extends Error {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+const MONGODB_URI = z.string().regex(/^mongodb(\+srv)?:\/\/\S+$/);
 const TRUE_WORDS = ['true', '1', 'yes', 'on'];
 const FALSE_WORDS = ['false', '0', 'no', 'off', ''];
 
@@ -125,60 +127,76 @@ export function loadConfig(
     problems.push(`${name}=${JSON.stringify(value)} is not valid: expected ${accepts}`);
     return undefined;
   };
-  const oneOf = <T extends string>(
+  /** One variable through a zod schema; a refusal is one line naming the variable, the value and what it accepts. */
+  const read = <T>(
     name: string,
-    values: readonly T[],
+    schema: z.ZodType<T, string>,
+    accepts: string,
     fallback: T,
     alias?: string,
   ): T => {
     const value = raw(name) ?? (alias ? raw(alias) : undefined);
     if (value === undefined) return fallback;
-    const found = values.find((v) => v.toLowerCase() === value.toLowerCase());
-    return (
-      found ??
-      fail(alias && !raw(name) ? alias : name, value, `one of ${values.join(', ')}`) ??
-      fallback
+    const result = schema.safeParse(value);
+    if (result.success) return result.data;
+    return fail(alias && !raw(name) ? alias : name, value, accepts) ?? fallback;
+  };
+  const oneOf = <T extends string>(
+    name: string,
+    values: readonly T[],
+    fallback: T,
+    alias?: string,
+  ): T =>
+    read(
+      name,
+      z.string().transform((text, context) => {
+        const found = values.find((v) => v.toLowerCase() === text.toLowerCase());
+        if (found) return found;
+        context.addIssue({ code: 'custom', message: 'not one of the values' });
+        return z.NEVER;
+      }),
+      `one of ${values.join(', ')}`,
+      fallback,
+      alias,
     );
-  };
-  const integer = (name: string, fallback: number, min: number, max: number): number => {
-    const value = raw(name);
-    if (value === undefined) return fallback;
-    const parsed = /^\d+$/.test(value) ? Number(value) : NaN;
-    if (Number.isInteger(parsed) && parsed >= min && parsed <= max) return parsed;
-    return fail(name, value, `an integer from ${min} to ${max}`) ?? fallback;
-  };
+  const integer = (name: string, fallback: number, min: number, max: number): number =>
+    read(
+      name,
+      z.string().regex(/^\d+$/).transform(Number).pipe(z.number().int().min(min).max(max)),
+      `an integer from ${min} to ${max}`,
+      fallback,
+    );
   const boolean = (name: string, fallback: boolean): boolean => {
-    const value = raw(name)?.toLowerCase() ?? env[name]?.trim().toLowerCase();
-    if (value === undefined) return fallback;
-    if (TRUE_WORDS.includes(value)) return true;
-    if (FALSE_WORDS.includes(value)) return value === '' ? fallback : false;
-    return fail(name, value, 'true or false (also 1/0, yes/no, on/off)') ?? fallback;
-  };
-  const duration = (name: string, fallbackMs: number, minMs: number, maxMs: number): number => {
-    const value = raw(name);
-    if (value === undefined) return fallbackMs;
-    const ms = parseDurationMs(value);
-    if (ms !== undefined && ms >= minMs && ms <= maxMs) return ms;
-    return (
-      fail(
-        name,
-        value,
-        `a duration such as 900 (seconds), 30s, 15m, 12h or 7d, between ${minMs / 1000}s and ${maxMs / 1000}s`,
-      ) ?? fallbackMs
+    // Set but empty means the default, as in a commented-out line of .env made blank.
+    if (env[name] !== undefined && env[name]!.trim() === '') return fallback;
+    return read(
+      name,
+      z
+        .string()
+        .transform((text) => text.toLowerCase())
+        .pipe(z.enum([...TRUE_WORDS, ...FALSE_WORDS] as [string, ...string[]]))
+        .transform((word) => TRUE_WORDS.includes(word)),
+      'true or false (also 1/0, yes/no, on/off)',
+      fallback,
     );
   };
-  const url = (name: string): string | undefined => {
-    const value = raw(name);
-    if (value === undefined) return undefined;
-    try {
-      const parsed = new URL(value);
-      if (parsed.protocol === 'http:' || parsed.protocol === 'https:')
-        return value.replace(/\/+$/, '');
-    } catch {
-      // reported below
-    }
-    return fail(name, value, 'an absolute http(s) URL');
-  };
+  const duration = (name: string, fallbackMs: number, minMs: number, maxMs: number): number =>
+    read(
+      name,
+      z
+        .string()
+        .transform((text) => parseDurationMs(text))
+        .pipe(z.number().min(minMs).max(maxMs)),
+      `a duration such as 900 (seconds), 30s, 15m, 12h or 7d, between ${minMs / 1000}s and ${maxMs / 1000}s`,
+      fallbackMs,
+    );
+  const url = (name: string): string | undefined =>
+    read<string | undefined>(
+      name,
+      z.url({ protocol: /^https?$/ }).transform((text) => text.replace(/\/+$/, '')),
+      'an absolute http(s) URL',
+      undefined,
+    );
   const keySource = (b64Name: string, fileName: string): KeySource | undefined => {
     const b64 = raw(b64Name);
     if (b64 !== undefined) {
@@ -198,8 +216,11 @@ export function loadConfig(
   const isProduction = nodeEnv === 'production';
 
   const mongodbUri = raw('MONGODB_URI') ?? legacyMongoUri(raw('DB_URI'), raw('DB_NAME'));
-  if (mongodbUri !== undefined && !/^mongodb(\+srv)?:\/\//.test(mongodbUri)) {
-    problems.push(`MONGODB_URI is not valid: expected a mongodb:// or mongodb+srv:// URI`);
+  // No spaces: a value with a trailing comment (`... # unset: embedded`) must not pass for a URI.
+  if (mongodbUri !== undefined && !MONGODB_URI.safeParse(mongodbUri).success) {
+    problems.push(
+      `MONGODB_URI is not valid: expected a mongodb:// or mongodb+srv:// URI without spaces (value not shown: it may hold a password)`,
+    );
   }
 
   const corsOrigins = parseCorsOrigins(raw('CORS_ORIGINS'), raw('CORS_REGEX'), problems);

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type DataLoader from 'dataloader';
+import DataLoader from 'dataloader';
 
 /** Names one kind of loader and the types it loads; features export theirs (e.g. `USER_BY_ID`). */
 export class LoaderKey<K, V> {
@@ -58,4 +58,14 @@ export function byIds<T extends { _id: string }>(
 ): (T | undefined)[] {
   const index = new Map(found.map((item) => [item._id, item]));
   return ids.map((id) => index.get(id));
+}
+
+/** A loader of documents by id through a repository's `findByIds`: one query per batch, results in key order. */
+export function idLoader<T extends { _id: string }>(
+  findByIds: (ids: readonly string[]) => Promise<T[]>,
+): () => DataLoader<string, T | undefined> {
+  return () =>
+    new DataLoader(async (ids: readonly string[]) => byIds(ids, await findByIds(ids)), {
+      maxBatchSize: 1000,
+    });
 }

@@ -1,11 +1,21 @@
-import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import { Controller, Get } from '@nestjs/common';
+import {
+  HealthCheck,
+  HealthCheckService,
+  HealthIndicatorService,
+  type HealthCheckResult,
+  type HealthIndicatorResult,
+} from '@nestjs/terminus';
 import { DatabaseHealth } from '../database/database-health';
 
-/** Liveness and readiness for load balancers and orchestrators; no authentication. */
+/** Liveness and readiness for load balancers and orchestrators (@nestjs/terminus); no authentication. */
 @Controller()
 export class HealthController {
-  constructor(private readonly database: DatabaseHealth) {}
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly indicators: HealthIndicatorService,
+    private readonly database: DatabaseHealth,
+  ) {}
 
   /** The original demo's endpoint, kept with its shape. */
   @Get('healthcheck')
@@ -13,17 +23,22 @@ export class HealthController {
     return { uptime: process.uptime() };
   }
 
+  /** 200 while the process runs: nothing is checked. */
   @Get('health/live')
-  live(): { status: 'ok' } {
-    return { status: 'ok' };
+  @HealthCheck()
+  live(): Promise<HealthCheckResult> {
+    return this.health.check([]);
   }
 
+  /** 200 when the database answers a ping within 1 s, 503 otherwise. */
   @Get('health/ready')
-  async ready(
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<{ status: string; database: string }> {
-    const up = await this.database.ping();
-    reply.status(up ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE);
-    return { status: up ? 'ok' : 'unavailable', database: up ? 'up' : 'down' };
+  @HealthCheck()
+  ready(): Promise<HealthCheckResult> {
+    return this.health.check([() => this.databaseUp()]);
+  }
+
+  private async databaseUp(): Promise<HealthIndicatorResult> {
+    const indicator = this.indicators.check('database');
+    return (await this.database.ping()) ? indicator.up() : indicator.down();
   }
 }

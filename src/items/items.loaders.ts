@@ -1,6 +1,5 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
-import DataLoader from 'dataloader';
-import { byIds, LoaderKey, LoaderRegistry } from '../graphql/loaders';
+import { idLoader, LoaderKey, LoaderRegistry } from '../graphql/loaders';
 import { NodeRegistry } from '../graphql/node-registry';
 import type { Item } from './item';
 import { ItemsRepository } from './items.repository';
@@ -21,10 +20,7 @@ export class ItemsGraphQLRegistrations implements OnModuleInit {
   onModuleInit(): void {
     this.loaders.register(
       ITEM_BY_ID,
-      () =>
-        new DataLoader(async (ids) => byIds(ids, await this.items.findByIds(ids)), {
-          maxBatchSize: 1000,
-        }),
+      idLoader((ids) => this.items.findByIds(ids)),
     );
     this.nodes.register('Item', async (id, context) => {
       const item = await context.loaders.get(ITEM_BY_ID).load(id);

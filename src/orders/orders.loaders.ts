@@ -1,6 +1,5 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
-import DataLoader from 'dataloader';
-import { byIds, LoaderKey, LoaderRegistry } from '../graphql/loaders';
+import { idLoader, LoaderKey, LoaderRegistry } from '../graphql/loaders';
 import { NodeRegistry } from '../graphql/node-registry';
 import { ITEM_BY_ID } from '../items/items.loaders';
 import type { Order } from './order';
@@ -24,10 +23,7 @@ export class OrdersGraphQLRegistrations implements OnModuleInit {
   onModuleInit(): void {
     this.loaders.register(
       ORDER_BY_ID,
-      () =>
-        new DataLoader(async (ids) => byIds(ids, await this.orders.findByIds(ids)), {
-          maxBatchSize: 1000,
-        }),
+      idLoader((ids) => this.orders.findByIds(ids)),
     );
     this.nodes.register('UserOrder', async (id, context) => {
       const order = await context.loaders.get(ORDER_BY_ID).load(id);

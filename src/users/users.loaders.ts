@@ -1,6 +1,5 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
-import DataLoader from 'dataloader';
-import { byIds, LoaderKey, LoaderRegistry } from '../graphql/loaders';
+import { idLoader, LoaderKey, LoaderRegistry } from '../graphql/loaders';
 import { NodeRegistry } from '../graphql/node-registry';
 import type { User } from './user';
 import type { GraphQLContext } from '../graphql/graphql-context';
@@ -32,10 +31,7 @@ export class UsersGraphQLRegistrations implements OnModuleInit {
   onModuleInit(): void {
     this.loaders.register(
       USER_BY_ID,
-      () =>
-        new DataLoader(async (ids) => byIds(ids, await this.users.findByIds(ids)), {
-          maxBatchSize: 1000,
-        }),
+      idLoader((ids) => this.users.findByIds(ids)),
     );
     this.nodes.register('User', (id, context) => loadUserFor(context, id));
   }

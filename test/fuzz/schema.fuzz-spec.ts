@@ -25,20 +25,12 @@ import {
   type GraphQLOutputType,
 } from 'graphql';
 import mongoose from 'mongoose';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { toGlobalId } from '../../src/common/ids';
-import { locateFerretdb } from '../../src/database/embedded/embedded-database';
-import { startFerretdb } from '../../src/database/embedded/ferretdb-process';
-import { findFreePort } from '../../src/database/embedded/ports';
-import type { RunningDatabase } from '../../src/database/embedded/types';
 import { ADMIN, JANE, makeTestKeys, tokenCookie } from '../support/auth-helpers';
-import {
-  seedByProcess,
-  startServiceProcess,
-  type ServiceProcess,
-} from '../support/service-process';
+import { startOwnDatabase, type OwnDatabase } from '../support/own-database';
+import { startSeededProductionService, type ServiceProcess } from '../support/service-process';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261129);
 const TIME_LIMIT_MS = Number(process.env.FUZZ_SECONDS ?? 60) * 1000;
@@ -311,10 +303,8 @@ const calls: fc.Arbitrary<Call> = fc
 
 // ------------------------------------------------------------------- the run
 
-const binary = locateFerretdb({ dataDir: '' });
-let database: RunningDatabase;
+let database: OwnDatabase;
 let server: ServiceProcess;
-let dataDir: string;
 let connection: mongoose.Connection;
 const tokens: Record<'jane' | 'admin', string> = { jane: '', admin: '' };
 
@@ -329,23 +319,10 @@ async function signIn(user: { username: string; password: string }): Promise<str
 }
 
 beforeAll(async () => {
-  if (!binary)
-    throw new Error('the fuzz test needs a ferretdb binary (bash scripts/install-ferretdb.sh)');
-  dataDir = mkdtempSync(join(tmpdir(), 'fuzz-'));
-  const port = await findFreePort();
-  database = await startFerretdb({ binary, dataDir, port });
-  const keys = await makeTestKeys();
-  const mongodbUri = `mongodb://127.0.0.1:${port}/fuzz`;
-  await seedByProcess(mongodbUri);
-  server = await startServiceProcess({
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'info',
-    COOKIE_SECURE: 'true',
-    MONGODB_URI: mongodbUri,
-    JWT_PRIV_KEY_B64: keys.env.JWT_PRIV_KEY_B64,
-    JWT_PUB_KEY_B64: keys.env.JWT_PUB_KEY_B64,
+  database = await startOwnDatabase('fuzz');
+  const mongodbUri = database.uri('fuzz');
+  server = await startSeededProductionService(mongodbUri, await makeTestKeys(), {
     GRAPHQL_RATE_LIMIT_PER_MINUTE: '1000000',
-    LOGIN_RATE_LIMIT_PER_ADDRESS: '1000',
   });
   tokens.jane = await signIn(JANE);
   tokens.admin = await signIn(ADMIN);
@@ -355,8 +332,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await connection?.close();
   await server?.stop();
-  await database?.stop();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await database?.dispose();
 });
 
 const counts = async () =>

@@ -6,14 +6,9 @@
  */
 import { base64url, exportJWK } from 'jose';
 import { createHmac, createPrivateKey, sign } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { toGlobalId } from '../../src/common/ids';
-import { locateFerretdb } from '../../src/database/embedded/embedded-database';
-import { startFerretdb } from '../../src/database/embedded/ferretdb-process';
-import { findFreePort } from '../../src/database/embedded/ports';
-import type { RunningDatabase } from '../../src/database/embedded/types';
 import {
   ADMIN,
   AUDIENCE,
@@ -26,26 +21,20 @@ import {
   tokenCookie,
   type TestKeys,
 } from '../support/auth-helpers';
-import {
-  seedByProcess,
-  startServiceProcess,
-  type ServiceProcess,
-} from '../support/service-process';
+import { startOwnDatabase, type OwnDatabase } from '../support/own-database';
+import { startSeededProductionService, type ServiceProcess } from '../support/service-process';
 
 const JANE_ID = toGlobalId('User', JANE.id);
 const JOHN_ID = toGlobalId('User', JOHN.id);
 const FOOD = toGlobalId('Item', '1HEOx6FnC7cM');
 const VIEWER = '{ viewer { id } }';
 
-let database: RunningDatabase;
-let dataDir: string;
-let port: number;
+let database: OwnDatabase;
 let server: ServiceProcess;
 let keys: TestKeys;
 let jane: string;
 let john: string;
 let johnsOrder: string;
-const binary = locateFerretdb({ dataDir: '' });
 
 async function signIn(user: { username: string; password: string }): Promise<string> {
   const response = await fetch(`${server.url}/auth/login`, {
@@ -63,27 +52,11 @@ const code = (response: Awaited<ReturnType<typeof gql>>) =>
   response.body.errors?.[0]?.extensions?.code;
 
 beforeAll(async () => {
-  if (!binary)
-    throw new Error(
-      'the security suite needs a ferretdb binary (bash scripts/install-ferretdb.sh)',
-    );
-  dataDir = mkdtempSync(join(tmpdir(), 'security-'));
   mkdirSync(resolve(__dirname, '..', '..', 'test-artifacts'), { recursive: true });
-  port = await findFreePort();
-  database = await startFerretdb({ binary, dataDir, port });
+  database = await startOwnDatabase('security');
   keys = await makeTestKeys();
-  const mongodbUri = `mongodb://127.0.0.1:${port}/security`;
-  // Sample users with development passwords: seeded by a development process, as production refuses to.
-  await seedByProcess(mongodbUri);
-  server = await startServiceProcess({
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'info',
-    COOKIE_SECURE: 'true',
+  server = await startSeededProductionService(database.uri('security'), keys, {
     CORS_ORIGINS: 'https://app.example.com',
-    MONGODB_URI: mongodbUri,
-    JWT_PRIV_KEY_B64: keys.env.JWT_PRIV_KEY_B64,
-    JWT_PUB_KEY_B64: keys.env.JWT_PUB_KEY_B64,
-    LOGIN_RATE_LIMIT_PER_ADDRESS: '1000',
   });
   [jane, john] = await Promise.all([signIn(JANE), signIn(JOHN)]);
   const created = await gql(
@@ -95,8 +68,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.stop();
-  await database?.stop();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await database?.dispose();
 });
 
 describe('JWT attacks', () => {
@@ -404,7 +376,7 @@ describe('database stopped mid-test', () => {
     expect(code(down)).toBe('SERVICE_UNAVAILABLE');
     expect(toUnavailable).toBeLessThan(2_000);
     expect((await fetch(`${server.url}/health/ready`)).status).toBe(503);
-    database = await startFerretdb({ binary: binary!, dataDir, port });
+    await database.start();
     const restarted = Date.now();
     const deadline = Date.now() + 20_000;
     let ok = false;

@@ -77,3 +77,26 @@ export function seedByProcess(mongodbUri: string): Promise<void> {
     );
   });
 }
+
+/**
+ * The built service as production runs it (NODE_ENV=production, Secure
+ * cookies, the given keys), on a database the sample data was first loaded
+ * into by a development process: production refuses to seed passwords.
+ */
+export async function startSeededProductionService(
+  mongodbUri: string,
+  keys: { readonly env: Record<string, string> },
+  env: Record<string, string> = {},
+): Promise<ServiceProcess> {
+  await seedByProcess(mongodbUri);
+  return startServiceProcess({
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'info',
+    COOKIE_SECURE: 'true',
+    MONGODB_URI: mongodbUri,
+    JWT_PRIV_KEY_B64: keys.env.JWT_PRIV_KEY_B64,
+    JWT_PUB_KEY_B64: keys.env.JWT_PUB_KEY_B64,
+    LOGIN_RATE_LIMIT_PER_ADDRESS: '1000',
+    ...env,
+  });
+}

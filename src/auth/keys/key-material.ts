@@ -98,16 +98,3 @@ export function generatePemKeyPair(alg: JwtAlgorithm): { privateKey: string; pub
     publicKey: pair.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
   };
 }
-
-/** Imports one key of a JWK set; keys without a supported `alg` are skipped. */
-export async function verificationKeyFromJwk(jwk: JWK): Promise<VerificationKey | undefined> {
-  const alg = jwk.alg as JwtAlgorithm | undefined;
-  if (!alg || !SUPPORTED_ALGORITHMS.includes(alg) || (jwk.use && jwk.use !== 'sig'))
-    return undefined;
-  if ('d' in jwk) return undefined; // never accept private material as a verification key
-  const key = createPublicKey({ key: jwk as import('node:crypto').JsonWebKey, format: 'jwk' });
-  if (algorithmFor(key, alg) !== alg && !(alg === 'PS256' && key.asymmetricKeyType === 'rsa'))
-    return undefined;
-  const parsed = await verificationKey(key, alg);
-  return jwk.kid ? { ...parsed, kid: jwk.kid, jwk: { ...parsed.jwk, kid: jwk.kid } } : parsed;
-}

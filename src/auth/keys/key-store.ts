@@ -1,14 +1,21 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { JWK } from 'jose';
+import { createRemoteJWKSet, type JWK } from 'jose';
+import { KeyObject, type webcrypto } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { APP_CONFIG, ConfigError, type AppConfig } from '../../config/app-config';
+import {
+  APP_CONFIG,
+  ConfigError,
+  type AppConfig,
+  type JwtAlgorithm,
+} from '../../config/app-config';
 import {
   generatePemKeyPair,
   parsePublicKeys,
   parseSigningKey,
   readPem,
-  verificationKeyFromJwk,
+  algorithmFor,
+  SUPPORTED_ALGORITHMS,
   type SigningKey,
   type VerificationKey,
 } from './key-material';
@@ -25,7 +32,10 @@ export class KeyStore {
   private readonly logger = new Logger('Keys');
   private readonly byKid = new Map<string, VerificationKey>();
   private signing: SigningKey | undefined;
-  private lastJwksFetch = 0;
+  /** The auth endpoint's key set (JWKS_URL): jose fetches, caches, and refetches an unknown kid at most every 30 s. */
+  private remote: ReturnType<typeof createRemoteJWKSet> | undefined;
+  /** Keys of the remote set, parsed once per key jose hands out (a withdrawn key goes with jose's cache). */
+  private readonly remoteKeys = new WeakMap<object, VerificationKey>();
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
@@ -59,10 +69,18 @@ export class KeyStore {
       this.add(this.signing.publicKey);
     }
     if (publicText) for (const key of await parsePublicKeys(publicText, jwt.alg)) this.add(key);
-    if (jwt.jwksUrl) await this.fetchJwks();
-    if (this.byKid.size === 0) throw new Error('No usable JWT verification key');
+    if (jwt.jwksUrl) {
+      this.remote = createRemoteJWKSet(new URL(jwt.jwksUrl), {
+        cooldownDuration: JWKS_REFETCH_INTERVAL_MS,
+        timeoutDuration: JWKS_FETCH_TIMEOUT_MS,
+      });
+      await this.remote.reload();
+    }
+    const remoteKids = (this.remote?.jwks()?.keys ?? []).map((k) => `${k.kid} (${k.alg}, JWKS)`);
+    if (this.byKid.size === 0 && remoteKids.length === 0)
+      throw new Error('No usable JWT verification key');
     this.logger.log(
-      `Verification keys: ${[...this.byKid.values()].map((k) => `${k.kid} (${k.alg})`).join(', ')}`,
+      `Verification keys: ${[...[...this.byKid.values()].map((k) => `${k.kid} (${k.alg})`), ...remoteKids].join(', ')}`,
     );
     return this;
   }
@@ -72,21 +90,43 @@ export class KeyStore {
     return this.signing;
   }
 
-  get algorithms(): string[] {
-    return [...new Set([...this.byKid.values()].map((key) => key.alg))];
-  }
-
-  /** The key for a token's `kid`; an unknown kid refetches the JWK set, at most every 30 s. */
-  async verificationKey(kid: string | undefined): Promise<VerificationKey | undefined> {
-    if (kid === undefined)
-      return this.byKid.size === 1 ? this.byKid.values().next().value : undefined;
-    const known = this.byKid.get(kid);
-    if (known || !this.config.auth.jwt.jwksUrl) return known;
-    if (Date.now() - this.lastJwksFetch < JWKS_REFETCH_INTERVAL_MS) return undefined;
-    await this.fetchJwks().catch((error: Error) =>
-      this.logger.warn(`JWKS refetch failed: ${error.message}`),
-    );
-    return this.byKid.get(kid);
+  /**
+   * The key for a token's `kid` and `alg`: a configured one, else one of the
+   * auth endpoint's key set (an unknown kid refetches it, at most every 30 s).
+   */
+  async verificationKey(
+    kid: string | undefined,
+    alg: unknown,
+  ): Promise<VerificationKey | undefined> {
+    const known =
+      kid === undefined
+        ? this.byKid.size === 1 && !this.remote
+          ? this.byKid.values().next().value
+          : undefined
+        : this.byKid.get(kid);
+    if (known || !this.remote || typeof alg !== 'string') return known;
+    if (!(SUPPORTED_ALGORITHMS as readonly string[]).includes(alg)) return undefined;
+    try {
+      const key = (await this.remote({ alg, kid })) as object;
+      let parsed = this.remoteKeys.get(key);
+      if (!parsed) {
+        const keyObject = KeyObject.from(key as webcrypto.CryptoKey);
+        parsed = {
+          kid: kid ?? '',
+          alg: algorithmFor(keyObject, alg as JwtAlgorithm),
+          key: keyObject,
+          jwk: {},
+        };
+        if (parsed.alg !== alg) return undefined;
+        this.remoteKeys.set(key, parsed);
+      }
+      return parsed;
+    } catch (error) {
+      this.logger.debug(
+        `No JWKS key for kid ${JSON.stringify(kid ?? null)}: ${(error as Error).message}`,
+      );
+      return undefined;
+    }
   }
 
   /** The public key set, as served at /.well-known/jwks.json. */
@@ -96,19 +136,6 @@ export class KeyStore {
 
   private add(key: VerificationKey): void {
     this.byKid.set(key.kid, key);
-  }
-
-  private async fetchJwks(): Promise<void> {
-    const url = this.config.auth.jwt.jwksUrl!;
-    this.lastJwksFetch = Date.now();
-    const response = await fetch(url, { signal: AbortSignal.timeout(JWKS_FETCH_TIMEOUT_MS) });
-    if (!response.ok) throw new Error(`JWKS_URL answered ${response.status}`);
-    const body = (await response.json()) as { keys?: unknown };
-    if (!Array.isArray(body.keys)) throw new Error('JWKS_URL did not return a key set');
-    for (const jwk of body.keys as JWK[]) {
-      const key = await verificationKeyFromJwk(jwk).catch(() => undefined);
-      if (key) this.add(key);
-    }
   }
 
   /** Outside production without keys: one pair per algorithm, kept in the git-ignored data folder. */
