@@ -13,8 +13,9 @@
  * with the verified-token cache on (S2) and off (S3), all run at once and are
  * measured in interleaved rounds, so drift on a noisy machine hits them alike;
  * the ratios come from the medians. The database scenarios (S4 to S7) follow,
- * one round each. Prints a table, writes bench/results/latest.json and
- * latest.md, and exits non-zero if any request failed. Never part of npm test.
+ * one round each. Prints a table, writes bench/results/runs/latest.{json,md}
+ * (git-ignored; `--record` also replaces the committed bench/results/latest.md),
+ * and exits non-zero if any request failed. Never part of npm test.
  */
 import autocannon from 'autocannon';
 import { execFileSync } from 'node:child_process';
@@ -760,7 +761,9 @@ async function main(): Promise<void> {
       `Whole run ${run.elapsed.toFixed(0)} s (seeding ${run.seedSeconds.toFixed(0)} s).`,
       '',
     ].join('\n');
-    const dir = join(ROOT, 'bench', 'results');
+    // Each run goes to bench/results/runs/ (git-ignored); `--record` also replaces the
+    // committed bench/results/latest.md, the run the docs quote.
+    const dir = join(ROOT, 'bench', 'results', 'runs');
     mkdirSync(dir, { recursive: true });
     // A run of some scenarios only must not pass for a full one.
     const name = partial ? 'partial' : 'latest';
@@ -770,7 +773,11 @@ async function main(): Promise<void> {
     );
     writeFileSync(join(dir, `${name}.md`), markdown);
     console.log(`\n${markdown}`);
-    console.log(`Written to bench/results/${name}.json and bench/results/${name}.md`);
+    console.log(`Written to bench/results/runs/${name}.json and bench/results/runs/${name}.md`);
+    if (hasFlag('record') && !partial) {
+      writeFileSync(join(ROOT, 'bench', 'results', 'latest.md'), markdown);
+      console.log('Recorded as bench/results/latest.md (commit it with the change it measures).');
+    }
     process.exitCode = errors > 0 ? 1 : 0;
   }
 }

@@ -17,8 +17,9 @@ if [ -x "$dest" ] && "$dest" --version >/dev/null 2>&1; then
   exit 0
 fi
 
-echo "Building FerretDB $version (one time, a few minutes)..." >&2
-echo "  fetching the module..." >&2
+started=$SECONDS
+echo "Building FerretDB $version once (1 to 4 minutes; Ctrl-C stops it, run again to resume)..." >&2
+echo "  fetching the module through the Go module proxy..." >&2
 src_dir="$(go mod download -json "github.com/FerretDB/FerretDB@$version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')"
 [ -d "$src_dir" ] || { echo "could not download FerretDB $version" >&2; exit 1; }
 
@@ -27,9 +28,14 @@ trap 'chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"' EXIT
 cp -r "$src_dir/." "$work/"
 chmod -R u+w "$work"
 echo "$version" > "$work/build/version/version.txt"
-echo "  compiling (progress below)..." >&2
+echo "  listing its packages (downloads the dependencies)..." >&2
+total="$(cd "$work" && go list -deps ./cmd/ferretdb | wc -l)"
+echo "  compiling $total packages..." >&2
 mkdir -p "$(dirname "$dest")"
-(cd "$work" && go build -v -trimpath -o "$dest.tmp" ./cmd/ferretdb 2>&1 | awk '{ n++; if (n % 25 == 0) printf "  ...%d packages compiled\n", n > "/dev/stderr" }')
+(cd "$work" && go build -v -trimpath -o "$dest.tmp" ./cmd/ferretdb 2>&1 |
+  awk -v total="$total" -v start="$SECONDS" '{ n++; if (n % 25 == 0) printf "  %d/%d packages compiled, %ds\n", n, total, systime() - start_time } BEGIN { start_time = systime() }' >&2)
 mv "$dest.tmp" "$dest"
 "$dest" --version >/dev/null
-echo "FerretDB $version installed at $dest" >&2
+echo "FerretDB $version installed at $dest in $((SECONDS - started)) s" >&2
+caches="$(du -sch "$(go env GOCACHE)" "$(go env GOMODCACHE)" 2>/dev/null | tail -1 | cut -f1)"
+echo "  Go's build and module caches now take ${caches:-some} of disk; \`go clean -cache -modcache\` reclaims them (FerretDB keeps working)." >&2

@@ -12,6 +12,7 @@ import { installRequestLog } from './logging/request-log';
 import { REQUEST_ID_HEADER, requestIdFor } from './logging/request-id';
 import { legacyGraphPath } from './common/http/legacy-graph-path';
 import { isHtml, securityHeaders } from './common/http/security-headers';
+import { FAVICON_SVG } from './common/http/favicon';
 
 export interface CreateAppOptions extends Omit<AppModuleOptions, 'logger'> {
   /** Log lines go here instead of stdout (tests capture them). */
@@ -77,6 +78,13 @@ export async function createHttpFoundation(
     done(null, payload);
   });
   installRequestLog(adapter.getInstance());
+  // Browsers ask for it on every page; a 404 there only fills logs.
+  adapter.getInstance().get('/favicon.ico', (_request, reply) => {
+    void reply
+      .header('content-type', 'image/svg+xml')
+      .header('cache-control', 'public, max-age=86400')
+      .send(FAVICON_SVG);
+  });
   return { adapter, rootLogger };
 }
 

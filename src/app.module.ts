@@ -29,7 +29,10 @@ export class AppModule {
       imports: [
         AppConfigModule.forRoot(config),
         LoggingModule.forRoot(options.logger),
-        DatabaseModule.forRoot(config, { throwawayEmbedded: options.throwawayDatabase }),
+        DatabaseModule.forRoot(config, {
+          throwawayEmbedded: options.throwawayDatabase,
+          log: (message) => options.logger.info({ context: 'EmbeddedDatabase' }, message),
+        }),
         HealthModule,
         ...(config.role !== 'auth' ? [GraphQLApiModule] : []),
         ...(config.role !== 'api' ? [AuthEndpointModule, SeedModule] : []),

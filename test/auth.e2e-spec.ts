@@ -179,6 +179,17 @@ describe('authentication', () => {
       expect(html).not.toContain('nope-nope');
     });
 
+    it('names the product on the login page, hints at the sample accounts in development, and has a favicon', async () => {
+      const page = await (await app.request('/auth/login')).text();
+      expect(page).toContain('<title>Sign in · User-Order API</title>');
+      expect(page).toContain('<h1>Sign in to User-Order API</h1>');
+      expect(page).toMatch(/sign in as <code>jane01<\/code>/);
+      const icon = await app.request('/favicon.ico');
+      expect(icon.status).toBe(200);
+      expect(icon.headers.get('content-type')).toBe('image/svg+xml');
+      expect(await icon.text()).toMatch(/^<svg /);
+    });
+
     it('serves a login page without external assets', async () => {
       const response = await app.request('/auth/login?return_to=/graph');
       expect(response.status).toBe(200);

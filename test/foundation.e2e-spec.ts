@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { generateKeyPairSync } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -300,5 +300,200 @@ describe('a bad configuration', () => {
     expect(code).toBe(1);
     expect(stderr).toContain(line);
     expect(stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('an old Node.js', () => {
+  it.each(['main.js', 'seed/seed.cli.js', 'auth/keys/generate-keys.cli.js', 'print-schema.cli.js'])(
+    'dist/%s says which Node is needed, before loading anything',
+    async (script) => {
+      const child = spawn(
+        process.execPath,
+        [
+          '--require',
+          resolve(__dirname, 'fixtures', 'old-node.js'),
+          resolve(__dirname, '..', 'dist', script),
+          '--help',
+        ],
+        { env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let stderr = '';
+      child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const code = await new Promise<number | null>((done) => child.once('exit', done));
+      expect(code).toBe(1);
+      expect(stderr.trim()).toBe(
+        'Node.js 22.12 or newer is required; this is v20.20.2. Without root: npm install -g --prefix ~/node24 node@24 && export PATH=~/node24/bin:$PATH',
+      );
+    },
+  );
+});
+
+describe('stopping `npm start`', () => {
+  const root = resolve(__dirname, '..');
+  const stopTimes: string[] = [];
+  afterAll(() => {
+    mkdirSync(resolve(root, 'test-artifacts'), { recursive: true });
+    writeFileSync(resolve(root, 'test-artifacts', 'stop-times.txt'), `${stopTimes.join('\n')}\n`);
+  });
+  let group: number | undefined;
+  afterEach(() => {
+    if (group) {
+      try {
+        process.kill(-group, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    group = undefined;
+  });
+
+  /** `npm start` (the build skipped: Jest's setup built dist/) as a terminal's foreground job. */
+  async function npmStart() {
+    const dataDir = mkdtempSync(join(tmpdir(), 'npm-start-'));
+    const child = spawn('npm', ['start', '--ignore-scripts', '--silent'], {
+      cwd: root,
+      detached: true,
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        NODE_ENV: 'development',
+        HOST: '127.0.0.1',
+        PORT: '0',
+        DATA_DIR: dataDir,
+        LOG_PRETTY: 'false',
+        LOG_LEVEL: 'info',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    group = child.pid!;
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const deadline = Date.now() + 60_000;
+    while (!/Listening on/.test(output) && Date.now() < deadline) await sleep(100);
+    expect(output).toMatch(/Listening on/);
+    // npm, node, and the database's watchdog shell and FerretDB (in a session of their own).
+    const pids = [child.pid!, ...childPidsOf(child.pid!)];
+    expect(pids.length).toBeGreaterThanOrEqual(4);
+    return { child, pids, output: () => output };
+  }
+
+  async function secondsUntilGone(pids: number[]): Promise<number> {
+    const started = Date.now();
+    while (pids.some(isRunning) && Date.now() - started < 15_000) await sleep(25);
+    expect(pids.filter(isRunning)).toEqual([]);
+    const seconds = (Date.now() - started) / 1000;
+    stopTimes.push(`${expect.getState().currentTestName}: ${seconds.toFixed(2)} s`);
+    return seconds;
+  }
+
+  it('Ctrl-C (SIGINT to the whole foreground group) ends everything within 2 s, cleanly', async () => {
+    const { pids, output } = await npmStart();
+    process.kill(-group!, 'SIGINT');
+    expect(await secondsUntilGone(pids)).toBeLessThan(2);
+    expect(output()).toContain('Shut down cleanly');
+    expect(output()).not.toMatch(/again: exiting now|exiting anyway/);
+  });
+
+  it.each(['SIGTERM', 'SIGINT'] as const)(
+    '%s to the npm process alone leaves nothing running within 3 s',
+    async (signal) => {
+      const { child, pids, output } = await npmStart();
+      child.kill(signal);
+      expect(await secondsUntilGone(pids)).toBeLessThan(3);
+      expect(output()).toContain('Shut down cleanly');
+    },
+  );
+});
+
+describe('the bulk seed, run twice', () => {
+  const seed = (uri: string, args: string[]) =>
+    new Promise<{ code: number | null; output: string }>((done) => {
+      const child = spawn(
+        process.execPath,
+        [resolve(__dirname, '..', 'dist', 'seed', 'seed.cli.js'), ...args],
+        {
+          env: {
+            PATH: process.env.PATH ?? '',
+            NODE_ENV: 'development',
+            MONGODB_URI: uri,
+            LOG_LEVEL: 'warn',
+          },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      let output = '';
+      child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.once('exit', (code) => done({ code, output }));
+    });
+
+  it('with the same flags changes nothing and fails nothing; another seed adds', async () => {
+    const uri = testDatabaseUri(uniqueDatabaseName());
+    const app = await startTestApp({ mongodbUri: uri });
+    const count = () =>
+      Promise.all(
+        ['user', 'item', 'user_order'].map((c) => app.connection.collection(c).countDocuments()),
+      );
+    try {
+      const flags = ['--users', '40', '--orders', '60', '--seed', '3'];
+      const first = await seed(uri, flags);
+      expect(first.code).toBe(0);
+      const afterFirst = await count();
+      const second = await seed(uri, flags);
+      expect(second.code).toBe(0);
+      expect(second.output).toMatch(/were there already \(generated before with seed 3\)/);
+      expect(await count()).toEqual(afterFirst);
+      const other = await seed(uri, ['--users', '40', '--orders', '60', '--seed', '4']);
+      expect(other.code).toBe(0);
+      const afterOther = await count();
+      expect(afterOther[0]).toBe(afterFirst[0] + 40);
+      expect(afterOther[2]).toBe(afterFirst[2] + 60);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('the command-line tools', () => {
+  const run = (script: string, args: string[], cwd = resolve(__dirname, '..')) =>
+    new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
+      const child = spawn(process.execPath, [resolve(__dirname, '..', 'dist', script), ...args], {
+        cwd,
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.once('exit', (code) => done({ code, stdout, stderr }));
+    });
+
+  it.each(['seed/seed.cli.js', 'auth/keys/generate-keys.cli.js', 'print-schema.cli.js'])(
+    '%s --help explains itself and does nothing else',
+    async (script) => {
+      const out = mkdtempSync(join(tmpdir(), 'cli-help-'));
+      const { code, stdout } = await run(script, ['--help'], out);
+      expect(code).toBe(0);
+      expect(stdout).toMatch(/^Usage: npm run /);
+      expect(stdout).toContain('--help');
+      expect(readdirSync(out)).toEqual([]);
+    },
+  );
+
+  it('refuses an unknown flag with the reason and the help, exit 2', async () => {
+    const { code, stderr } = await run('seed/seed.cli.js', ['--userz', '5']);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/Unknown option '--userz'[\s\S]*Usage: npm run seed/);
+  });
+
+  it('npm run keys makes a new, uniquely named pair every time, and says the next rotation step', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'keys-'));
+    const first = await run('auth/keys/generate-keys.cli.js', ['--out', out]);
+    const second = await run('auth/keys/generate-keys.cli.js', ['--out', out]);
+    expect([first.code, second.code]).toEqual([0, 0]);
+    expect(readdirSync(out).filter((f) => f.endsWith('-private.pem'))).toHaveLength(2);
+    expect(second.stdout).toMatch(/Next rotation step/);
   });
 });

@@ -169,6 +169,12 @@ describe('hostile queries (production mode)', () => {
     expect(await form.text()).not.toContain('"viewer"');
   });
 
+  it('never hints at the sample accounts on the login page in production', async () => {
+    const page = await (await app.request('/auth/login')).text();
+    expect(page).toContain('Sign in to User-Order API');
+    expect(page).not.toMatch(/jane01|dev-password/);
+  });
+
   it('serves no GraphiQL in production (GRAPHIQL is off by default there)', async () => {
     const response = await app.request('/graph', {
       headers: { accept: 'text/html', cookie: `token=${token}` },

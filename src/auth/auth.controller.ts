@@ -44,11 +44,19 @@ export class AuthController {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
+  /** The sample accounts exist, with development passwords, only where sample data is seeded. */
+  private get sampleAccountsHint(): boolean {
+    return !this.config.isProduction && this.config.database.seedSampleData;
+  }
+
   @Get('login')
   @Header('content-type', 'text/html; charset=utf-8')
   @Header('cache-control', 'no-store')
   loginForm(@Query('return_to') returnTo: unknown): string {
-    return loginPage({ returnTo: this.returnTo(returnTo) });
+    return loginPage({
+      returnTo: this.returnTo(returnTo),
+      sampleAccountsHint: this.sampleAccountsHint,
+    });
   }
 
   @Post('login')
@@ -76,7 +84,14 @@ export class AuthController {
     void reply
       .status(status)
       .header('content-type', 'text/html; charset=utf-8')
-      .send(loginPage({ returnTo, error: message, username: str(body, 'username') }));
+      .send(
+        loginPage({
+          returnTo,
+          error: message,
+          username: str(body, 'username'),
+          sampleAccountsHint: this.sampleAccountsHint,
+        }),
+      );
   }
 
   @Post('logout')

@@ -1,10 +1,13 @@
 import type { LoggerService } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 
+/** Signals this close to the first are the same request to stop, sent along two paths. */
+const DUPLICATE_SIGNAL_MS = 1_000;
+
 /**
  * On SIGTERM/SIGINT: stop accepting connections, let requests in flight
  * finish (up to `timeoutMs`), close the database and the embedded server,
- * exit 0. A second signal ends the process at once. Call before `listen()`.
+ * exit 0. A second signal (a second later or more) ends the process at once. Call before `listen()`.
  */
 export function installGracefulShutdown(
   app: NestFastifyApplication,
@@ -22,12 +25,16 @@ export function installGracefulShutdown(
       done(null, payload);
     });
 
+  let firstSignalAt = 0;
   const shutdown = (signal: NodeJS.Signals) => {
+    // Ctrl-C under `npm start` arrives twice: from the terminal and forwarded by npm.
+    if (closing && Date.now() - firstSignalAt < DUPLICATE_SIGNAL_MS) return;
     if (closing) {
       logger.warn(`${signal} again: exiting now`, 'Shutdown');
       process.exit(1);
     }
     closing = true;
+    firstSignalAt = Date.now();
     logger.log(
       `${signal} received: finishing requests in flight (up to ${timeoutMs} ms)`,
       'Shutdown',
@@ -48,6 +55,6 @@ export function installGracefulShutdown(
       },
     );
   };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
 }

@@ -24,6 +24,8 @@ export interface DatabaseServer {
 export interface DatabaseServerOptions {
   /** Start the embedded database in a temporary folder deleted on shutdown. */
   readonly throwawayEmbedded?: boolean;
+  /** Where the embedded database's progress lines go, unbuffered (the app passes its root logger). */
+  readonly log?: (message: string) => void;
 }
 
 /** Stops the embedded server last, after the connection to it is closed. */
@@ -51,13 +53,16 @@ export class DatabaseServerModule {
           provide: DATABASE_SERVER,
           useFactory: async (): Promise<DatabaseServer> => {
             if (config.database.uri) return { uri: config.database.uri, embedded: undefined };
+            // Straight to the log as it happens (Nest's logger holds lines back until start-up ends),
+            // so a person watching a first start sees each step when it begins.
             const logger = new Logger('EmbeddedDatabase');
+            const log = options.log ?? ((message: string) => logger.log(message));
             const embedded = await startEmbeddedDatabase({
               dataDir: config.database.dataDir,
               throwaway: options.throwawayEmbedded,
               ferretdbBin: config.database.ferretdbBin,
               mongodBin: config.database.mongodBin,
-              log: (message) => logger.log(message),
+              log,
             });
             return { uri: `${embedded.uri}${DEFAULT_DB_NAME}`, embedded };
           },

@@ -3,6 +3,7 @@ import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
 import type { MongoFilter } from '../common/filters/safe-filter';
 import { idsFilter } from '../database/ids-filter';
+import { insertNew, type InsertReport } from '../database/insert-new';
 import { findPage, type KeysetQuery, type Page } from '../common/pagination/keyset';
 import type { Item } from './item';
 import { ItemDocument } from './item.schema';
@@ -32,8 +33,9 @@ export class ItemsRepository {
     await this.model.updateOne({ _id: item._id }, { $set: item }, { upsert: true }).exec();
   }
 
-  async insertMany(items: readonly Item[]): Promise<void> {
-    await this.model.insertMany(items, { ordered: false, lean: true });
+  /** Bulk seeding: inserts the items not there yet (see insertNew). */
+  insertMany(items: readonly Item[]): Promise<InsertReport> {
+    return insertNew(this.model, items);
   }
 
   async deleteById(id: string): Promise<void> {

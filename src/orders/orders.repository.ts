@@ -3,6 +3,7 @@ import { InjectModel } from '@nestjs/mongoose';
 import { Types, type Model } from 'mongoose';
 import type { MongoFilter } from '../common/filters/safe-filter';
 import { idsFilter } from '../database/ids-filter';
+import { insertNew, type InsertReport } from '../database/insert-new';
 import { findPage, type KeysetQuery, type Page } from '../common/pagination/keyset';
 import type { NewOrder, Order } from './order';
 import { OrderDocument } from './order.schema';
@@ -52,7 +53,8 @@ export class OrdersRepository {
     await this.model.replaceOne({ _id: order._id }, order, { upsert: true }).exec();
   }
 
-  async insertMany(orders: readonly NewOrder[]): Promise<void> {
-    await this.model.insertMany(orders, { ordered: false });
+  /** Bulk seeding: inserts the orders not there yet (see insertNew). */
+  insertMany(orders: readonly NewOrder[]): Promise<InsertReport> {
+    return insertNew(this.model, orders);
   }
 }

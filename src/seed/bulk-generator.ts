@@ -99,6 +99,8 @@ export interface GenerateReport {
   readonly users: number;
   readonly items: number;
   readonly orders: number;
+  /** Documents that were there already (generated before with the same seed): skipped. */
+  readonly existing: number;
   readonly seconds: number;
 }
 
@@ -125,6 +127,11 @@ export class BulkDataGenerator {
       options.onProgress?.(done, total);
     };
     const tag = (options.seed ?? 1).toString(36);
+    let existing = 0;
+    const insert = async (write: Promise<{ inserted: number; existing: number }>, n: number) => {
+      existing += (await write).existing;
+      progress(n);
+    };
 
     const itemIds: string[] = [];
     for (let start = 0; start < itemCount; start += batch) {
@@ -146,8 +153,7 @@ export class BulkDataGenerator {
           ],
         });
       }
-      await this.items.insertMany(chunk);
-      progress(chunk.length);
+      await insert(this.items.insertMany(chunk), chunk.length);
     }
 
     const userIds: string[] = [];
@@ -167,8 +173,7 @@ export class BulkDataGenerator {
           roles: ['user'],
         });
       }
-      await this.users.insertMany(chunk);
-      progress(chunk.length);
+      await insert(this.users.insertMany(chunk), chunk.length);
     }
 
     for (let start = 0; start < options.orders; start += batch) {
@@ -192,13 +197,13 @@ export class BulkDataGenerator {
           }),
         });
       }
-      await this.orders.insertMany(chunk);
-      progress(chunk.length);
+      await insert(this.orders.insertMany(chunk), chunk.length);
     }
     return {
       users: options.users,
       items: itemCount,
       orders: options.orders,
+      existing,
       seconds: (Date.now() - started) / 1000,
     };
   }

@@ -1,3 +1,5 @@
+// First: refuses an old Node.js before anything that would crash on it is loaded.
+import '../node-version';
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { Module } from '@nestjs/common';
@@ -71,6 +73,10 @@ async function main(): Promise<void> {
       console.log(
         `Generated ${generated.users} users, ${generated.items} items, ${generated.orders} orders in ${generated.seconds.toFixed(1)} s (${rate} documents/s)`,
       );
+      if (generated.existing > 0)
+        console.log(
+          `${generated.existing} of them were there already (generated before with seed ${flags.seed ?? 1}) and were left as they are; for different data, pass another --seed.`,
+        );
     }
   } finally {
     await app.close();

@@ -3,6 +3,7 @@ import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
 import type { MongoFilter } from '../common/filters/safe-filter';
 import { idsFilter } from '../database/ids-filter';
+import { insertNew, type InsertReport } from '../database/insert-new';
 import { findPage, type KeysetQuery, type Page } from '../common/pagination/keyset';
 import type { NewUser, User } from './user';
 import { UserDocument } from './user.schema';
@@ -83,10 +84,11 @@ export class UsersRepository {
     return found ? toUser(found) : undefined;
   }
 
-  async insertMany(users: readonly NewUser[]): Promise<void> {
-    await this.model.insertMany(
+  /** Bulk seeding: inserts the users not there yet (see insertNew). */
+  insertMany(users: readonly NewUser[]): Promise<InsertReport> {
+    return insertNew(
+      this.model,
       users.map((user) => ({ ...user, roles: [...(user.roles ?? ['user'])] })),
-      { ordered: false },
     );
   }
 

@@ -8,9 +8,9 @@ class SummaryReporter {
     const skipped = results.numPendingTests + results.numTodoTests;
     const failed = results.numFailedTests + results.numRuntimeErrorTestSuites;
     const passed = results.numPassedTests;
-    process.stdout.write(
-      `\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`,
-    );
+    const line = `${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`;
+    // Last of all, after Jest's own summary (writes to a pipe or file are synchronous on Linux).
+    process.once('exit', () => process.stdout.write(`\n${line}\n`));
     if (process.env.TEST_SUMMARY_FILE) {
       appendFileSync(
         process.env.TEST_SUMMARY_FILE,

@@ -1,4 +1,5 @@
 /** Server-rendered sign-in and sign-up pages: no script, no external asset, work without JavaScript. */
+import { FAVICON_SVG } from '../../common/http/favicon';
 
 export function escapeHtml(text: string): string {
   return text.replace(
@@ -20,13 +21,16 @@ const STYLE = `
   p.alt{margin-top:1.25rem;text-align:center}
 `;
 
+export const PRODUCT_NAME = 'User-Order API';
+
 function layout(title: string, body: string): string {
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)}</title>
+<title>${escapeHtml(title)} · ${PRODUCT_NAME}</title>
+<link rel="icon" href="data:image/svg+xml,${encodeURIComponent(FAVICON_SVG)}">
 <style>${STYLE}</style>
 </head>
 <body>
@@ -46,13 +50,23 @@ export interface LoginPageOptions {
   readonly returnTo: string;
   readonly error?: string;
   readonly username?: string;
+  /** Development only: name the sample accounts (their passwords are in data/sample-data.yaml). */
+  readonly sampleAccountsHint?: boolean;
 }
 
-export function loginPage({ returnTo, error, username }: LoginPageOptions): string {
+export function loginPage({
+  returnTo,
+  error,
+  username,
+  sampleAccountsHint,
+}: LoginPageOptions): string {
   const described = error ? ' aria-describedby="form-error"' : '';
+  const hint = sampleAccountsHint
+    ? `<p class="alt">Development data: sign in as <code>jane01</code>, <code>john01</code> or the admin <code>admin01</code>, with the password <code>&lt;username&gt;-dev-password</code>.</p>`
+    : '';
   return layout(
     'Sign in',
-    `<h1>Sign in</h1>
+    `<h1>Sign in to ${PRODUCT_NAME}</h1>
 ${errorBlock(error)}
 <form method="post" action="/auth/login"${described}>
   <input type="hidden" name="return_to" value="${escapeHtml(returnTo)}">
@@ -62,7 +76,8 @@ ${errorBlock(error)}
   <input id="password" name="password" type="password" autocomplete="current-password" required maxlength="128"${username ? ' autofocus' : ''}>
   <button type="submit">Sign in</button>
 </form>
-<p class="alt">No account? <a href="/auth/signup?return_to=${encodeURIComponent(returnTo)}">Create one</a></p>`,
+<p class="alt">No account? <a href="/auth/signup?return_to=${encodeURIComponent(returnTo)}">Create one</a></p>
+${hint}`,
   );
 }
 

@@ -1,8 +1,11 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { mongo } from 'mongoose';
 import {
+  DEFAULT_STRATEGIES,
   NO_DATABASE_MESSAGE,
   startEmbeddedDatabase,
   type DatabaseStrategy,
@@ -52,6 +55,21 @@ describe('startEmbeddedDatabase', () => {
     expect(calls).toEqual(['ferretdb', 'download']);
     expect(db.uri).toBe('mongodb://download/');
     await db.stop();
+  });
+
+  it('skips the MongoDB download in one line when its host does not resolve', async () => {
+    const download = DEFAULT_STRATEGIES.find((strategy) => strategy.name.includes('download'))!;
+    const logs: string[] = [];
+    const home = mkdtempSync(join(tmpdir(), 'no-cache-'));
+    const located = await download.locate({
+      dataDir: '',
+      env: { HOME: home, MONGOMS_DOWNLOAD_MIRROR: 'https://mirror.example.invalid' },
+      log: (line) => logs.push(line),
+    });
+    expect(located).toBeUndefined();
+    expect(logs).toEqual([
+      'Embedded database: no MongoDB download reachable (mirror.example.invalid does not resolve) and none cached; skipping it',
+    ]);
   });
 
   it('fails with one message naming every way to get a database', async () => {

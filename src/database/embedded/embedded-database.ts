@@ -1,5 +1,13 @@
 import { spawn } from 'node:child_process';
-import { accessSync, constants, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+} from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { startFerretdb } from './ferretdb-process';
@@ -115,15 +123,25 @@ export const DEFAULT_STRATEGIES: readonly DatabaseStrategy[] = [
   ferretdbStrategy,
   {
     name: 'mongodb-memory-server download',
-    locate: () => 'download',
+    locate: async (options) => {
+      const host = downloadHost(options.env ?? process.env);
+      if (await downloadReachable(host, options.env ?? process.env)) return 'download';
+      // The expected case on a closed network: one line, not the library's stack trace.
+      options.log?.(
+        `Embedded database: no MongoDB download reachable (${host} does not resolve) and none cached; skipping it`,
+      );
+      return undefined;
+    },
     start: (_located, dataDir) =>
       startWithMemoryServer(ensureDir(join(dataDir, 'mongod')), undefined),
   },
   {
-    name: 'FerretDB built with go install',
+    name: 'FerretDB built from source',
     locate: (options) => findOnPath('go', options.env ?? process.env),
     start: async (_go, dataDir, options) => {
-      options.log?.('Building FerretDB with Go, once; this takes a few minutes.');
+      options.log?.(
+        'Embedded database: building FerretDB once with scripts/install-ferretdb.sh (1 to 4 minutes, about 1 GB of Go caches; progress below)',
+      );
       await runInstallScript(options.env ?? process.env);
       const binary = locateFerretdb(options);
       if (!binary)
@@ -132,6 +150,33 @@ export const DEFAULT_STRATEGIES: readonly DatabaseStrategy[] = [
     },
   },
 ];
+
+/** Where mongodb-memory-server downloads from: its default, or its own MONGOMS_DOWNLOAD_MIRROR. */
+function downloadHost(env: NodeJS.ProcessEnv): string {
+  try {
+    return new URL(env.MONGOMS_DOWNLOAD_MIRROR ?? '').hostname || 'fastdl.mongodb.org';
+  } catch {
+    return 'fastdl.mongodb.org';
+  }
+}
+
+/** Whether mongodb-memory-server could get a binary: one cached already, or its download host resolves. */
+async function downloadReachable(host: string, env: NodeJS.ProcessEnv): Promise<boolean> {
+  const caches = [
+    join(env.HOME ?? homedir(), '.cache', 'mongodb-binaries'),
+    resolve(__dirname, '..', '..', '..', 'node_modules', '.cache', 'mongodb-memory-server'),
+  ];
+  if (caches.some((dir) => existsSync(dir) && readdirSync(dir).length > 0)) return true;
+  const { lookup } = await import('node:dns/promises');
+  const timeout = new Promise<false>((done) => setTimeout(() => done(false), 3_000).unref());
+  return Promise.race([
+    lookup(host).then(
+      () => true,
+      () => false,
+    ),
+    timeout,
+  ]);
+}
 
 /** mongodb-memory-server does not create its data folder. */
 function ensureDir(path: string): string {

@@ -57,6 +57,9 @@ async function startOnPort(options: FerretdbStartOptions, port: number): Promise
   ];
   const child = spawn('/bin/sh', ['-c', WATCHDOG_SCRIPT, options.binary, ...args], {
     stdio: ['pipe', 'pipe', 'pipe'],
+    // Its own session: Ctrl-C in a terminal signals the whole foreground group, and the
+    // database must outlive the application's last query; the application stops it.
+    detached: true,
   });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
