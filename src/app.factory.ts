@@ -47,7 +47,10 @@ export async function createHttpFoundation(
     // While closing, requests on kept-alive connections get 503 and idle connections are dropped.
     return503OnClosing: true,
     forceCloseConnections: 'idle',
-    trustProxy: config.isProduction ? 'loopback' : false,
+    // Off unless configured: a forwarded address from an untrusted peer would let anyone
+    // choose the address rate limits and logs see (docs/deployment.md).
+    // (Fastify takes a hop count too; the adapter's type omits it.)
+    trustProxy: config.http.trustProxy as boolean | string[],
     rewriteUrl: legacyGraphPath,
   });
   await adapter.register(fastifyCookie as never);

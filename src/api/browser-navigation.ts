@@ -4,12 +4,9 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { requestedUrl } from '../common/http/legacy-graph-path';
 import { requestViewer } from '../auth/request-viewer';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import {
-  GRAPHIQL_ASSET_PREFIX,
-  graphiqlPage,
-  loadGraphiqlAssets,
-} from '../graphiql/graphiql-assets';
 import { UsersRepository } from '../users/users.repository';
+
+type GraphiqlModule = typeof import('../graphiql/graphiql-assets');
 
 /**
  * A person opening /graph or /graphql in a browser (GET, Accept: text/html)
@@ -26,11 +23,20 @@ export class BrowserNavigation implements OnModuleInit {
 
   onModuleInit(): void {
     const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
-    const graphiql = this.config.graphql.graphiql;
-    const assets = graphiql ? loadGraphiqlAssets() : undefined;
+    // Loaded only when GraphiQL is on (off in production by default): nothing of it otherwise.
+    const ui: GraphiqlModule | undefined = this.config.graphql.graphiql
+      ? // eslint-disable-next-line @typescript-eslint/no-require-imports -- on demand, CommonJS as the build
+        require('../graphiql/graphiql-assets')
+      : undefined;
+    const assets = ui?.loadGraphiqlAssets();
     fastify.addHook('onRequest', async (request, reply) => {
-      if (assets && request.method === 'GET' && request.url.startsWith(GRAPHIQL_ASSET_PREFIX)) {
-        const asset = assets.get(request.url.slice(GRAPHIQL_ASSET_PREFIX.length).split('?')[0]);
+      if (
+        ui &&
+        assets &&
+        request.method === 'GET' &&
+        request.url.startsWith(ui.GRAPHIQL_ASSET_PREFIX)
+      ) {
+        const asset = assets.get(request.url.slice(ui.GRAPHIQL_ASSET_PREFIX.length).split('?')[0]);
         if (!asset) return;
         await reply
           .header('content-type', asset.type)
@@ -48,12 +54,12 @@ export class BrowserNavigation implements OnModuleInit {
           .send();
         return;
       }
-      if (!graphiql) return;
+      if (!ui) return;
       const user = await this.users.findById(viewer.user_id).catch(() => undefined);
       await reply
         .header('content-type', 'text/html; charset=utf-8')
         .header('cache-control', 'no-store')
-        .send(graphiqlPage(user?.username ?? viewer.user_id));
+        .send(ui.graphiqlPage(user?.username ?? viewer.user_id));
     });
   }
 

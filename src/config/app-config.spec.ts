@@ -218,7 +218,7 @@ describe('.env.example', () => {
     const read = new Set(
       [
         ...source.matchAll(
-          /(?:raw|oneOf(?:<\w+>)?|integer|boolean|duration|url|keySource)\(\s*'([A-Z][A-Z0-9_]*)'(?:,\s*'([A-Z][A-Z0-9_]*)')?/g,
+          /(?:raw|oneOf(?:<\w+>)?|integer|boolean|duration|url|keySource|read(?:<\w+>)?)\(\s*'([A-Z][A-Z0-9_]*)'(?:,\s*'([A-Z][A-Z0-9_]*)')?/g,
         ),
       ].flatMap((match) => match.slice(1).filter(Boolean)),
     );
@@ -226,5 +226,32 @@ describe('.env.example', () => {
     for (const unlisted of ['INSECURE_FIXED_VIEWER', 'CORS_REGEX', 'LOGGING_LEVEL'])
       read.delete(unlisted);
     expect([...read].filter((name) => !(name in uncommented))).toEqual([]);
+  });
+});
+
+describe('TRUST_PROXY', () => {
+  const trust = (value: string | undefined) =>
+    loadConfig({ TRUST_PROXY: value }, { dotenv: false }).http.trustProxy;
+
+  it('is off unless configured, in production too', () => {
+    expect(trust(undefined)).toBe(false);
+    expect(loadConfig({}, { dotenv: false }).http.trustProxy).toBe(false);
+    expect(trust('off')).toBe(false);
+  });
+
+  it('takes a hop count, or proxy addresses and CIDRs', () => {
+    expect(trust('2')).toBe(2);
+    expect(trust('10.0.0.0/8, 127.0.0.1,::1,loopback')).toEqual([
+      '10.0.0.0/8',
+      '127.0.0.1',
+      '::1',
+      'loopback',
+    ]);
+  });
+
+  it.each(['true', '0.0.0.0/99', 'proxy.example.com', '11', '10.0.0.1,'])('refuses %p', (value) => {
+    expect(() => trust(value)).toThrow(
+      /TRUST_PROXY=.* is not valid: expected off, a number of proxy hops/,
+    );
   });
 });

@@ -24,6 +24,12 @@ export interface AppConfig {
     readonly port: number;
     readonly shutdownTimeoutMs: number;
     readonly bodyLimitBytes: number;
+    /**
+     * Which peers' X-Forwarded-For/-Proto/-Host are believed (Fastify's trustProxy): none,
+     * the last N hops, or these addresses/CIDRs. It decides the client address that rate
+     * limits, logs and origin checks see.
+     */
+    readonly trustProxy: TrustProxy;
   };
   readonly database: {
     /** Unset: start the embedded database. */
@@ -105,6 +111,23 @@ export class ConfigError extends Error {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+/** `false`, a hop count, or addresses/CIDRs (and proxy-addr's names loopback, linklocal, uniquelocal). */
+export type TrustProxy = false | number | string[];
+const PROXY_ADDRESS = z.union([
+  z.enum(['loopback', 'linklocal', 'uniquelocal']),
+  z.ipv4(),
+  z.ipv6(),
+  z.cidrv4(),
+  z.cidrv6(),
+]);
+const TRUST_PROXY: z.ZodType<TrustProxy, string> = z.union([
+  z.enum(['false', 'off', 'no', '0']).transform(() => false as const),
+  z.string().regex(/^\d+$/).transform(Number).pipe(z.number().int().min(1).max(10)),
+  z
+    .string()
+    .transform((text) => text.split(',').map((part) => part.trim()))
+    .pipe(z.array(PROXY_ADDRESS).min(1)),
+]);
 const MONGODB_URI = z.string().regex(/^mongodb(\+srv)?:\/\/\S+$/);
 const TRUE_WORDS = ['true', '1', 'yes', 'on'];
 const FALSE_WORDS = ['false', '0', 'no', 'off', ''];
@@ -249,6 +272,12 @@ export function loadConfig(
       port: integer('PORT', 8080, 0, 65535),
       shutdownTimeoutMs: duration('SHUTDOWN_TIMEOUT', 10_000, 0, 600_000),
       bodyLimitBytes: integer('BODY_LIMIT_BYTES', 100 * 1024, 1024, 50 * 1024 * 1024),
+      trustProxy: read<TrustProxy>(
+        'TRUST_PROXY',
+        TRUST_PROXY,
+        'off, a number of proxy hops (1-10), or comma-separated proxy addresses or CIDRs (e.g. 10.0.0.0/8,127.0.0.1)',
+        false,
+      ),
     },
     database: {
       uri: mongodbUri,

@@ -7,7 +7,7 @@ import { peekRequestLogFacts } from './request-context';
 /** Only these request headers are logged: an allow-list can't leak a header nobody thought of. */
 const LOGGED_HEADERS = ['user-agent', 'content-type', 'origin', 'referer', 'accept'] as const;
 
-type LoggedRequest = Partial<Pick<FastifyRequest, 'id'>> & {
+type LoggedRequest = Partial<Pick<FastifyRequest, 'id' | 'ip'>> & {
   raw?: IncomingMessage;
 } & Partial<IncomingMessage>;
 
@@ -34,6 +34,10 @@ export function serializeRequest(req: LoggedRequest) {
     method: raw.method,
     path: pathOf(raw),
     remoteAddress: raw.socket?.remoteAddress,
+    // The client's address as TRUST_PROXY decides (the peer's when no proxy is trusted).
+    ...(req.ip !== undefined && req.ip !== raw.socket?.remoteAddress
+      ? { clientAddress: req.ip }
+      : {}),
     headers,
   };
 }

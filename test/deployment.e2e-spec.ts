@@ -1,0 +1,63 @@
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parse } from 'yaml';
+import { loadConfig } from '../src/config/app-config';
+
+/** compose.yaml cannot be run here (no container runtime): this is what can be checked of it. */
+const root = resolve(__dirname, '..');
+const compose = parse(readFileSync(join(root, 'compose.yaml'), 'utf8'), { merge: true }) as {
+  services: Record<
+    string,
+    {
+      image?: string;
+      build?: string;
+      environment?: Record<string, string>;
+      healthcheck?: { test?: unknown };
+    }
+  >;
+};
+const configSource = readFileSync(join(root, 'src', 'config', 'app-config.ts'), 'utf8');
+const variablesRead = new Set(
+  [
+    ...configSource.matchAll(
+      /(?:raw|oneOf(?:<\w+>)?|integer|boolean|duration|url|keySource|read(?:<\w+>)?)\(\s*'([A-Z][A-Z0-9_]*)'(?:,\s*'([A-Z][A-Z0-9_]*)')?/g,
+    ),
+  ].flatMap((match) => match.slice(1).filter(Boolean)),
+);
+const ours = Object.entries(compose.services).filter(([, service]) => service.build !== undefined);
+
+describe('compose.yaml', () => {
+  it('runs one auth process and at least two API replicas of this service', () => {
+    const roles = ours.map(([, service]) => service.environment?.APP_ROLE);
+    expect(roles.filter((role) => role === 'auth')).toHaveLength(1);
+    expect(roles.filter((role) => role === 'api').length).toBeGreaterThanOrEqual(2);
+  });
+
+  it.each(Object.keys(compose.services))('gives %s a health check', (name) => {
+    expect(compose.services[name].healthcheck?.test).toBeDefined();
+  });
+
+  it.each(ours.map(([name]) => name))(
+    'sets only variables %s reads, with values it accepts',
+    (name) => {
+      const environment = compose.services[name].environment ?? {};
+      expect(Object.keys(environment).filter((variable) => !variablesRead.has(variable))).toEqual(
+        [],
+      );
+      // ${VAR:?...} is filled in by compose; a key stands in for it here.
+      const resolved = Object.fromEntries(
+        Object.entries(environment).map(([key, value]) => [
+          key,
+          value.startsWith('${')
+            ? Buffer.from('-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----\n').toString(
+                'base64',
+              )
+            : value,
+        ]),
+      );
+      expect(() =>
+        loadConfig({ ...resolved, COOKIE_SECURE: 'true' }, { dotenv: false }),
+      ).not.toThrow();
+    },
+  );
+});
