@@ -40,6 +40,7 @@ import {
   startNodeProcess,
   startScriptNodeArgs,
   tokenCookie,
+  rssKiB,
   watchPeakRss,
   type BenchProcess,
 } from './support/processes';
@@ -70,8 +71,9 @@ if (!JWT_ALGORITHMS.includes(ALG)) {
 const ALL_SCENARIOS = ['S0', 'S1', 'S1n', 'S2', 'S3', 'S4', 'S5', 'S6a', 'S6', 'S7'];
 // S1n (the smallest NestJS + Apollo app) is an extra reference, left out of a quick run.
 const DEFAULT_SCENARIOS = ALL_SCENARIOS.filter((id) => !(QUICK && id === 'S1n'));
+// --memory: the service against the smallest NestJS + Apollo app, idle and under load.
 const SCENARIOS = new Set(
-  textFlag('scenarios', DEFAULT_SCENARIOS.join(','))
+  textFlag('scenarios', hasFlag('memory') ? 'S1n,S2' : DEFAULT_SCENARIOS.join(','))
     .split(',')
     .filter((id) => ALL_SCENARIOS.includes(id)),
 );
@@ -416,6 +418,20 @@ async function main(): Promise<void> {
     const uncached = SCENARIOS.has('S3')
       ? await api('api-uncached', { AUTH_TOKEN_CACHE: 'false' })
       : undefined;
+    // Idle: started and ready, nothing asked yet; a moment for start-up garbage to go.
+    await sleep(2_000);
+    const idleRssMB = Object.fromEntries(
+      (
+        [
+          ['S0 raw node:http', raw],
+          ['S1 bare Apollo', apollo],
+          ['S1n smallest NestJS + Apollo', nest],
+          ['the API (production, MONGODB_URI)', cached],
+        ] as const
+      )
+        .filter(([, server]) => server !== undefined)
+        .map(([name, server]) => [name, Math.round(rssKiB(server!.pid) / 1024)]),
+    );
 
     // The viewer signs up through the auth endpoint, then gets orders with many lines.
     const signup = await fetch(`${cached.url}/auth/signup`, {
@@ -622,6 +638,7 @@ async function main(): Promise<void> {
       listConnections,
       s5Commands,
       signatureCheckMicroseconds: signatureMicroseconds,
+      idleRssMB,
       elapsed: (Date.now() - started) / 1000,
     });
   } finally {
@@ -637,6 +654,7 @@ async function main(): Promise<void> {
     listConnections: number;
     s5Commands: Record<string, number>;
     signatureCheckMicroseconds: number;
+    idleRssMB: Record<string, number>;
     elapsed: number;
   }): void {
     const byId: Partial<Record<string, Measurement>> = Object.fromEntries(
@@ -686,7 +704,28 @@ async function main(): Promise<void> {
         value: `${peakRss} MB`,
         met: Number.isFinite(peakRss) ? peakRss < 300 : null,
       },
+      ...memoryTargets(),
     ];
+    /** Against the smallest NestJS + Apollo app (S1n), when it ran: idle and under load. */
+    function memoryTargets() {
+      const nestIdle = run.idleRssMB['S1n smallest NestJS + Apollo'];
+      const apiIdle = run.idleRssMB['the API (production, MONGODB_URI)'];
+      const nestPeak = byId.S1n?.peakRssMB;
+      const apiPeak = byId.S2?.peakRssMB;
+      if (nestIdle === undefined || nestPeak === undefined) return [];
+      return [
+        {
+          target: 'API idle RSS ≤ S1n idle RSS + 10 MB',
+          value: `${apiIdle} MB against ${nestIdle} MB (+${apiIdle - nestIdle})`,
+          met: apiIdle <= nestIdle + 10,
+        },
+        {
+          target: 'API peak RSS under S2 ≤ 1.2 × S1n peak under S1n',
+          value: `${apiPeak} MB against ${nestPeak} MB (×${ratio(apiPeak, nestPeak)})`,
+          met: apiPeak !== undefined ? apiPeak <= 1.2 * nestPeak : null,
+        },
+      ];
+    }
     const environment = {
       date: new Date().toISOString(),
       commit: gitCommit(),
@@ -738,6 +777,10 @@ async function main(): Promise<void> {
       '| ratio | value |',
       '|---|---|',
       ...Object.entries(ratios).map(([name, value]) => `| ${name} | ${value ?? '–'} |`),
+      '',
+      '| server, started and idle | RSS MB |',
+      '|---|---|',
+      ...Object.entries(run.idleRssMB).map(([name, mb]) => `| ${name} | ${mb} |`),
       '',
       '| target | value | met |',
       '|---|---|---|',

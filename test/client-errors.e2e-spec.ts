@@ -234,6 +234,27 @@ describe('everyday client mistakes (production mode)', () => {
       );
       expect(result.body.data?.getUser).toEqual({ username: 'john01' });
       expect(commands).toEqual(['find user']);
+      // The command itself: a plain findOne (limit 1), no sort.
+      const sent: Record<string, unknown>[] = [];
+      const client = app.connection.getClient();
+      const listener = (event: { commandName: string; command: Record<string, unknown> }) => {
+        if (event.commandName === 'find') sent.push(event.command);
+      };
+      client.on('commandStarted', listener);
+      try {
+        await graphql(
+          app,
+          '{ getUser(item_query: "{\\"_id\\": \\"1Eg6d1aFL8s7\\"}") { username } }',
+          {
+            token: jane,
+          },
+        );
+      } finally {
+        client.off('commandStarted', listener);
+      }
+      expect(sent).toHaveLength(1);
+      expect(sent[0]).toMatchObject({ find: 'user', filter: { _id: '1Eg6d1aFL8s7' }, limit: 1 });
+      expect(sent[0].sort).toBeUndefined();
     });
 
     it('_id is a permitted field of every filter, with equality or $in', async () => {

@@ -123,7 +123,9 @@ export function startScriptNodeArgs(): string[] {
   const pkg = JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8')) as {
     scripts: Record<string, string>;
   };
-  const match = /(?:^|&&\s*)(?:exec\s+)?node\s+((?:--\S+\s+)*)dist\/main\.js/.exec(pkg.scripts.start ?? '');
+  const match = /(?:^|&&\s*)(?:exec\s+)?node\s+((?:--\S+\s+)*)dist\/main\.js/.exec(
+    pkg.scripts.start ?? '',
+  );
   if (!match) throw new Error(`cannot read the node options of "npm start": ${pkg.scripts.start}`);
   return match[1].split(/\s+/).filter(Boolean);
 }

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parse } from 'yaml';
 import type { Role } from '../common/viewer';
 
 export interface SampleUser {
@@ -23,6 +22,9 @@ export interface SampleData {
 export const SAMPLE_DATA_FILE = resolve(__dirname, '..', '..', 'data', 'sample-data.yaml');
 
 export function readSampleData(file = SAMPLE_DATA_FILE): SampleData {
+  // Loaded when seeding only: a production process never parses YAML (docs/performance.md, Memory).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { parse } = require('yaml') as typeof import('yaml');
   const data = parse(readFileSync(file, 'utf8')) as Partial<SampleData>;
   return { users: data.users ?? [], items: data.items ?? [], orders: data.orders ?? [] };
 }
