@@ -33,7 +33,7 @@ total="$(cd "$work" && go list -deps ./cmd/ferretdb | wc -l)"
 echo "  compiling $total packages..." >&2
 mkdir -p "$(dirname "$dest")"
 (cd "$work" && go build -v -trimpath -o "$dest.tmp" ./cmd/ferretdb 2>&1 |
-  awk -v total="$total" -v start="$SECONDS" '{ n++; if (n % 25 == 0) printf "  %d/%d packages compiled, %ds\n", n, total, systime() - start_time } BEGIN { start_time = systime() }' >&2)
+  awk -v total="$total" -v start="$SECONDS" '{ n++; if (n % 25 == 0) printf "  %d/%d packages compiled, %ds\n", n, total, systime() - start_time; fflush() } BEGIN { start_time = systime() }' >&2)
 mv "$dest.tmp" "$dest"
 "$dest" --version >/dev/null
 echo "FerretDB $version installed at $dest in $((SECONDS - started)) s" >&2

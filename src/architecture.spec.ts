@@ -28,12 +28,15 @@ interface Import {
 }
 
 const imports: Import[] = sourceFiles(SRC).flatMap((file) =>
-  [...readFileSync(file, 'utf8').matchAll(/from '(\.[^']+)'/g)].map((match) => ({
-    from: folderOf(file),
-    to: folderOf(normalize(join(dirname(file), match[1]))),
-    file: relative(SRC, file),
-    specifier: match[1],
-  })),
+  // `from '…'`, side-effect `import '…'` and `require('…')` alike.
+  [...readFileSync(file, 'utf8').matchAll(/(?:from|import|require\()\s*'(\.[^']+)'/g)].map(
+    (match) => ({
+      from: folderOf(file),
+      to: folderOf(normalize(join(dirname(file), match[1]))),
+      file: relative(SRC, file),
+      specifier: match[1],
+    }),
+  ),
 );
 const packageImports = (file: string) =>
   [...readFileSync(join(SRC, file), 'utf8').matchAll(/from '([^.][^']*)'/g)].map((m) => m[1]);

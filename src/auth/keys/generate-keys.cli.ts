@@ -1,5 +1,5 @@
 // First: refuses an old Node.js before anything that would crash on it is loaded.
-import '../../node-version';
+import '../../common/node-version';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseCli } from '../../common/cli';
