@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { loadConfig } from '../src/config/app-config';
+import { configVariablesRead } from './support/config-variables';
 
 /** compose.yaml cannot be run here (no container runtime): this is what can be checked of it. */
 const root = resolve(__dirname, '..');
@@ -16,14 +17,7 @@ const compose = parse(readFileSync(join(root, 'compose.yaml'), 'utf8'), { merge:
     }
   >;
 };
-const configSource = readFileSync(join(root, 'src', 'config', 'app-config.ts'), 'utf8');
-const variablesRead = new Set(
-  [
-    ...configSource.matchAll(
-      /(?:raw|oneOf(?:<\w+>)?|integer|boolean|duration|url|keySource|read(?:<\w+>)?)\(\s*'([A-Z][A-Z0-9_]*)'(?:,\s*'([A-Z][A-Z0-9_]*)')?/g,
-    ),
-  ].flatMap((match) => match.slice(1).filter(Boolean)),
-);
+const variablesRead = configVariablesRead();
 const ours = Object.entries(compose.services).filter(([, service]) => service.build !== undefined);
 
 describe('compose.yaml', () => {

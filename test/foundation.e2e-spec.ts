@@ -8,7 +8,7 @@ import { locateFerretdb } from '../src/database/embedded/embedded-database';
 import { startFerretdb } from '../src/database/embedded/ferretdb-process';
 import { findFreePort } from '../src/database/embedded/ports';
 import type { RunningDatabase } from '../src/database/embedded/types';
-import { startServiceProcess } from './support/service-process';
+import { runBuiltScript, startServiceProcess } from './support/service-process';
 import {
   startTestApp,
   testDatabaseUri,
@@ -283,20 +283,9 @@ describe('a bad configuration', () => {
       'JWT keys: unsupported ed25519 key: the supported algorithms are ES256, RS256, PS256',
     ],
   ])('stops the process with one line naming what is wrong: %s', async (_case, env, line) => {
-    const child = spawn(process.execPath, [resolve(__dirname, '..', 'dist', 'main.js')], {
-      env: {
-        PATH: process.env.PATH ?? '',
-        NODE_ENV: 'development',
-        DATA_DIR: '.data/test',
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const { code, stderr } = await runBuiltScript('main.js', [], {
+      env: { NODE_ENV: 'development', DATA_DIR: '.data/test', ...env },
     });
-    let stderr = '';
-    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const code = await new Promise<number | null>((resolvePromise) =>
-      child.once('exit', resolvePromise),
-    );
     expect(code).toBe(1);
     expect(stderr).toContain(line);
     expect(stderr).not.toMatch(/\n\s+at /);
@@ -307,19 +296,9 @@ describe('an old Node.js', () => {
   it.each(['main.js', 'seed/seed.cli.js', 'auth/keys/generate-keys.cli.js', 'print-schema.cli.js'])(
     'dist/%s says which Node is needed, before loading anything',
     async (script) => {
-      const child = spawn(
-        process.execPath,
-        [
-          '--require',
-          resolve(__dirname, 'fixtures', 'old-node.js'),
-          resolve(__dirname, '..', 'dist', script),
-          '--help',
-        ],
-        { env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] },
-      );
-      let stderr = '';
-      child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      const code = await new Promise<number | null>((done) => child.once('exit', done));
+      const { code, stderr } = await runBuiltScript(script, ['--help'], {
+        nodeArgs: ['--require', resolve(__dirname, 'fixtures', 'old-node.js')],
+      });
       expect(code).toBe(1);
       expect(stderr.trim()).toBe(
         'Node.js 22.12 or newer is required; this is v20.20.2. Without root: npm install -g --prefix ~/node24 node@24 && export PATH=~/node24/bin:$PATH',
@@ -407,26 +386,12 @@ describe('stopping `npm start`', () => {
 });
 
 describe('the bulk seed, run twice', () => {
-  const seed = (uri: string, args: string[]) =>
-    new Promise<{ code: number | null; output: string }>((done) => {
-      const child = spawn(
-        process.execPath,
-        [resolve(__dirname, '..', 'dist', 'seed', 'seed.cli.js'), ...args],
-        {
-          env: {
-            PATH: process.env.PATH ?? '',
-            NODE_ENV: 'development',
-            MONGODB_URI: uri,
-            LOG_LEVEL: 'warn',
-          },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        },
-      );
-      let output = '';
-      child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      child.once('exit', (code) => done({ code, output }));
+  const seed = async (uri: string, args: string[]) => {
+    const { code, stdout, stderr } = await runBuiltScript('seed/seed.cli.js', args, {
+      env: { NODE_ENV: 'development', MONGODB_URI: uri, LOG_LEVEL: 'warn' },
     });
+    return { code, output: stdout + stderr };
+  };
 
   it('with the same flags changes nothing and fails nothing; another seed adds', async () => {
     const uri = testDatabaseUri(uniqueDatabaseName());
@@ -457,18 +422,7 @@ describe('the bulk seed, run twice', () => {
 
 describe('the command-line tools', () => {
   const run = (script: string, args: string[], cwd = resolve(__dirname, '..')) =>
-    new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
-      const child = spawn(process.execPath, [resolve(__dirname, '..', 'dist', script), ...args], {
-        cwd,
-        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-      child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      child.once('exit', (code) => done({ code, stdout, stderr }));
-    });
+    runBuiltScript(script, args, { cwd });
 
   it.each(['seed/seed.cli.js', 'auth/keys/generate-keys.cli.js', 'print-schema.cli.js'])(
     '%s --help explains itself and does nothing else',

@@ -19,7 +19,7 @@ type Values<O extends Record<string, CliOption>> = {
 };
 
 /** The help text: usage, what the command does, each option. */
-export function helpText(spec: CliSpec<Record<string, CliOption>>): string {
+function helpText(spec: CliSpec<Record<string, CliOption>>): string {
   const rows = Object.entries(spec.options).map(([name, option]) => [
     `--${name}${option.value ? ` ${option.value}` : ''}`,
     option.description,

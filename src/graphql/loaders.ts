@@ -52,7 +52,7 @@ export class RequestLoaders {
 }
 
 /** Results in the order of the keys, `undefined` where nothing was found. */
-export function byIds<T extends { _id: string }>(
+function byIds<T extends { _id: string }>(
   ids: readonly string[],
   found: readonly T[],
 ): (T | undefined)[] {

@@ -100,3 +100,37 @@ export async function startSeededProductionService(
     ...env,
   });
 }
+
+export interface FinishedProcess {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * Runs a built script (`dist/<script>`) to its end, with only PATH and HOME
+ * from this environment plus `env`, and keeps what it printed.
+ */
+export function runBuiltScript(
+  script: string,
+  args: readonly string[] = [],
+  options: { env?: Record<string, string>; cwd?: string; nodeArgs?: readonly string[] } = {},
+): Promise<FinishedProcess> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(
+      process.execPath,
+      [...(options.nodeArgs ?? []), resolve(__dirname, '..', '..', 'dist', script), ...args],
+      {
+        cwd: options.cwd,
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...options.env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once('error', reject);
+    child.once('exit', (code) => resolvePromise({ code, stdout, stderr }));
+  });
+}

@@ -14,7 +14,7 @@ export interface TokenCarrier {
 /** passport-jwt's extractor signature, over the request shape this service has. */
 type Extractor = (req: TokenCarrier) => string | null;
 
-export function cookieExtractor(cookieName: string): Extractor {
+function cookieExtractor(cookieName: string): Extractor {
   return (req) => req.cookies?.[cookieName] || null;
 }
 
