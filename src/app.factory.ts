@@ -9,12 +9,14 @@ import type { DestinationStream, Logger as PinoLogger } from 'pino';
 import { AppModule, type AppModuleOptions } from './app.module';
 import { createRootLogger } from './logging/logging.module';
 import { installRequestLog } from './logging/request-log';
+import { AppMetrics } from './metrics/app-metrics';
+import { installRequestMetrics } from './metrics/request-metrics';
 import { REQUEST_ID_HEADER, requestIdFor } from './logging/request-id';
 import { legacyGraphPath } from './common/http/legacy-graph-path';
 import { isHtml, securityHeaders } from './common/http/security-headers';
 import { FAVICON_SVG } from './common/http/favicon';
 
-export interface CreateAppOptions extends Omit<AppModuleOptions, 'logger'> {
+export interface CreateAppOptions extends Omit<AppModuleOptions, 'logger' | 'metrics'> {
   /** Log lines go here instead of stdout (tests capture them). */
   readonly logDestination?: DestinationStream;
 }
@@ -23,11 +25,12 @@ export interface CreateAppOptions extends Omit<AppModuleOptions, 'logger'> {
 export interface HttpFoundation {
   readonly adapter: FastifyAdapter;
   readonly rootLogger: PinoLogger;
+  readonly metrics: AppMetrics;
 }
 
 /**
  * Fastify with everything that happens to every request before Nest sees it:
- * request ids, cookies, security headers and the request log line. `createApp`
+ * request ids, cookies, security headers, the request log line and request metrics. `createApp`
  * and the e2e harness (test/support/test-app.ts) both build on it.
  */
 export async function createHttpFoundation(
@@ -81,6 +84,8 @@ export async function createHttpFoundation(
     done(null, payload);
   });
   installRequestLog(adapter.getInstance());
+  const metrics = new AppMetrics(config.metrics.port !== 'off');
+  if (metrics.enabled) installRequestMetrics(adapter.getInstance(), metrics);
   // Browsers ask for it on every page; a 404 there only fills logs.
   adapter.getInstance().get('/favicon.ico', (_request, reply) => {
     void reply
@@ -88,7 +93,7 @@ export async function createHttpFoundation(
       .header('cache-control', 'public, max-age=86400')
       .send(FAVICON_SVG);
   });
-  return { adapter, rootLogger };
+  return { adapter, rootLogger, metrics };
 }
 
 /** Options for building the Nest application on that adapter. */
@@ -134,9 +139,9 @@ export async function createApp(
   options: CreateAppOptions = {},
 ): Promise<NestFastifyApplication> {
   const { logDestination, ...moduleOptions } = options;
-  const { adapter, rootLogger } = await createHttpFoundation(config, logDestination);
+  const { adapter, rootLogger, metrics } = await createHttpFoundation(config, logDestination);
   const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot(config, { ...moduleOptions, logger: rootLogger }),
+    AppModule.forRoot(config, { ...moduleOptions, logger: rootLogger, metrics }),
     adapter,
     NEST_APPLICATION_OPTIONS,
   );

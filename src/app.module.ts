@@ -9,11 +9,16 @@ import { GraphQLApiModule } from './api/graphql-api.module';
 import { HealthModule } from './health/health.module';
 import { HttpErrorFilter } from './http-error.filter';
 import { LoggingModule } from './logging/logging.module';
+import type { AppMetrics } from './metrics/app-metrics';
+import { MetricsModule } from './metrics/metrics.module';
+import { RateLimitsModule } from './rate-limits/rate-limits.module';
 import { SeedModule } from './seed/seed.module';
 
 export interface AppModuleOptions {
   /** The process's logger (createRootLogger); the app factory makes it. */
   readonly logger: PinoInstance;
+  /** The process's metrics; the app factory makes them (its request hook records into them). */
+  readonly metrics: AppMetrics;
   /** Embedded database in a temporary folder, deleted on shutdown. */
   readonly throwawayDatabase?: boolean;
   /** More modules to mount (tests, or a deployment's own additions). */
@@ -33,6 +38,8 @@ export class AppModule {
           throwawayEmbedded: options.throwawayDatabase,
           log: (message) => options.logger.info({ context: 'EmbeddedDatabase' }, message),
         }),
+        MetricsModule.forRoot(config, options.metrics),
+        RateLimitsModule,
         HealthModule,
         ...(config.role !== 'auth' ? [GraphQLApiModule] : []),
         ...(config.role !== 'api' ? [AuthEndpointModule, SeedModule] : []),

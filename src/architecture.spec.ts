@@ -71,13 +71,20 @@ describe('architecture: imports flow one way', () => {
     expect(cycles().map((cycle) => cycle.join(' → '))).toEqual([]);
   });
 
-  it('keeps cross-cutting code (common, config, database, logging) below the features', () => {
+  it('keeps cross-cutting code (common, config, database, logging, metrics, rate-limits) below the features', () => {
     expect(
       violations(
-        ['common', 'config', 'database', 'logging'],
+        ['common', 'config', 'database', 'logging', 'metrics', 'rate-limits'],
         [...FEATURES, 'graphql', 'graphiql', 'health', ...ABOVE_FEATURES],
       ),
     ).toEqual([]);
+  });
+
+  it('keeps the database, logs and configuration below metrics and rate limits', () => {
+    expect(
+      violations(['common', 'config', 'database', 'logging'], ['metrics', 'rate-limits']),
+    ).toEqual([]);
+    expect(violations(['metrics'], ['rate-limits'])).toEqual([]);
   });
 
   it('keeps the GraphQL infrastructure free of features', () => {

@@ -3,6 +3,7 @@ import { Logger } from 'nestjs-pino';
 import { createApp, type CreateAppOptions } from './app.factory';
 import { installGracefulShutdown } from './common/graceful-shutdown';
 import type { AppConfig } from './config/app-config';
+import { Readiness } from './health/readiness';
 
 /** Starts the service as a process: listens on the configured port and shuts down gracefully on signals. */
 export async function bootstrap(
@@ -11,7 +12,11 @@ export async function bootstrap(
 ): Promise<NestFastifyApplication> {
   const app = await createApp(config, options);
   const logger = app.get(Logger);
-  installGracefulShutdown(app, logger, config.http.shutdownTimeoutMs);
+  installGracefulShutdown(app, logger, {
+    timeoutMs: config.http.shutdownTimeoutMs,
+    drainMs: config.http.shutdownDrainMs,
+    onDrain: () => app.get(Readiness).startDraining(),
+  });
   await app.listen(config.http.port, config.http.host);
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.http.port;

@@ -2,7 +2,7 @@ import { Catch, HttpException, Logger, type ArgumentsHost } from '@nestjs/common
 import { BaseExceptionFilter } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { unavailablePage } from './auth/http/pages';
-import type { ErrorCode } from './common/errors';
+import { ServiceUnavailableError, type ErrorCode } from './common/errors';
 import { isDatabaseUnavailable } from './database/database-errors';
 
 const GRAPHQL_PATH = /^\/graph(ql)?(\?|\/|$)/;
@@ -46,8 +46,13 @@ export class HttpErrorFilter extends BaseExceptionFilter {
     const requestId = String(request.id);
     const graphqlPath = GRAPHQL_PATH.test(request.url);
 
-    if (isDatabaseUnavailable(exception)) {
-      this.logger.warn({ msg: 'Database unavailable', requestId, path: request.url.split('?')[0] });
+    if (isDatabaseUnavailable(exception) || exception instanceof ServiceUnavailableError) {
+      this.logger.warn({
+        msg:
+          exception instanceof ServiceUnavailableError ? exception.message : 'Database unavailable',
+        requestId,
+        path: request.url.split('?')[0],
+      });
       if (graphqlPath)
         return this.sendGraphQL(reply, 503, 'SERVICE_UNAVAILABLE', UNAVAILABLE, requestId);
       if (String(request.headers.accept ?? '').includes('text/html'))

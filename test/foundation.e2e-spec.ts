@@ -226,7 +226,50 @@ describe('graceful shutdown of the process', () => {
     ).rejects.toThrow();
     expect((await inFlight).status).toBe(200);
   });
+
+  it('with SHUTDOWN_DRAIN_DELAY, fails readiness but keeps serving for that long, then stops', async () => {
+    const {
+      child: proc,
+      port,
+      output,
+    } = await startProcess({
+      MONGODB_URI: testDatabaseUri(uniqueDatabaseName()),
+      SHUTDOWN_DRAIN_DELAY: '1500ms',
+    });
+    const url = `http://127.0.0.1:${port}`;
+    await waitForUrlStatus(`${url}/health/ready`, 200, 15_000);
+    const exited = new Promise<number | null>((resolvePromise) =>
+      proc.once('exit', (code) => resolvePromise(code)),
+    );
+    const signalledAt = Date.now();
+    proc.kill('SIGTERM');
+    await waitForUrlStatus(`${url}/health/ready`, 503, 1_000);
+    const ready = await fetch(`${url}/health/ready`, { headers: { connection: 'close' } });
+    expect(await ready.json()).toMatchObject({ error: { shutdown: { draining: true } } });
+    // Everything else is still served, on fresh connections too.
+    const live = await fetch(`${url}/health/live`, { headers: { connection: 'close' } });
+    expect(live.status).toBe(200);
+    expect(live.headers.get('connection')).toBe('close');
+    expect(await exited).toBe(0);
+    expect(Date.now() - signalledAt).toBeGreaterThanOrEqual(1_500);
+    expect(output()).toMatch(/readiness now fails; serving for 1500 ms more/);
+    expect(output()).toContain('Shut down cleanly');
+  });
 });
+
+/** Polls a URL until it answers `status` (a refused connection counts as not yet). */
+async function waitForUrlStatus(url: string, status: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const got = await fetch(url, { headers: { connection: 'close' } }).then(
+      (response) => response.status,
+      () => 0,
+    );
+    if (got === status) return;
+    if (Date.now() > deadline) throw new Error(`${url} answered ${got}, not ${status}`);
+    await sleep(50);
+  }
+}
 
 /** Running means alive and not a zombie (an exited process nobody has reaped yet). */
 function isRunning(pid: number): boolean {

@@ -7,6 +7,7 @@ import {
   tokenCookie,
   type TestKeys,
 } from './support/auth-helpers';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { startServiceProcess, type ServiceProcess } from './support/service-process';
 import { startTestApp, testDatabaseUri, uniqueDatabaseName } from './support/test-app';
 
@@ -22,6 +23,7 @@ describe('auth process and API processes', () => {
   let auth: ServiceProcess;
   let apiWithKey: ServiceProcess;
   let apiWithJwks: ServiceProcess;
+  let apiWithStaleJwks: ServiceProcess;
   const processes: ServiceProcess[] = [];
 
   beforeAll(async () => {
@@ -48,7 +50,15 @@ describe('auth process and API processes', () => {
       JWKS_URL: `${auth.url}/.well-known/jwks.json`,
       AUTH_URL: auth.url,
     });
-    processes.push(auth, apiWithKey, apiWithJwks);
+    // Its copy of the key set is stale a second after each fetch.
+    apiWithStaleJwks = await startServiceProcess({
+      APP_ROLE: 'api',
+      MONGODB_URI: mongodbUri,
+      JWKS_URL: `${auth.url}/.well-known/jwks.json`,
+      JWKS_CACHE_MAX_AGE: '1s',
+      AUTH_URL: auth.url,
+    });
+    processes.push(auth, apiWithKey, apiWithJwks, apiWithStaleJwks);
   }, 60_000);
 
   afterAll(async () => {
@@ -109,6 +119,17 @@ describe('auth process and API processes', () => {
       expect(status).toBe(200);
       expect(body.data).toEqual({ viewer: { username: 'jane01' } });
     }
+  });
+
+  it('a process whose fetched key set went stale meanwhile keeps using it, and says so', async () => {
+    await sleep(1_200);
+    const fresh = await signToken(keys, { jti: 'never-seen-before' });
+    const { status, body } = await graphql(apiWithStaleJwks.url, VIEWER, { token: fresh });
+    expect(status).toBe(200);
+    expect(body.data).toEqual({ viewer: { username: 'jane01' } });
+    expect(apiWithStaleJwks.output()).toMatch(
+      /key set could not be fetched .*using the last one fetched until it can/,
+    );
   });
 
   it('both refuse a token signed by an unknown key', async () => {

@@ -1,13 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { GqlAuthGuard } from '../auth/gql-auth.guard';
-import { RateLimiter } from '../common/rate-limiter';
 import type { Viewer } from '../common/viewer';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { requestLogFacts } from '../logging/request-context';
 import type { GraphQLContext } from '../graphql/graphql-context';
 import { graphqlError } from '../graphql/graphql-errors';
 import { LoaderRegistry } from '../graphql/loaders';
+import type { RateLimit } from '../rate-limits/rate-limit';
+import { RateLimits } from '../rate-limits/rate-limits';
 
 function tooManyRequests(retryAfterSeconds: number, requestId: string) {
   return graphqlError(
@@ -25,17 +26,29 @@ function tooManyRequests(retryAfterSeconds: number, requestId: string) {
 @Injectable()
 export class GraphQLContextFactory {
   private readonly fixedViewer: Viewer | undefined;
-  private readonly perViewer: RateLimiter;
-  private readonly perAddress: RateLimiter;
+  private readonly perViewer: RateLimit;
+  private readonly perAddress: RateLimit;
 
   constructor(
     private readonly authGuard: GqlAuthGuard,
     private readonly loaders: LoaderRegistry,
     @Inject(APP_CONFIG) config: AppConfig,
+    limits: RateLimits,
   ) {
-    // Per viewer, and (more generously) per address, where many viewers may share one (NAT, proxies).
-    this.perViewer = new RateLimiter(config.graphql.rateLimitPerMinute);
-    this.perAddress = new RateLimiter(config.graphql.rateLimitPerMinute * 5);
+    // Per viewer, and (more generously) per address, where many viewers may share one (NAT,
+    // proxies). In memory unless Redis is configured; a Redis outage lets requests through
+    // rather than taking the API down with it.
+    const local = { scope: 'local', whenStoreFails: 'allow' } as const;
+    this.perViewer = limits.define({
+      name: 'graphql_viewer',
+      points: config.graphql.rateLimitPerMinute,
+      ...local,
+    });
+    this.perAddress = limits.define({
+      name: 'graphql_address',
+      points: config.graphql.rateLimitPerMinute * 5,
+      ...local,
+    });
     const fixed = config.auth.insecureFixedViewer;
     this.fixedViewer = fixed ? { user_id: fixed, locale: 'en', roles: ['user'] } : undefined;
   }
@@ -43,14 +56,14 @@ export class GraphQLContextFactory {
   async create(req: FastifyRequest, res: FastifyReply): Promise<GraphQLContext> {
     const requestId = String(req.id);
     // Anonymous requests count against their address before the token is even checked.
-    const byAddress = this.perAddress.hit(req.ip);
+    const byAddress = await this.perAddress.hit(req.ip);
     if (!byAddress.allowed) throw tooManyRequests(byAddress.retryAfterSeconds, requestId);
     // `viewer` is filled in by the guard just below; a request it refuses never gets further.
     const context = { req, res, loaders: this.loaders.forRequest(), requestId } as GraphQLContext;
     if (this.fixedViewer) context.viewer = this.fixedViewer;
     const viewer = await this.authGuard.authenticate(context);
     requestLogFacts(req.raw).userId = viewer.user_id;
-    const byViewer = this.perViewer.hit(viewer.user_id);
+    const byViewer = await this.perViewer.hit(viewer.user_id);
     if (!byViewer.allowed) throw tooManyRequests(byViewer.retryAfterSeconds, requestId);
     return context;
   }

@@ -10,6 +10,7 @@ import { GqlAuthGuard } from '../auth/gql-auth.guard';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { formatError } from '../graphql/error-formatting';
 import { GraphQLErrorPassthrough } from '../graphql/graphql-error.filter';
+import { AppMetrics } from '../metrics/app-metrics';
 import { GraphQLInfrastructureModule } from '../graphql/graphql-infrastructure.module';
 import { queryLimits } from '../graphql/query-limits';
 import { requestPlugin } from '../graphql/request-plugin';
@@ -56,8 +57,12 @@ export class GraphQLContextModule {}
     GraphQLModule.forRootAsync<ApolloDriverConfig>({
       driver: ApolloDriver,
       imports: [GraphQLContextModule],
-      inject: [APP_CONFIG, GraphQLContextFactory],
-      useFactory: (config: AppConfig, contexts: GraphQLContextFactory): ApolloDriverConfig => {
+      inject: [APP_CONFIG, GraphQLContextFactory, AppMetrics],
+      useFactory: (
+        config: AppConfig,
+        contexts: GraphQLContextFactory,
+        metrics: AppMetrics,
+      ): ApolloDriverConfig => {
         const limits = queryLimits(config);
         return {
           path: '/graphql',
@@ -73,8 +78,11 @@ export class GraphQLContextModule {}
           includeStacktraceInErrorResponses: false,
           context: (req: FastifyRequest, res: FastifyReply) => contexts.create(req, res),
           transformSchema: describeRootTypes,
-          formatError: (formatted, error) =>
-            formatError(formatted, error, { production: config.isProduction }),
+          formatError: (formatted, error) => {
+            const sent = formatError(formatted, error, { production: config.isProduction });
+            metrics.graphqlError(String(sent.extensions?.code ?? 'INTERNAL_SERVER_ERROR'));
+            return sent;
+          },
           // @nestjs/apollo types its plugins against the CommonJS build of @apollo/server, ours against the ESM one.
           plugins: [
             requestPlugin(new Logger('GraphQL')),

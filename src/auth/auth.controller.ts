@@ -13,8 +13,9 @@ import {
 } from '@nestjs/common';
 import { AuthGuard } from '@nestjs/passport';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ServiceUnavailableError } from '../common/errors';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import { AuthService, type SignupResult } from './auth.service';
+import { AuthService, type SignupResult, type Throttled } from './auth.service';
 import { CookieWriter } from './http/cookie-writer';
 import { isAllowedStateChange } from './http/origin-check';
 import { loginPage, signupPage } from './http/pages';
@@ -74,12 +75,10 @@ export class AuthController {
       if (json) return void reply.status(200).send(this.tokenBody(result.userId, result.issued));
       return void reply.status(303).header('location', returnTo).send();
     }
-    const limited = result.kind === 'rate_limited';
-    const status = limited ? 429 : 401;
-    const message = limited
-      ? 'Too many sign-in attempts. Try again in a minute.'
-      : GENERIC_LOGIN_ERROR;
-    if (limited) void reply.header('retry-after', String(result.retryAfterSeconds));
+    const { status, message } =
+      result.kind === 'invalid'
+        ? { status: 401, message: GENERIC_LOGIN_ERROR }
+        : this.throttled(reply, result, 'sign-in');
     if (json) return void reply.status(status).send({ message });
     void reply
       .status(status)
@@ -138,21 +137,29 @@ export class AuthController {
     if (!this.refuseCrossSite(req, reply)) return;
     const json = wantsJson(req);
     const returnTo = this.returnTo(str(body, 'return_to'));
-    const result: SignupResult = await this.auth.signup({
-      username: str(body, 'username') ?? '',
-      password: str(body, 'password') ?? '',
-      primary_email: str(body, 'primary_email') ?? '',
-      full_name: str(body, 'full_name'),
-      primary_locale: str(body, 'primary_locale'),
-    });
+    const result: SignupResult = await this.auth.signup(
+      {
+        username: str(body, 'username') ?? '',
+        password: str(body, 'password') ?? '',
+        primary_email: str(body, 'primary_email') ?? '',
+        full_name: str(body, 'full_name'),
+        primary_locale: str(body, 'primary_locale'),
+      },
+      req.ip,
+    );
     if (result.kind === 'ok') {
       this.cookies.set(reply, result.issued);
       if (json) return void reply.status(201).send(this.tokenBody(result.userId, result.issued));
       return void reply.status(303).header('location', returnTo).send();
     }
     const conflict = result.kind === 'username_taken' || result.kind === 'email_taken';
-    const status = conflict ? 409 : result.kind === 'invalid' ? 400 : 500;
-    const message = result.kind === 'failed' ? 'Sign-up failed, please try again' : result.msg;
+    const { status, message } =
+      result.kind === 'rate_limited' || result.kind === 'unavailable'
+        ? this.throttled(reply, result, 'sign-up')
+        : {
+            status: conflict ? 409 : result.kind === 'invalid' ? 400 : 500,
+            message: result.kind === 'failed' ? 'Sign-up failed, please try again' : result.msg,
+          };
     if (json)
       return void reply
         .status(status)
@@ -171,6 +178,21 @@ export class AuthController {
           },
         }),
       );
+  }
+
+  /**
+   * 429 with Retry-After for too many attempts; while the shared counters cannot be read,
+   * the service's usual 503 SERVICE_UNAVAILABLE (HttpErrorFilter), never a free pass.
+   */
+  private throttled(
+    reply: FastifyReply,
+    result: Throttled,
+    action: 'sign-in' | 'sign-up',
+  ): { status: number; message: string } {
+    if (result.kind === 'unavailable')
+      throw new ServiceUnavailableError(`Rate-limit counters unavailable: ${action} refused`);
+    void reply.header('retry-after', String(result.retryAfterSeconds));
+    return { status: 429, message: `Too many ${action} attempts. Try again in a minute.` };
   }
 
   private returnTo(value: unknown): string {

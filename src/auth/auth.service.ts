@@ -8,18 +8,25 @@ import {
   PASSWORD_MIN_LENGTH,
   PasswordHasher,
 } from './credentials/password-hasher';
-import { RateLimiter } from '../common/rate-limiter';
+import type { RateDecision, RateLimit } from '../rate-limits/rate-limit';
+import { RateLimits } from '../rate-limits/rate-limits';
 import { TokenIssuer, type IssuedToken } from './token/token-issuer';
 import type { VerifiedToken } from './token/token-rules';
+
+/** Too many attempts, or (`unavailable`) the shared counters cannot be read: try again later. */
+export type Throttled =
+  | { readonly kind: 'rate_limited'; readonly retryAfterSeconds: number }
+  | { readonly kind: 'unavailable'; readonly retryAfterSeconds: number };
 
 export type LoginResult =
   | { readonly kind: 'ok'; readonly userId: string; readonly issued: IssuedToken }
   | { readonly kind: 'invalid' }
-  | { readonly kind: 'rate_limited'; readonly retryAfterSeconds: number };
+  | Throttled;
 
 export type SignupResult =
   | { readonly kind: 'ok'; readonly userId: string; readonly issued: IssuedToken }
-  | Exclude<CreateUserOutcome, { kind: 'created' }>;
+  | Exclude<CreateUserOutcome, { kind: 'created' }>
+  | Throttled;
 
 export interface SignupInput {
   readonly username: string;
@@ -33,8 +40,9 @@ export interface SignupInput {
 @Injectable()
 export class AuthService {
   private readonly logger = new Logger('Auth');
-  private readonly perUsername: RateLimiter;
-  private readonly perAddress: RateLimiter;
+  private readonly perUsername: RateLimit;
+  private readonly perAddress: RateLimit;
+  private readonly signupsPerAddress: RateLimit;
 
   constructor(
     private readonly credentials: CredentialsRepository,
@@ -43,26 +51,36 @@ export class AuthService {
     private readonly hasher: PasswordHasher,
     private readonly issuer: TokenIssuer,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    limits: RateLimits,
   ) {
-    this.perUsername = new RateLimiter(config.auth.loginRateLimit.perUsername);
-    this.perAddress = new RateLimiter(config.auth.loginRateLimit.perAddress);
+    // Shared by every auth process (MongoDB, or Redis), and refusing while their store is
+    // down: a limit that lapsed whenever the store did would invite guessing at those times.
+    const shared = { scope: 'shared', whenStoreFails: 'refuse' } as const;
+    this.perUsername = limits.define({
+      name: 'login_username',
+      points: config.auth.loginRateLimit.perUsername,
+      ...shared,
+    });
+    this.perAddress = limits.define({
+      name: 'login_address',
+      points: config.auth.loginRateLimit.perAddress,
+      ...shared,
+    });
+    this.signupsPerAddress = limits.define({
+      name: 'signup_address',
+      points: config.auth.signupRateLimitPerAddress,
+      ...shared,
+    });
   }
 
   async login(username: unknown, password: unknown, address: string): Promise<LoginResult> {
     const name = typeof username === 'string' ? username.trim().slice(0, 100) : '';
     // Every attempt counts against the address; only failures count against the username,
     // so guessing one account's password is slow while its owner can still sign in.
-    const byAddress = this.perAddress.hit(address);
-    const byName = this.perUsername.check(name.toLowerCase());
-    if (!byAddress.allowed || !byName.allowed) {
-      return {
-        kind: 'rate_limited',
-        retryAfterSeconds: Math.max(
-          byAddress.allowed ? 0 : byAddress.retryAfterSeconds,
-          byName.allowed ? 0 : byName.retryAfterSeconds,
-        ),
-      };
-    }
+    const throttled = throttledBy(
+      await Promise.all([this.perAddress.hit(address), this.perUsername.check(name.toLowerCase())]),
+    );
+    if (throttled) return throttled;
     const secret =
       typeof password === 'string' && password.length <= PASSWORD_MAX_LENGTH ? password : '';
     // Unknown user, disabled account and wrong password all cost one argon2 check and answer alike.
@@ -73,7 +91,7 @@ export class AuthService {
         ? await this.users.findById(credential._id)
         : undefined;
     if (!user) {
-      this.perUsername.hit(name.toLowerCase());
+      await this.perUsername.hit(name.toLowerCase());
       return { kind: 'invalid' };
     }
     const issued = await this.issuer.issue({
@@ -119,7 +137,9 @@ export class AuthService {
     return undefined;
   }
 
-  async signup(input: SignupInput): Promise<SignupResult> {
+  async signup(input: SignupInput, address: string): Promise<SignupResult> {
+    const throttled = throttledBy([await this.signupsPerAddress.hit(address)]);
+    if (throttled) return throttled;
     const passwordProblem = this.passwordProblem(input.password);
     if (passwordProblem) return USER_OUTCOMES.invalid(passwordProblem);
     const outcome = await this.usersService.create({
@@ -152,6 +172,16 @@ export class AuthService {
     });
     return { kind: 'ok', userId: user._id, issued };
   }
+}
+
+/** The refusal of the first limit that refuses, waiting as long as the longest of them. */
+function throttledBy(decisions: readonly RateDecision[]): Throttled | undefined {
+  const refusing = decisions.filter((decision) => !decision.allowed);
+  if (refusing.length === 0) return undefined;
+  return {
+    kind: refusing.some((decision) => decision.storeUnavailable) ? 'unavailable' : 'rate_limited',
+    retryAfterSeconds: Math.max(...refusing.map((decision) => decision.retryAfterSeconds)),
+  };
 }
 
 function now(): number {

@@ -5,6 +5,7 @@ import { createPrivateKey, sign, type KeyObject } from 'node:crypto';
 import passport from 'passport';
 import { Strategy } from 'passport-jwt';
 import { APP_CONFIG, loadConfig, type AppConfig } from '../config/app-config';
+import { AppMetrics } from '../metrics/app-metrics';
 import { JwtStrategy } from './jwt.strategy';
 import { generatePemKeyPair, parseSigningKey } from './keys/key-material';
 import { KeyStore } from './keys/key-store';
@@ -89,6 +90,7 @@ const refusalOf = (outcome: Outcome) => {
 describe('JwtStrategy (passport-jwt)', () => {
   let key: TestKey;
   let signatureChecks: jest.SpyInstance;
+  let metrics: AppMetrics;
 
   async function build(env: Record<string, string> = {}): Promise<AppConfig> {
     const config = loadConfig(
@@ -99,10 +101,12 @@ describe('JwtStrategy (passport-jwt)', () => {
       },
       { dotenv: false },
     );
+    metrics = new AppMetrics(true);
     await Test.createTestingModule({
       imports: [PassportModule],
       providers: [
         JwtStrategy,
+        { provide: AppMetrics, useValue: metrics },
         { provide: APP_CONFIG, useValue: config },
         { provide: KeyStore, useFactory: () => new KeyStore(config).load() },
       ],
@@ -225,6 +229,9 @@ describe('JwtStrategy (passport-jwt)', () => {
     await withCookie(token);
     await withCookie(token);
     expect(signatureChecks).toHaveBeenCalledTimes(1);
+    const scraped = (await metrics.scrape()).body;
+    expect(scraped).toContain('auth_token_cache_lookups_total{result="hit"} 1');
+    expect(scraped).toContain('auth_token_cache_lookups_total{result="miss"} 1');
   });
 
   it('never caches a refusal', async () => {

@@ -17,6 +17,7 @@ import {
   type VerifiedToken,
 } from './token/token-rules';
 import { VerifiedTokenCache } from './token/verified-token-cache';
+import { AppMetrics } from '../metrics/app-metrics';
 
 /** What passport hands AuthGuard: the viewer as `req.user`, the verified token as `req.authInfo`. */
 type StrategyResult = [Viewer, VerifiedToken] | [false, TokenRefusal];
@@ -33,7 +34,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   private readonly cache: VerifiedTokenCache;
   private readonly clockToleranceSeconds: number;
 
-  constructor(keys: KeyStore, @Inject(APP_CONFIG) config: AppConfig) {
+  constructor(keys: KeyStore, @Inject(APP_CONFIG) config: AppConfig, metrics: AppMetrics) {
     const { jwt, cookie, tokenCache } = config.auth;
     super({
       jwtFromRequest: jwtFromRequest(cookie.name),
@@ -49,6 +50,16 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     this.extract = tokenExtractor(cookie.name);
     this.cache = new VerifiedTokenCache(tokenCache);
     this.clockToleranceSeconds = jwt.clockToleranceSeconds;
+    const cache = this.cache;
+    metrics.counterFrom(
+      'auth_token_cache_lookups_total',
+      'Tokens answered from the verified-token cache (hit) or checked by their signature (miss).',
+      ['result'],
+      () => [
+        [{ result: 'hit' }, cache.hits],
+        [{ result: 'miss' }, cache.misses],
+      ],
+    );
   }
 
   /**
@@ -65,6 +76,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       return this.fail(invalidToken('token larger than 8 KiB'), 401);
     const cached = this.cache.get(extracted.token);
     if (cached) return this.success(cached.viewer, cached);
+    this.cache.missed();
     super.authenticate(req as never, options as never);
   }
 

@@ -23,6 +23,18 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * Something the request needs besides the database is down (the shared
+ * rate-limit counters in Redis): answered like a database outage, 503
+ * SERVICE_UNAVAILABLE, never a 500.
+ */
+export class ServiceUnavailableError extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = 'ServiceUnavailableError';
+  }
+}
+
 export const forbidden = (message = 'Not allowed') => new ApiError('FORBIDDEN', message);
 export const badUserInput = (message: string) => new ApiError('BAD_USER_INPUT', message);
 export const notFound = (message: string) => new ApiError('NOT_FOUND', message);

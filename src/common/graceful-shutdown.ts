@@ -4,15 +4,30 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 /** Signals this close to the first are the same request to stop, sent along two paths. */
 const DUPLICATE_SIGNAL_MS = 1_000;
 
+export interface ShutdownOptions {
+  /** How long requests in flight may take once the server closes. */
+  readonly timeoutMs: number;
+  /**
+   * How long to keep serving after the signal, with readiness failing, before
+   * closing: a load balancer's health check takes the process out of rotation
+   * meanwhile, so no request meets a closed port (0: close at once).
+   */
+  readonly drainMs: number;
+  /** Called when the signal arrives: readiness starts failing. */
+  readonly onDrain: () => void;
+}
+
 /**
- * On SIGTERM/SIGINT: stop accepting connections, let requests in flight
- * finish (up to `timeoutMs`), close the database and the embedded server,
- * exit 0. A second signal (a second later or more) ends the process at once. Call before `listen()`.
+ * On SIGTERM/SIGINT: drain (readiness fails, requests are still served) for
+ * `drainMs`, then stop accepting connections, let requests in flight finish
+ * (up to `timeoutMs`), close the database and the embedded server, exit 0. A
+ * second signal (a second later or more) ends the process at once. Call
+ * before `listen()`.
  */
 export function installGracefulShutdown(
   app: NestFastifyApplication,
   logger: LoggerService,
-  timeoutMs: number,
+  { timeoutMs, drainMs, onDrain }: ShutdownOptions,
 ): void {
   let closing = false;
   // A kept-alive connection would hold the server open after its last answer:
@@ -35,8 +50,18 @@ export function installGracefulShutdown(
     }
     closing = true;
     firstSignalAt = Date.now();
+    onDrain();
+    if (drainMs > 0) {
+      logger.log(
+        `${signal} received: readiness now fails; serving for ${drainMs} ms more while the load balancer stops routing here`,
+        'Shutdown',
+      );
+    }
+    setTimeout(() => close(signal), drainMs).unref();
+  };
+  const close = (signal: NodeJS.Signals) => {
     logger.log(
-      `${signal} received: finishing requests in flight (up to ${timeoutMs} ms)`,
+      `${drainMs > 0 ? 'Drained' : `${signal} received`}: finishing requests in flight (up to ${timeoutMs} ms)`,
       'Shutdown',
     );
     const deadline = setTimeout(() => {

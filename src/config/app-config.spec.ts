@@ -249,3 +249,42 @@ describe('TRUST_PROXY', () => {
     );
   });
 });
+
+describe('METRICS_PORT and RATE_LIMIT_REDIS_URL', () => {
+  const production = {
+    NODE_ENV: 'production',
+    JWT_PRIV_KEY_B64: Buffer.from('-----BEGIN PRIVATE KEY-----').toString('base64'),
+  };
+
+  it('serves metrics on the application port outside production, nowhere in production', () => {
+    expect(loadConfig({}, { dotenv: false }).metrics.port).toBe('same');
+    expect(loadConfig(production, { dotenv: false }).metrics.port).toBe('off');
+    expect(
+      loadConfig({ ...production, METRICS_PORT: '9464' }, { dotenv: false }).metrics.port,
+    ).toBe(9464);
+  });
+
+  it.each(['on', '70000', '-1', 'true'])('refuses METRICS_PORT=%p', (value) => {
+    expect(() => loadConfig({ METRICS_PORT: value }, { dotenv: false })).toThrow(
+      /METRICS_PORT=.* is not valid: expected off, same .* or a port number/,
+    );
+  });
+
+  it('counts limits in memory and MongoDB unless a Redis URL is given, which is never echoed', () => {
+    expect(loadConfig({}, { dotenv: false }).rateLimits.redisUrl).toBeUndefined();
+    expect(
+      loadConfig({ RATE_LIMIT_REDIS_URL: 'redis://:pw@cache:6379/0' }, { dotenv: false }).rateLimits
+        .redisUrl,
+    ).toBe('redis://:pw@cache:6379/0');
+    expect(() =>
+      loadConfig({ RATE_LIMIT_REDIS_URL: 'http://user:secret-pw@cache' }, { dotenv: false }),
+    ).toThrow(
+      /RATE_LIMIT_REDIS_URL is not valid: expected a redis:\/\/ or rediss:\/\/ URL \(value not shown/,
+    );
+    try {
+      loadConfig({ RATE_LIMIT_REDIS_URL: 'http://user:secret-pw@cache' }, { dotenv: false });
+    } catch (error) {
+      expect((error as Error).message).not.toContain('secret-pw');
+    }
+  });
+});

@@ -23,6 +23,8 @@ export interface AppConfig {
     readonly host: string;
     readonly port: number;
     readonly shutdownTimeoutMs: number;
+    /** On SIGTERM, how long to keep serving with readiness failing before closing. */
+    readonly shutdownDrainMs: number;
     readonly bodyLimitBytes: number;
     /**
      * Which peers' X-Forwarded-For/-Proto/-Host are believed (Fastify's trustProxy): none,
@@ -59,6 +61,17 @@ export interface AppConfig {
     readonly rateLimitPerMinute: number;
   };
   readonly cors: { readonly origins: readonly RegExp[] };
+  readonly metrics: {
+    /** Where `GET /metrics` is served: not at all, on PORT, or on a port of its own (0: any free one). */
+    readonly port: 'off' | 'same' | number;
+  };
+  readonly rateLimits: {
+    /**
+     * Unset: sign-in and sign-up limits are counted in MongoDB (shared by every process),
+     * GraphQL limits in each process's memory. Set: every limit is counted in this Redis.
+     */
+    readonly redisUrl: string | undefined;
+  };
   readonly auth: {
     /** Where the login page lives; unset means this server. */
     readonly url: string | undefined;
@@ -71,6 +84,8 @@ export interface AppConfig {
       readonly privateKey: KeySource | undefined;
       readonly publicKeys: KeySource | undefined;
       readonly jwksUrl: string | undefined;
+      /** How long a fetched key set is used before it is fetched again (a withdrawn key's last day). */
+      readonly jwksCacheMaxAgeMs: number;
     };
     readonly cookie: {
       readonly name: string;
@@ -81,6 +96,8 @@ export interface AppConfig {
     readonly sessionMaxAgeSeconds: number;
     readonly returnToOrigins: readonly string[];
     readonly loginRateLimit: { readonly perUsername: number; readonly perAddress: number };
+    /** Sign-ups per client address per minute. */
+    readonly signupRateLimitPerAddress: number;
     /** Cache verified tokens until their `exp` (off only to measure what it saves). */
     readonly tokenCache: boolean;
     /**
@@ -271,6 +288,7 @@ export function loadConfig(
       host: raw('HOST') ?? '0.0.0.0',
       port: integer('PORT', 8080, 0, 65535),
       shutdownTimeoutMs: duration('SHUTDOWN_TIMEOUT', 10_000, 0, 600_000),
+      shutdownDrainMs: duration('SHUTDOWN_DRAIN_DELAY', 0, 0, 120_000),
       bodyLimitBytes: integer('BODY_LIMIT_BYTES', 100 * 1024, 1024, 50 * 1024 * 1024),
       trustProxy: read<TrustProxy>(
         'TRUST_PROXY',
@@ -298,6 +316,20 @@ export function loadConfig(
       pretty: boolean('LOG_PRETTY', !isProduction && process.stdout.isTTY === true),
     },
     cors: { origins: corsOrigins.patterns },
+    metrics: {
+      port: read<'off' | 'same' | number>(
+        'METRICS_PORT',
+        z.union([
+          z.enum(['off', 'same']),
+          z.string().regex(/^\d+$/).transform(Number).pipe(z.number().int().min(0).max(65535)),
+        ]),
+        'off, same (GET /metrics on PORT), or a port number for a metrics listener of its own',
+        isProduction ? 'off' : 'same',
+      ),
+    },
+    rateLimits: {
+      redisUrl: redisUrl(raw('RATE_LIMIT_REDIS_URL'), problems),
+    },
     graphql: {
       defaultPageSize: integer('DEFAULT_PAGE_SIZE', 20, 1, 1000),
       maxPageSize: integer('MAX_PAGE_SIZE', 100, 1, 1000),
@@ -321,6 +353,7 @@ export function loadConfig(
         privateKey: keySource('JWT_PRIV_KEY_B64', 'JWT_PRIV_KEY_FILE'),
         publicKeys: keySource('JWT_PUB_KEY_B64', 'JWT_PUB_KEY_FILE'),
         jwksUrl: url('JWKS_URL'),
+        jwksCacheMaxAgeMs: duration('JWKS_CACHE_MAX_AGE', 5 * 60_000, 1_000, 24 * 3_600_000),
       },
       cookie: {
         name: cookieName(raw('COOKIE_NAME'), problems),
@@ -335,6 +368,7 @@ export function loadConfig(
         perUsername: integer('LOGIN_RATE_LIMIT_PER_USERNAME', 5, 1, 100_000),
         perAddress: integer('LOGIN_RATE_LIMIT_PER_ADDRESS', 30, 1, 100_000),
       },
+      signupRateLimitPerAddress: integer('SIGNUP_RATE_LIMIT_PER_ADDRESS', 10, 1, 100_000),
       tokenCache: boolean('AUTH_TOKEN_CACHE', true),
       insecureFixedViewer: raw('INSECURE_FIXED_VIEWER'),
     },
@@ -396,6 +430,16 @@ function legacyMongoUri(dbUri: string | undefined, dbName: string | undefined): 
   if (url.pathname.length > 1) return dbUri;
   const [base, query] = dbUri.split('?');
   return `${base.replace(/\/+$/, '')}/${dbName}${query ? `?${query}` : ''}`;
+}
+
+/** Checked like MONGODB_URI, and for the same reason never echoed: it may hold a password. */
+function redisUrl(value: string | undefined, problems: string[]): string | undefined {
+  if (value === undefined) return undefined;
+  if (z.url({ protocol: /^rediss?$/ }).safeParse(value).success) return value;
+  problems.push(
+    'RATE_LIMIT_REDIS_URL is not valid: expected a redis:// or rediss:// URL (value not shown: it may hold a password)',
+  );
+  return undefined;
 }
 
 const DEFAULT_CORS_ORIGINS = ['http://localhost:*', 'http://127.0.0.1:*'];

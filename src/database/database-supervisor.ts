@@ -9,9 +9,13 @@ import { InjectConnection } from '@nestjs/mongoose';
 import type { Connection, ConnectOptions } from 'mongoose';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { onEachClient } from './client-events';
 import { DATABASE_SERVER, type DatabaseServer } from './database-server';
 
 const RETRY_DELAYS_MS = [250, 500, 1_000, 2_000, 5_000];
+
+/** Connections per process; replicas × this must stay under the cluster's limit (docs/deployment.md). */
+export const MAX_POOL_SIZE = 50;
 
 /** The connection options shared by the first connection attempt and every retry. */
 export function connectionOptions(config: AppConfig): ConnectOptions {
@@ -25,7 +29,7 @@ export function connectionOptions(config: AppConfig): ConnectOptions {
     connectTimeoutMS: timeout,
     socketTimeoutMS: Math.max(30_000, timeout),
     heartbeatFrequencyMS: 1_000,
-    maxPoolSize: 50,
+    maxPoolSize: MAX_POOL_SIZE,
     // Command events feed DB_DEBUG_LOG and the tests' command counter; unheard events cost nothing.
     monitorCommands: true,
   };
@@ -115,11 +119,7 @@ export class DatabaseSupervisor implements OnModuleInit, BeforeApplicationShutdo
   }
 
   private logCommands(): void {
-    const attached = new WeakSet<object>();
-    const attach = () => {
-      const client = this.connection.getClient() as ReturnType<Connection['getClient']> | undefined;
-      if (!client || attached.has(client)) return;
-      attached.add(client);
+    onEachClient(this.connection, (client) => {
       client.on('commandStarted', (event) => {
         const target = event.command[event.commandName];
         this.logger.debug({
@@ -137,9 +137,6 @@ export class DatabaseSupervisor implements OnModuleInit, BeforeApplicationShutdo
       client.on('commandFailed', (event) =>
         this.logger.debug({ msg: `db ${event.commandName} failed ${event.duration}ms` }),
       );
-    };
-    // The client may exist already (lazy connection), and a retry replaces it: attach to each one once.
-    attach();
-    this.connection.on('connected', attach);
+    });
   }
 }

@@ -7,6 +7,7 @@ import {
   type HealthIndicatorResult,
 } from '@nestjs/terminus';
 import { DatabaseHealth } from '../database/database-health';
+import { Readiness } from './readiness';
 
 /** Liveness and readiness for load balancers and orchestrators (@nestjs/terminus); no authentication. */
 @Controller()
@@ -15,6 +16,7 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
     private readonly database: DatabaseHealth,
+    private readonly readiness: Readiness,
   ) {}
 
   /** The original demo's endpoint, kept with its shape. */
@@ -30,11 +32,16 @@ export class HealthController {
     return this.health.check([]);
   }
 
-  /** 200 when the database answers a ping within 1 s, 503 otherwise. */
+  /** 200 when the database answers a ping within 1 s, 503 otherwise, and from SIGTERM on (draining). */
   @Get('health/ready')
   @HealthCheck()
   ready(): Promise<HealthCheckResult> {
-    return this.health.check([() => this.databaseUp()]);
+    return this.health.check([() => this.acceptingRequests(), () => this.databaseUp()]);
+  }
+
+  private acceptingRequests(): HealthIndicatorResult {
+    const indicator = this.indicators.check('shutdown');
+    return this.readiness.draining ? indicator.down({ draining: true }) : indicator.up();
   }
 
   private async databaseUp(): Promise<HealthIndicatorResult> {

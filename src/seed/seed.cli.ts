@@ -10,6 +10,9 @@ import { DatabaseModule } from '../database/database.module';
 import { DatabaseSupervisor } from '../database/database-supervisor';
 import { BulkDataGenerator } from './bulk-generator';
 import { SampleDataSeeder } from './sample-data.seeder';
+import { AppMetrics } from '../metrics/app-metrics';
+import { MetricsModule } from '../metrics/metrics.module';
+import { RateLimitsModule } from '../rate-limits/rate-limits.module';
 import { SeedModule } from './seed.module';
 
 const CLI = {
@@ -45,7 +48,14 @@ async function main(): Promise<void> {
   const orders = wholeNumber('orders', flags.orders);
   const config = loadConfig({ ...process.env, SEED_SAMPLE_DATA: 'false' });
   @Module({
-    imports: [AppConfigModule.forRoot(config), DatabaseModule.forRoot(config), SeedModule],
+    imports: [
+      AppConfigModule.forRoot(config),
+      DatabaseModule.forRoot(config),
+      // The auth module it seeds through limits sign-ins; nothing is served, so nothing is measured.
+      MetricsModule.forRoot({ ...config, metrics: { port: 'off' } }, new AppMetrics(false)),
+      RateLimitsModule,
+      SeedModule,
+    ],
   })
   class SeedCliModule {}
   const app = await NestFactory.createApplicationContext(SeedCliModule, {

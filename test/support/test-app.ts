@@ -99,9 +99,9 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   );
   const logs: string[] = [];
   if (options.captureLogs) logSinks.add(logs);
-  const { adapter, rootLogger } = await createHttpFoundation(config, sharedLogDestination);
+  const { adapter, rootLogger, metrics } = await createHttpFoundation(config, sharedLogDestination);
   const builder = Test.createTestingModule({
-    imports: [AppModule.forRoot(config, { logger: rootLogger })],
+    imports: [AppModule.forRoot(config, { logger: rootLogger, metrics })],
   });
   const moduleRef = await (options.override?.(builder) ?? builder).compile();
   const app = configureApp(

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { createRemoteJWKSet, type JWK } from 'jose';
-import { KeyObject, type webcrypto } from 'node:crypto';
+import { createPublicKey, KeyObject, type JsonWebKey, type webcrypto } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -36,6 +36,9 @@ export class KeyStore {
   private remote: ReturnType<typeof createRemoteJWKSet> | undefined;
   /** Keys of the remote set, parsed once per key jose hands out (a withdrawn key goes with jose's cache). */
   private readonly remoteKeys = new WeakMap<object, VerificationKey>();
+  /** The last fetched set's keys, parsed once, for when the auth endpoint cannot be reached. */
+  private readonly staleKeys = new WeakMap<object, VerificationKey>();
+  private staleWarnedAt = 0;
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
@@ -73,6 +76,7 @@ export class KeyStore {
       this.remote = createRemoteJWKSet(new URL(jwt.jwksUrl), {
         cooldownDuration: JWKS_REFETCH_INTERVAL_MS,
         timeoutDuration: JWKS_FETCH_TIMEOUT_MS,
+        cacheMaxAge: jwt.jwksCacheMaxAgeMs,
       });
       await this.remote.reload();
     }
@@ -106,27 +110,67 @@ export class KeyStore {
         : this.byKid.get(kid);
     if (known || !this.remote || typeof alg !== 'string') return known;
     if (!(SUPPORTED_ALGORITHMS as readonly string[]).includes(alg)) return undefined;
+    let key: object;
     try {
-      const key = (await this.remote({ alg, kid })) as object;
-      let parsed = this.remoteKeys.get(key);
-      if (!parsed) {
-        const keyObject = KeyObject.from(key as webcrypto.CryptoKey);
-        parsed = {
-          kid: kid ?? '',
-          alg: algorithmFor(keyObject, alg as JwtAlgorithm),
-          key: keyObject,
-          jwk: {},
-        };
-        if (parsed.alg !== alg) return undefined;
-        this.remoteKeys.set(key, parsed);
-      }
-      return parsed;
+      key = (await this.remote({ alg, kid })) as object;
     } catch (error) {
+      const stale = this.staleRemoteKey(kid, alg as JwtAlgorithm, error);
+      if (stale) return stale.alg === alg ? stale : undefined;
       this.logger.debug(
         `No JWKS key for kid ${JSON.stringify(kid ?? null)}: ${(error as Error).message}`,
       );
       return undefined;
     }
+    let parsed = this.remoteKeys.get(key);
+    if (!parsed) {
+      const keyObject = KeyObject.from(key as webcrypto.CryptoKey);
+      parsed = {
+        kid: kid ?? '',
+        alg: algorithmFor(keyObject, alg as JwtAlgorithm),
+        key: keyObject,
+        jwk: {},
+      };
+      if (parsed.alg !== alg) return undefined;
+      this.remoteKeys.set(key, parsed);
+    }
+    return parsed;
+  }
+
+  /**
+   * jose refuses every key once its copy of the set is older than the cache's
+   * max age and the refetch fails: an auth endpoint that is down (restarting,
+   * say) would then log out everyone this process has not seen yet. While it
+   * cannot be reached, the last set fetched is used instead (a key withdrawn
+   * from a set that answers is never used again).
+   */
+  private staleRemoteKey(
+    kid: string | undefined,
+    alg: JwtAlgorithm,
+    error: unknown,
+  ): VerificationKey | undefined {
+    const name = (error as Error)?.name ?? '';
+    if (kid === undefined || name === 'JWKSNoMatchingKey' || name === 'JWKSMultipleMatchingKeys')
+      return undefined;
+    const jwk = this.remote?.jwks()?.keys.find((candidate) => candidate.kid === kid);
+    if (!jwk) return undefined;
+    const now = Date.now();
+    if (now - this.staleWarnedAt > 60_000) {
+      this.staleWarnedAt = now;
+      this.logger.warn(
+        `The auth endpoint's key set could not be fetched (${(error as Error).message}); using the last one fetched until it can (logged once a minute)`,
+      );
+    }
+    let parsed = this.staleKeys.get(jwk);
+    if (!parsed) {
+      try {
+        const keyObject = createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' });
+        parsed = { kid, alg: algorithmFor(keyObject, alg), key: keyObject, jwk: {} };
+      } catch {
+        return undefined;
+      }
+      this.staleKeys.set(jwk, parsed);
+    }
+    return parsed;
   }
 
   /** The public key set, as served at /.well-known/jwks.json. */

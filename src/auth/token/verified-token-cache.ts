@@ -13,6 +13,10 @@ export class VerifiedTokenCache {
   // bookkeeping (a clock read per get) is left off, and the size bound evicts.
   private readonly cache = new LRUCache<string, VerifiedToken>({ max: MAX_ENTRIES });
 
+  /** Lookups answered from the cache, and tokens that needed a signature check (for metrics). */
+  hits = 0;
+  misses = 0;
+
   constructor(private readonly enabled = true) {}
 
   get(token: string): VerifiedToken | undefined {
@@ -22,7 +26,13 @@ export class VerifiedTokenCache {
       this.cache.delete(token);
       return undefined;
     }
+    if (hit) this.hits += 1;
     return hit;
+  }
+
+  /** Counts a token that is about to be checked by its signature. */
+  missed(): void {
+    this.misses += 1;
   }
 
   set(token: string, verified: VerifiedToken): void {

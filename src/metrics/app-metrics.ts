@@ -1,0 +1,189 @@
+import {
+  Counter,
+  Gauge,
+  Histogram,
+  Registry,
+  collectDefaultMetrics,
+  type LabelValues,
+} from 'prom-client';
+
+/** Seconds; from a 1 ms `{ __typename }` to a 5 s query that ran into DB_TIMEOUT. */
+const REQUEST_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+const DB_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 2.5];
+
+/** A label value for anything past the first `max` distinct values: cardinality stays bounded. */
+export const OTHER_LABEL = '(other)';
+/** The operation label of a GraphQL request refused or failing before an operation was chosen. */
+export const NO_OPERATION = '(none)';
+/** The name label of an operation the client did not name. */
+export const UNNAMED_OPERATION = '(unnamed)';
+
+/** Values a label may take: those seen first, up to `max`; later ones are reported as OTHER_LABEL. */
+export class BoundedLabel {
+  private readonly seen = new Set<string>();
+
+  constructor(
+    private readonly max: number,
+    private readonly maxLength = 64,
+  ) {}
+
+  of(value: string): string {
+    if (this.seen.has(value)) return value;
+    if (this.seen.size >= this.max || value.length > this.maxLength) return OTHER_LABEL;
+    this.seen.add(value);
+    return value;
+  }
+}
+
+/** What a finished HTTP request tells the metrics. */
+export interface ObservedResponse {
+  /** The route's pattern (bounded), not the URL the client sent. */
+  readonly route: string;
+  readonly status: number;
+  readonly seconds: number;
+  /** Present for GraphQL requests. */
+  readonly graphql?: { readonly operationName?: string; readonly operationType?: string };
+}
+
+/**
+ * The process's Prometheus metrics (docs/operations.md lists each one). One
+ * registry per application, not prom-client's global one, so several apps in
+ * one process (the e2e tests) keep their counts apart. When disabled nothing
+ * is recorded on the request path; values read from their sources at scrape
+ * time (token cache, pool) cost nothing between scrapes.
+ */
+export class AppMetrics {
+  readonly registry = new Registry();
+  private readonly httpDuration: Histogram<'route' | 'status'>;
+  private readonly graphqlDuration: Histogram<'operation_name' | 'operation_type'>;
+  private readonly graphqlErrors: Counter<'code'>;
+  private readonly rateLimitRefusals: Counter<'limit'>;
+  private readonly rateLimitStoreErrors: Counter<'limit'>;
+  private readonly dbDuration: Histogram<'command' | 'outcome'>;
+  private readonly operationNames = new BoundedLabel(100);
+  private readonly errorCodes = new BoundedLabel(40);
+  private readonly routes = new BoundedLabel(50, 200);
+  private readonly commands = new BoundedLabel(30);
+
+  constructor(readonly enabled: boolean) {
+    const registers = [this.registry];
+    this.httpDuration = new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'HTTP requests by route pattern and status code: duration from arrival to the response sent.',
+      labelNames: ['route', 'status'],
+      buckets: REQUEST_BUCKETS,
+      registers,
+    });
+    this.graphqlDuration = new Histogram({
+      name: 'graphql_request_duration_seconds',
+      help: `GraphQL requests by operation name (${UNNAMED_OPERATION} when not named, ${OTHER_LABEL} past the first 100 names) and type (${NO_OPERATION} when refused before an operation was chosen).`,
+      labelNames: ['operation_name', 'operation_type'],
+      buckets: REQUEST_BUCKETS,
+      registers,
+    });
+    this.graphqlErrors = new Counter({
+      name: 'graphql_errors_total',
+      help: 'GraphQL errors sent to clients, by extensions.code.',
+      labelNames: ['code'],
+      registers,
+    });
+    this.rateLimitRefusals = new Counter({
+      name: 'rate_limit_refusals_total',
+      help: 'Requests refused by a rate limit, by limit.',
+      labelNames: ['limit'],
+      registers,
+    });
+    this.rateLimitStoreErrors = new Counter({
+      name: 'rate_limit_store_errors_total',
+      help: 'Rate-limit checks whose store (MongoDB or Redis) did not answer, by limit.',
+      labelNames: ['limit'],
+      registers,
+    });
+    this.dbDuration = new Histogram({
+      name: 'mongodb_command_duration_seconds',
+      help: 'MongoDB commands by name and outcome (ok, failed), as the driver measured them.',
+      labelNames: ['command', 'outcome'],
+      buckets: DB_BUCKETS,
+      registers,
+    });
+    if (enabled) {
+      // Event-loop lag, memory, GC, handles: prom-client's standard process metrics.
+      collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 20 });
+    }
+  }
+
+  observeResponse(response: ObservedResponse): void {
+    this.httpDuration.observe(
+      { route: this.routes.of(response.route), status: String(response.status) },
+      response.seconds,
+    );
+    const graphql = response.graphql;
+    if (!graphql) return;
+    const type = graphql.operationType ?? NO_OPERATION;
+    const name = graphql.operationType
+      ? this.operationNames.of(graphql.operationName ?? UNNAMED_OPERATION)
+      : NO_OPERATION;
+    this.graphqlDuration.observe({ operation_name: name, operation_type: type }, response.seconds);
+  }
+
+  graphqlError(code: string): void {
+    if (this.enabled) this.graphqlErrors.inc({ code: this.errorCodes.of(code) });
+  }
+
+  rateLimitRefused(limit: string): void {
+    if (this.enabled) this.rateLimitRefusals.inc({ limit });
+  }
+
+  rateLimitStoreFailed(limit: string): void {
+    if (this.enabled) this.rateLimitStoreErrors.inc({ limit });
+  }
+
+  databaseCommand(command: string, outcome: 'ok' | 'failed', milliseconds: number): void {
+    this.dbDuration.observe({ command: this.commands.of(command), outcome }, milliseconds / 1000);
+  }
+
+  /**
+   * A counter kept by its owner as plain numbers (no cost per event), read when scraped:
+   * one value per label set.
+   */
+  counterFrom<L extends string>(
+    name: string,
+    help: string,
+    labelNames: readonly L[],
+    read: () => ReadonlyArray<readonly [LabelValues<L>, number]>,
+  ): void {
+    new Counter<L>({
+      name,
+      help,
+      labelNames,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [labels, value] of read()) this.inc(labels, value);
+      },
+    });
+  }
+
+  /** A gauge with labels, each value read from its owner when scraped. */
+  gaugeFrom<L extends string>(
+    name: string,
+    help: string,
+    labelNames: readonly L[],
+    read: () => ReadonlyArray<readonly [LabelValues<L>, number]>,
+  ): void {
+    new Gauge<L>({
+      name,
+      help,
+      labelNames,
+      registers: [this.registry],
+      collect() {
+        for (const [labels, value] of read()) this.set(labels, value);
+      },
+    });
+  }
+
+  /** The exposition text and its content type. */
+  async scrape(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}

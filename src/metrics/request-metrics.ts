@@ -1,0 +1,27 @@
+import type { FastifyInstance } from 'fastify';
+import { peekRequestLogFacts } from '../logging/request-context';
+import type { AppMetrics } from './app-metrics';
+
+const GRAPHQL_ROUTE = '/graphql';
+const UNMATCHED_ROUTE = '(unmatched)';
+
+/** Records every response's route, status and duration, and for GraphQL its operation. */
+export function installRequestMetrics(fastify: FastifyInstance, metrics: AppMetrics): void {
+  fastify.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url ?? UNMATCHED_ROUTE;
+    const facts = route === GRAPHQL_ROUTE ? peekRequestLogFacts(request.raw) : undefined;
+    metrics.observeResponse({
+      route,
+      status: reply.statusCode,
+      seconds: reply.elapsedTime / 1000,
+      graphql:
+        route === GRAPHQL_ROUTE
+          ? {
+              operationName: facts?.graphqlOperationName,
+              operationType: facts?.graphqlOperationType,
+            }
+          : undefined,
+    });
+    done();
+  });
+}

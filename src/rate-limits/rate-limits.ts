@@ -1,0 +1,157 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { InjectConnection } from '@nestjs/mongoose';
+import type { Redis } from 'ioredis';
+import type { Connection } from 'mongoose';
+import {
+  RateLimiterMemory,
+  RateLimiterMongo,
+  RateLimiterRedis,
+  type RateLimiterAbstract,
+} from 'rate-limiter-flexible';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { DatabaseSupervisor } from '../database/database-supervisor';
+import { AppMetrics } from '../metrics/app-metrics';
+import { MongoCounterCollection, RATE_LIMIT_COLLECTION } from './mongo-counter-collection';
+import {
+  FlexibleRateLimit,
+  type RateLimit,
+  type RateLimitReporter,
+  type WhenStoreFails,
+} from './rate-limit';
+
+export interface RateLimitDefinition {
+  /** Names the limit in metrics and logs, and prefixes its keys in a shared store. */
+  readonly name: string;
+  /** Events allowed per window. */
+  readonly points: number;
+  readonly windowSeconds?: number;
+  /**
+   * `shared`: counted in MongoDB (or Redis when RATE_LIMIT_REDIS_URL is set), so every
+   * process sees the same count. `local`: counted in this process's memory, unless Redis
+   * is configured.
+   */
+  readonly scope: 'shared' | 'local';
+  readonly whenStoreFails: WhenStoreFails;
+}
+
+/** A store that failed is logged at most this often per limit. */
+const STORE_FAILURE_LOG_INTERVAL_MS = 60_000;
+
+/**
+ * Makes the service's rate limits on rate-limiter-flexible's stores
+ * (docs/operations.md, Rate limits): sign-in and sign-up counters in the
+ * MongoDB the service already has, GraphQL counters in memory, or all of them
+ * in Redis when RATE_LIMIT_REDIS_URL is set.
+ */
+@Injectable()
+export class RateLimits implements RateLimitReporter, OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('RateLimits');
+  private readonly mongoCounters: MongoCounterCollection;
+  private readonly redis: Redis | undefined;
+  private readonly lastFailureLog = new Map<string, number>();
+
+  constructor(
+    @InjectConnection() private readonly connection: Connection,
+    private readonly supervisor: DatabaseSupervisor,
+    private readonly metrics: AppMetrics,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.mongoCounters = new MongoCounterCollection(connection, this.logger);
+    const url = config.rateLimits.redisUrl;
+    this.redis = url ? this.connectRedis(url) : undefined;
+  }
+
+  onModuleInit(): void {
+    if (this.redis) return;
+    // Counters in MongoDB need their indexes once the database is there; start-up never waits for it.
+    void this.supervisor.whenConnected().then(() => this.mongoCounters.prepare());
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.mongoCounters.stop();
+    this.redis?.disconnect();
+  }
+
+  /** Whether limits are counted in Redis and it answers now (false without Redis). */
+  redisReady(): boolean {
+    return this.redis?.status === 'ready';
+  }
+
+  define(definition: RateLimitDefinition): RateLimit {
+    return new FlexibleRateLimit(
+      definition.name,
+      this.limiter(definition),
+      definition.whenStoreFails,
+      this,
+    );
+  }
+
+  refused(limit: string): void {
+    this.metrics.rateLimitRefused(limit);
+  }
+
+  storeFailed(limit: string, whenStoreFails: WhenStoreFails, error: unknown): void {
+    this.metrics.rateLimitStoreFailed(limit);
+    const now = Date.now();
+    if (now - (this.lastFailureLog.get(limit) ?? 0) < STORE_FAILURE_LOG_INTERVAL_MS) return;
+    this.lastFailureLog.set(limit, now);
+    const store = this.redis ? 'Redis' : 'MongoDB';
+    const consequence =
+      whenStoreFails === 'allow' ? 'requests are let through' : 'attempts are refused (503)';
+    this.logger.warn(
+      `The ${store} store of the ${limit} rate limit did not answer (${(error as Error)?.message ?? String(error)}); ${consequence} until it does (logged once a minute)`,
+    );
+  }
+
+  private limiter(definition: RateLimitDefinition): RateLimiterAbstract {
+    const options = {
+      keyPrefix: definition.name,
+      points: definition.points,
+      duration: definition.windowSeconds ?? 60,
+    };
+    if (this.redis) {
+      // Fail at once while Redis is down rather than queueing: the limit's policy decides.
+      return new RateLimiterRedis({
+        ...options,
+        storeClient: this.redis,
+        rejectIfRedisNotReady: true,
+      });
+    }
+    if (definition.scope === 'local') return new RateLimiterMemory(options);
+    return new RateLimiterMongo({
+      ...options,
+      storeClient: this.connection,
+      tableName: RATE_LIMIT_COLLECTION,
+      // Built by MongoCounterCollection once connected (and without the TTL index on FerretDB).
+      disableIndexesCreation: true,
+    });
+  }
+
+  private connectRedis(url: string): Redis {
+    // Loaded only when configured: most deployments never need the client.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { Redis: RedisClient } = require('ioredis') as typeof import('ioredis');
+    const redis = new RedisClient(url, {
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      connectTimeout: 2_000,
+      retryStrategy: (attempt) => Math.min(attempt * 250, 2_000),
+    });
+    let down = false;
+    redis.on('error', (error: Error) => {
+      if (!down) this.logger.warn(`Redis for rate limits unreachable: ${error.message}`);
+      down = true;
+    });
+    redis.on('ready', () => {
+      this.logger.log(down ? 'Redis for rate limits is back' : 'Rate limits counted in Redis');
+      down = false;
+    });
+    return redis;
+  }
+}
