@@ -46,8 +46,10 @@ export async function startNodeProcess(options: {
   logFile: string;
   readyPath?: string;
   timeoutMs?: number;
+  /** A fixed port (a restart on the port a load balancer knows); a free one otherwise. */
+  port?: number;
 }): Promise<BenchProcess> {
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const log = openSync(options.logFile, 'a');
   const child = spawn(
     process.execPath,
