@@ -35,6 +35,7 @@ import { startEmbeddedDatabase } from '../src/database/embedded/embedded-databas
 import { USER_SORTABLE } from '../src/users/users.service';
 import {
   cpuMicroseconds,
+  freePort,
   ROOT,
   seedByProcess,
   startNodeProcess,
@@ -68,9 +69,10 @@ if (!JWT_ALGORITHMS.includes(ALG)) {
   console.error(`--alg takes one of ${JWT_ALGORITHMS.join(', ')}`);
   process.exit(2);
 }
-const ALL_SCENARIOS = ['S0', 'S1', 'S1n', 'S2', 'S3', 'S4', 'S5', 'S6a', 'S6', 'S7'];
-// S1n (the smallest NestJS + Apollo app) is an extra reference, left out of a quick run.
-const DEFAULT_SCENARIOS = ALL_SCENARIOS.filter((id) => !(QUICK && id === 'S1n'));
+const ALL_SCENARIOS = ['S0', 'S1', 'S1n', 'S2', 'S2m', 'S3', 'S4', 'S5', 'S6a', 'S6', 'S7'];
+// S1n (the smallest NestJS + Apollo app) and S2m (S2 with metrics on) are extra comparisons,
+// left out of a quick run.
+const DEFAULT_SCENARIOS = ALL_SCENARIOS.filter((id) => !(QUICK && (id === 'S1n' || id === 'S2m')));
 // --memory: the service against the smallest NestJS + Apollo app, idle and under load.
 const SCENARIOS = new Set(
   textFlag('scenarios', hasFlag('memory') ? 'S1n,S2' : DEFAULT_SCENARIOS.join(','))
@@ -418,6 +420,10 @@ async function main(): Promise<void> {
     const uncached = SCENARIOS.has('S3')
       ? await api('api-uncached', { AUTH_TOKEN_CACHE: 'false' })
       : undefined;
+    // Production leaves metrics off; this one serves them on a port of its own, as operators run it.
+    const metered = SCENARIOS.has('S2m')
+      ? await api('api-metrics', { METRICS_PORT: String(await freePort()) })
+      : undefined;
     // Idle: started and ready, nothing asked yet; a moment for start-up garbage to go.
     await sleep(2_000);
     const idleRssMB = Object.fromEntries(
@@ -575,6 +581,13 @@ async function main(): Promise<void> {
       ),
       ...scenario('S2', '`{ __typename }` with a valid cookie', cached, 'api', typenameWithCookie),
       ...scenario(
+        'S2m',
+        '`{ __typename }` with a valid cookie, metrics on',
+        metered,
+        'api (METRICS_PORT set)',
+        typenameWithCookie,
+      ),
+      ...scenario(
         'S3',
         '`{ __typename }` with a valid cookie, token cache off',
         uncached,
@@ -583,7 +596,7 @@ async function main(): Promise<void> {
       ),
     ];
     results.push(...(await measureAll(admin, http, ROUNDS)));
-    for (const server of [raw, apollo, nest, uncached]) await server?.stop();
+    for (const server of [raw, apollo, nest, uncached, metered]) await server?.stop();
 
     // With the database: one round each.
     const s5Commands: Record<string, number> = {};
@@ -665,6 +678,7 @@ async function main(): Promise<void> {
       'S2/S1 req/s': ratio(byId.S2?.rps, byId.S1?.rps),
       'S1n/S1 req/s (NestJS itself)': ratio(byId.S1n?.rps, byId.S1?.rps),
       'S2/S3 req/s': ratio(byId.S2?.rps, byId.S3?.rps),
+      'S2m/S1 req/s (metrics on)': ratio(byId.S2m?.rps, byId.S1?.rps),
       'S3/S1 req/s (uncached check)': ratio(byId.S3?.rps, byId.S1?.rps),
       'S2/S0 req/s': ratio(byId.S2?.rps, byId.S0?.rps),
       'S6/S6a p50': ratio(byId.S6?.p50, byId.S6a?.p50),
@@ -680,6 +694,14 @@ async function main(): Promise<void> {
         target: 'S2 ≥ 0.85 × S1 req/s',
         value: ratios['S2/S1 req/s'],
         met: met(ratios['S2/S1 req/s'], (v) => v >= 0.85),
+      },
+      {
+        target: 'S2m/S1 ≥ S2/S1 − 0.03 (metrics cost at most 0.03 of the ratio)',
+        value: ratios['S2m/S1 req/s (metrics on)'],
+        met:
+          ratios['S2m/S1 req/s (metrics on)'] === null || ratios['S2/S1 req/s'] === null
+            ? null
+            : ratios['S2m/S1 req/s (metrics on)'] >= ratios['S2/S1 req/s'] - 0.03,
       },
       {
         target: `S2 ≥ 2 × S3 req/s (${ALG})`,

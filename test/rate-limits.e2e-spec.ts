@@ -64,12 +64,21 @@ describe('rate limits shared by every process (MongoDB by default)', () => {
       // Another username is counted on its own.
       expect((await failedLogin(second, 'bystander')).status).toBe(401);
       // The counters are documents of the shared database.
-      const counters = await first.connection
+      const stored = await first.connection
         .collection('rate_limits')
         .find({ key: 'login_username:victim01' })
         .toArray();
-      expect(counters).toHaveLength(1);
-      expect(counters[0].points).toBe(5);
+      expect(stored).toHaveLength(1);
+      expect(stored[0].points).toBe(5);
+      // An expired counter is swept away; a live one stays.
+      const counters = first.connection.collection('rate_limits');
+      await counters.insertOne({
+        key: 'login_username:gone',
+        points: 3,
+        expire: new Date(Date.now() - 1_000),
+      });
+      expect(await first.app.get(RateLimits).sweepExpiredCounters()).toBe(1);
+      expect(await counters.countDocuments({ key: 'login_username:victim01' })).toBe(1);
       // FerretDB refuses TTL indexes: one informational line, no error, no warning about it.
       const lines = parsed(first).filter((line) => line.context === 'RateLimits');
       expect(lines.filter((line) => line.level !== 'info')).toEqual([]);

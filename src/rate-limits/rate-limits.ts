@@ -78,6 +78,11 @@ export class RateLimits implements RateLimitReporter, OnModuleInit, OnApplicatio
     this.redis?.disconnect();
   }
 
+  /** Deletes expired MongoDB counters now (the once-a-minute sweep where TTL indexes are missing). */
+  sweepExpiredCounters(): Promise<number> {
+    return this.mongoCounters.sweep();
+  }
+
   /** Whether limits are counted in Redis and it answers now (false without Redis). */
   redisReady(): boolean {
     return this.redis?.status === 'ready';
