@@ -704,9 +704,22 @@ async function main(): Promise<void> {
             : ratios['S2m/S1 req/s (metrics on)'] >= ratios['S2/S1 req/s'] - 0.03,
       },
       {
-        target: `S2 ≥ 2 × S3 req/s (${ALG})`,
-        value: ratios['S2/S3 req/s'],
-        met: met(ratios['S2/S3 req/s'], (v) => v >= 2),
+        // S3 pays one signature check per request that S2 answers from the cache: the CPU
+        // difference should be that check, measured in this run (docs/performance.md).
+        target: `S3 − S2 server CPU = one ${ALG} signature check ± 20%`,
+        value:
+          byId.S2 && byId.S3
+            ? `${byId.S3.cpuMicrosPerRequest - byId.S2.cpuMicrosPerRequest} µs against ${run.signatureCheckMicroseconds} µs`
+            : null,
+        met:
+          byId.S2 && byId.S3
+            ? Math.abs(
+                byId.S3.cpuMicrosPerRequest -
+                  byId.S2.cpuMicrosPerRequest -
+                  run.signatureCheckMicroseconds,
+              ) <=
+              0.2 * run.signatureCheckMicroseconds
+            : null,
       },
       {
         target: 'S5 database commands per request constant and ≤ 5 at first: 5, 20, 50',

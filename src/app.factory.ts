@@ -3,7 +3,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { LogController, type FastifyBaseLogger } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
 import { Logger } from 'nestjs-pino';
-import type { AppConfig } from './config/app-config';
+import { featureOn, type AppConfig, type BenchFeature } from './config/app-config';
 import { originMatcher } from './config/cors-origins';
 import type { DestinationStream, Logger as PinoLogger } from 'pino';
 import { AppModule, type AppModuleOptions } from './app.module';
@@ -56,7 +56,8 @@ export async function createHttpFoundation(
     trustProxy: config.http.trustProxy as boolean | string[],
     rewriteUrl: legacyGraphPath,
   });
-  await adapter.register(fastifyCookie as never);
+  const on = (feature: BenchFeature) => featureOn(config, feature);
+  if (on('cookies')) await adapter.register(fastifyCookie as never);
   const headers = securityHeaders({
     contentSecurityPolicy: {
       directives: {
@@ -75,15 +76,16 @@ export async function createHttpFoundation(
     // which the origin check of the sign-in form must then refuse.
     referrerPolicy: { policy: 'strict-origin-when-cross-origin' },
   });
-  adapter.getInstance().addHook('onRequest', (request, reply, done) => {
-    void reply.header(REQUEST_ID_HEADER, request.id);
-    done();
+  installRequestLog(adapter.getInstance(), {
+    idHeader: on('request-id-header') ? REQUEST_ID_HEADER : undefined,
+    asyncContext: on('async-context'),
+    line: on('request-log'),
   });
-  adapter.getInstance().addHook('onSend', (_request, reply, payload, done) => {
-    void reply.headers(isHtml(reply.getHeader('content-type')) ? headers.html : headers.api);
-    done(null, payload);
-  });
-  installRequestLog(adapter.getInstance());
+  if (on('security-headers'))
+    adapter.getInstance().addHook('onSend', (_request, reply, payload, done) => {
+      void reply.headers(isHtml(reply.getHeader('content-type')) ? headers.html : headers.api);
+      done(null, payload);
+    });
   const metrics = new AppMetrics(config.metrics.port !== 'off');
   if (metrics.enabled) installRequestMetrics(adapter.getInstance(), metrics);
   // Browsers ask for it on every page; a 404 there only fills logs.
@@ -112,8 +114,14 @@ export function configureApp(
 ): NestFastifyApplication {
   const logger = app.get(Logger);
   app.useLogger(logger);
-  const allowedOrigin = originMatcher(config.cors.origins);
   // Browsers on an allowed origin may call with credentials (the cookie); others get no CORS headers.
+  if (featureOn(config, 'cors')) enableCors(app, config);
+  for (const warning of config.warnings) logger.warn(warning, 'Config');
+  return app;
+}
+
+function enableCors(app: NestFastifyApplication, config: AppConfig): void {
+  const allowedOrigin = originMatcher(config.cors.origins);
   app.enableCors({
     origin: (origin: string | undefined, callback: (error: Error | null, allow: boolean) => void) =>
       callback(null, origin !== undefined && allowedOrigin(origin)),
@@ -129,8 +137,6 @@ export function configureApp(
     exposedHeaders: ['x-request-id', 'retry-after'],
     maxAge: 600,
   });
-  for (const warning of config.warnings) logger.warn(warning, 'Config');
-  return app;
 }
 
 /** Builds the application on Fastify; `main.ts` and the CLIs start here. */

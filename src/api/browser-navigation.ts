@@ -1,9 +1,9 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { requestedUrl } from '../common/http/legacy-graph-path';
 import { requestViewer } from '../auth/request-viewer';
-import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { APP_CONFIG, featureOn, type AppConfig } from '../config/app-config';
 import { UsersRepository } from '../users/users.repository';
 
 type GraphiqlModule = typeof import('../graphiql/graphiql-assets');
@@ -29,38 +29,59 @@ export class BrowserNavigation implements OnModuleInit {
         require('../graphiql/graphiql-assets')
       : undefined;
     const assets = ui?.loadGraphiqlAssets();
-    fastify.addHook('onRequest', async (request, reply) => {
-      if (
-        ui &&
-        assets &&
-        request.method === 'GET' &&
-        request.url.startsWith(ui.GRAPHIQL_ASSET_PREFIX)
-      ) {
-        const asset = assets.get(request.url.slice(ui.GRAPHIQL_ASSET_PREFIX.length).split('?')[0]);
-        if (!asset) return;
-        await reply
-          .header('content-type', asset.type)
-          .header('cache-control', 'public, max-age=3600')
-          .send(asset.body);
-        return;
-      }
-      if (!isBrowserNavigationToGraphQL(request)) return;
-      const viewer = await requestViewer(request, reply);
-      if (!viewer) {
-        await reply
-          .status(302)
-          .header('location', this.loginUrl(request))
-          .header('cache-control', 'no-store')
-          .send();
-        return;
-      }
-      if (!ui) return;
-      const user = await this.users.findById(viewer.user_id).catch(() => undefined);
-      await reply
-        .header('content-type', 'text/html; charset=utf-8')
-        .header('cache-control', 'no-store')
-        .send(ui.graphiqlPage(user?.username ?? viewer.user_id));
+    if (!featureOn(this.config, 'browser-navigation')) return;
+    const isAsset = (request: FastifyRequest) =>
+      ui !== undefined &&
+      request.method === 'GET' &&
+      request.url.startsWith(ui.GRAPHIQL_ASSET_PREFIX);
+    // Every request passes here, almost none is a browser's: a synchronous check first, so an
+    // API call does not pay for an async hook's promise (docs/performance.md).
+    fastify.addHook('onRequest', (request, reply, done) => {
+      if (!isAsset(request) && !isBrowserNavigationToGraphQL(request)) return done();
+      this.answer(request, reply, ui, assets).then(
+        (answered) => (answered ? undefined : done()),
+        (error: Error) => done(error),
+      );
     });
+  }
+
+  /** The asset, the login redirect or GraphiQL; false when the request goes on to Apollo. */
+  private async answer(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    ui: GraphiqlModule | undefined,
+    assets: ReturnType<GraphiqlModule['loadGraphiqlAssets']> | undefined,
+  ): Promise<boolean> {
+    if (
+      ui &&
+      assets &&
+      request.method === 'GET' &&
+      request.url.startsWith(ui.GRAPHIQL_ASSET_PREFIX)
+    ) {
+      const asset = assets.get(request.url.slice(ui.GRAPHIQL_ASSET_PREFIX.length).split('?')[0]);
+      if (!asset) return false;
+      await reply
+        .header('content-type', asset.type)
+        .header('cache-control', 'public, max-age=3600')
+        .send(asset.body);
+      return true;
+    }
+    const viewer = await requestViewer(request, reply);
+    if (!viewer) {
+      await reply
+        .status(302)
+        .header('location', this.loginUrl(request))
+        .header('cache-control', 'no-store')
+        .send();
+      return true;
+    }
+    if (!ui) return false;
+    const user = await this.users.findById(viewer.user_id).catch(() => undefined);
+    await reply
+      .header('content-type', 'text/html; charset=utf-8')
+      .header('cache-control', 'no-store')
+      .send(ui.graphiqlPage(user?.username ?? viewer.user_id));
+    return true;
   }
 
   private loginUrl(request: FastifyRequest): string {

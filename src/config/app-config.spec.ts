@@ -216,8 +216,14 @@ describe('.env.example', () => {
 
   it('lists every variable the configuration reads', () => {
     const read = configVariablesRead();
-    // A benchmark-only switch that turns authentication off, and the demo's aliases: not advertised.
-    for (const unlisted of ['INSECURE_FIXED_VIEWER', 'CORS_REGEX', 'LOGGING_LEVEL'])
+    // Benchmark-only switches (authentication off; per-request features off), and the demo's
+    // aliases: not advertised.
+    for (const unlisted of [
+      'INSECURE_FIXED_VIEWER',
+      'BENCH_FEATURES_OFF',
+      'CORS_REGEX',
+      'LOGGING_LEVEL',
+    ])
       read.delete(unlisted);
     expect([...read].filter((name) => !(name in uncommented))).toEqual([]);
   });
@@ -286,5 +292,17 @@ describe('METRICS_PORT and RATE_LIMIT_REDIS_URL', () => {
     } catch (error) {
       expect((error as Error).message).not.toContain('secret-pw');
     }
+  });
+});
+
+describe('BENCH_FEATURES_OFF', () => {
+  it('is empty unless set, and takes only known feature names', () => {
+    expect(loadConfig({}, { dotenv: false }).benchFeaturesOff.size).toBe(0);
+    const config = loadConfig({ BENCH_FEATURES_OFF: 'request-log, cors' }, { dotenv: false });
+    expect([...config.benchFeaturesOff]).toEqual(['request-log', 'cors']);
+    expect(config.warnings.join()).toMatch(/BENCH_FEATURES_OFF: request-log, cors switched off/);
+    expect(() => loadConfig({ BENCH_FEATURES_OFF: 'authentication' }, { dotenv: false })).toThrow(
+      /BENCH_FEATURES_OFF="authentication" is not valid: expected a comma-separated list of request-log/,
+    );
   });
 });

@@ -13,6 +13,28 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export type AppRole = 'all' | 'api' | 'auth';
 export type NodeEnv = 'development' | 'production' | 'test';
 
+/**
+ * Per-request features `npm run bench:breakdown` switches off one at a time
+ * (BENCH_FEATURES_OFF) to measure what each costs. Benchmarks only: each one
+ * off weakens the service (docs/performance.md), and start-up says so.
+ */
+export const BENCH_FEATURES = [
+  'request-log',
+  'request-id-header',
+  'async-context',
+  'security-headers',
+  'cors',
+  'cookies',
+  'address-limit',
+  'viewer-limit',
+  'query-limits',
+  'cost-limit',
+  'request-plugin',
+  'error-formatting',
+  'browser-navigation',
+] as const;
+export type BenchFeature = (typeof BENCH_FEATURES)[number];
+
 /** The whole validated configuration; nothing else reads `process.env`. */
 export interface AppConfig {
   readonly env: NodeEnv;
@@ -108,6 +130,13 @@ export interface AppConfig {
   };
   /** Problems that are allowed outside production but deserve a warning at start. */
   readonly warnings: readonly string[];
+  /** BENCH_FEATURES_OFF: per-request features switched off to measure them (benchmarks only). */
+  readonly benchFeaturesOff: ReadonlySet<BenchFeature>;
+}
+
+/** Whether a per-request feature runs (all do unless a benchmark switched one off). */
+export function featureOn(config: AppConfig, feature: BenchFeature): boolean {
+  return !config.benchFeaturesOff.has(feature);
 }
 
 /** Where a PEM key comes from: its text (from `*_B64`) or a file path (from `*_FILE`). */
@@ -373,7 +402,23 @@ export function loadConfig(
       insecureFixedViewer: raw('INSECURE_FIXED_VIEWER'),
     },
     warnings,
+    benchFeaturesOff: new Set(
+      read<BenchFeature[]>(
+        'BENCH_FEATURES_OFF',
+        z
+          .string()
+          .transform((text) => text.split(',').map((part) => part.trim()))
+          .pipe(z.array(z.enum(BENCH_FEATURES))),
+        `a comma-separated list of ${BENCH_FEATURES.join(', ')} (benchmarks only)`,
+        [],
+      ),
+    ),
   };
+  if (config.benchFeaturesOff.size > 0) {
+    warnings.push(
+      `BENCH_FEATURES_OFF: ${[...config.benchFeaturesOff].join(', ')} switched off (benchmarks only; never in service)`,
+    );
+  }
 
   if (cookieSameSite === 'none' && !cookieSecure) {
     problems.push(

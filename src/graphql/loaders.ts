@@ -32,7 +32,8 @@ export class LoaderRegistry {
 
 /** One request's loaders: batched and cached within this request only. */
 export class RequestLoaders {
-  private readonly created = new Map<LoaderKey<unknown, unknown>, AnyLoader>();
+  // Made on first use: most requests of a busy API (`viewer`, `node`) need one loader or none.
+  private created: Map<LoaderKey<unknown, unknown>, AnyLoader> | undefined;
 
   constructor(
     private readonly factories: ReadonlyMap<LoaderKey<unknown, unknown>, () => AnyLoader>,
@@ -40,6 +41,7 @@ export class RequestLoaders {
 
   get<K, V>(key: LoaderKey<K, V>): DataLoader<K, V> {
     const id = key as LoaderKey<unknown, unknown>;
+    this.created ??= new Map();
     let loader = this.created.get(id);
     if (!loader) {
       const create = this.factories.get(id);

@@ -133,7 +133,10 @@ function costLimitPlugin(config: AppConfig): ApolloServerPlugin {
  * (array) requests stay off (Apollo's default).
  */
 export function queryLimits(config: AppConfig): {
-  plugins: ApolloServerPlugin[];
+  /** graphql-armor's own plugins (depth, aliases, directives). */
+  armorPlugins: ApolloServerPlugin[];
+  /** The list-aware cost limit. */
+  costPlugin: ApolloServerPlugin;
   validationRules: ValidationRule[];
   parseOptions: { maxTokens: number };
 } {
@@ -150,7 +153,8 @@ export function queryLimits(config: AppConfig): {
   });
   const protection = armor.protect();
   return {
-    plugins: [...protection.plugins, costLimitPlugin(config)],
+    armorPlugins: protection.plugins,
+    costPlugin: costLimitPlugin(config),
     validationRules: protection.validationRules,
     parseOptions: { maxTokens: limits.maxTokens },
   };

@@ -64,24 +64,44 @@ export function currentRequestId(): string | undefined {
   return requestIds.getStore();
 }
 
+export interface RequestLogOptions {
+  /** Echo each request's id in this response header. */
+  readonly idHeader?: string;
+  /** Run each request in an AsyncLocalStorage holding its id, for the logger's mixin. */
+  readonly asyncContext: boolean;
+  /** Write the request line. */
+  readonly line: boolean;
+}
+
 /**
  * One line per request when its response is sent (or the client goes away):
  * id, method, path, status, duration, and the user and GraphQL operation the
  * request turned out to be. A Fastify hook on the root logger (the request id
  * comes from the mixin); it costs a fraction of what pino-http's middleware
- * did (docs/performance.md).
+ * did (docs/performance.md). The id header and the AsyncLocalStorage share
+ * one `onRequest` hook.
  */
-export function installRequestLog(fastify: FastifyInstance): void {
-  fastify.addHook('onRequest', (request, _reply, done) => requestIds.run(request.id, done));
-  fastify.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done) => {
-    const status = reply.statusCode;
-    const responseTime = Math.round(reply.elapsedTime * 100) / 100;
-    const message = `${request.method} ${pathOf(request.raw)} ${status} ${Math.round(responseTime)}ms`;
-    const line = { req: request, res: reply, responseTime, ...factsFields(request) };
-    if (status >= 500) request.log.error(line, message);
-    else request.log.info(line, message);
-    done();
-  });
+export function installRequestLog(fastify: FastifyInstance, options: RequestLogOptions): void {
+  const { idHeader, asyncContext } = options;
+  if (idHeader || asyncContext)
+    fastify.addHook('onRequest', function onRequestContext(request, reply, done) {
+      if (idHeader) void reply.header(idHeader, request.id);
+      if (asyncContext) requestIds.run(request.id, done);
+      else done();
+    });
+  if (!options.line) return;
+  fastify.addHook(
+    'onResponse',
+    function logRequestLine(request: FastifyRequest, reply: FastifyReply, done) {
+      const status = reply.statusCode;
+      const responseTime = Math.round(reply.elapsedTime * 100) / 100;
+      const message = `${request.method} ${pathOf(request.raw)} ${status} ${Math.round(responseTime)}ms`;
+      const line = { req: request, res: reply, responseTime, ...factsFields(request) };
+      if (status >= 500) request.log.error(line, message);
+      else request.log.info(line, message);
+      done();
+    },
+  );
   fastify.addHook('onRequestAbort', (request, done) => {
     request.log.warn(
       { req: request, ...factsFields(request) },

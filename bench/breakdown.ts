@@ -1,0 +1,370 @@
+/**
+ * `npm run bench:breakdown [-- --rounds 3 --duration 4 --warmup 2
+ * --connections 50 --only request-log,cors --profile]`: what each per-request
+ * feature of the API costs, one at a time.
+ *
+ * Starts bare Apollo on Fastify (S1), the smallest NestJS + Apollo app (S1n)
+ * and the built API in production mode as `npm start` runs it, logging at
+ * `info` to a file: once with everything on (S2), once with the token cache
+ * off (S3), once with metrics on, and once for each feature of
+ * BENCH_FEATURES_OFF switched off alone (src/config/app-config.ts; a switch
+ * for benchmarks only), plus once with all of them off. Every server answers
+ * `{ __typename }` with a valid token over 50 connections, measured in
+ * interleaved rounds so drift hits all alike; each row gives the median
+ * req/s, its ratio to S1, and the server's CPU time per request (from
+ * /proc/<pid>/stat), with what switching the feature off saved against S2.
+ * One ES256 signature check is timed in this process, to compare with the
+ * token cache's saving (S3 − S2).
+ *
+ * `--profile` also profiles S2 and S3 under load (`node --cpu-prof`) and
+ * prints where their time went: by package, the request-log hook and what it
+ * calls, the log destination's writes, passport and jsonwebtoken, and
+ * garbage collection.
+ *
+ * Writes bench/results/runs/breakdown.md (git-ignored). Never part of npm test.
+ */
+import autocannon from 'autocannon';
+import { createPrivateKey, createPublicKey } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SignJWT } from 'jose';
+import { Strategy as PassportJwtStrategy } from 'passport-jwt';
+import { generatePemKeyPair, parseSigningKey } from '../src/auth/keys/key-material';
+import { BENCH_FEATURES, type BenchFeature } from '../src/config/app-config';
+import { startEmbeddedDatabase } from '../src/database/embedded/embedded-database';
+import { hasFlag, numberFlag, textFlag } from './support/cli';
+import { summarizeProfile } from './support/cpu-profile';
+import {
+  cpuMicroseconds,
+  freePort,
+  ROOT,
+  startNodeProcess,
+  startScriptNodeArgs,
+  type BenchProcess,
+} from './support/processes';
+
+const ROUNDS = Math.max(1, numberFlag('rounds', 3));
+const DURATION = numberFlag('duration', 4);
+const WARMUP = numberFlag('warmup', 2);
+const CONNECTIONS = numberFlag('connections', 50);
+const ONLY = textFlag('only', '')
+  .split(',')
+  .filter((name): name is BenchFeature => (BENCH_FEATURES as readonly string[]).includes(name));
+const FEATURES: readonly BenchFeature[] = ONLY.length > 0 ? ONLY : BENCH_FEATURES;
+
+/** What a user of the service loses when the feature is off: the price of the saving. */
+const WHAT_IT_COSTS: Record<BenchFeature, string> = {
+  'request-log': 'no line per request: no access log, no duration or status per request',
+  'request-id-header': 'clients cannot quote the id of a failed request',
+  'async-context': 'lines logged while a request is served lose its request id',
+  'security-headers': 'no CSP, nosniff, HSTS, frame and resource policies for browsers',
+  cors: 'frontends on other origins cannot call the API with the cookie',
+  cookies: 'browsers cannot sign in with the httpOnly cookie (bearer only)',
+  'address-limit': 'floods from one address reach the token check unlimited',
+  'viewer-limit': 'a runaway signed-in client is not slowed down',
+  'query-limits': 'depth, alias, directive and token bombs are accepted',
+  'cost-limit': 'huge list queries (first: 1000, nested) are accepted',
+  'request-plugin':
+    'request lines lose operation name and type; errors lose their request id; resolver failures are not logged',
+  'error-formatting':
+    'error codes not normalised; internal and database messages may reach clients',
+  'browser-navigation': 'browsers opening /graphql get no login redirect or GraphiQL',
+};
+
+interface Server {
+  readonly id: string;
+  readonly title: string;
+  readonly process: BenchProcess;
+  readonly bearer: boolean;
+}
+
+interface Row {
+  readonly id: string;
+  readonly title: string;
+  readonly rps: number;
+  readonly rpsPerRound: number[];
+  readonly cpuMicrosPerRequest: number;
+  /** Median over the rounds of S2's CPU per request minus this variant's, measured back to back. */
+  readonly saved?: number;
+  readonly savedPerRound?: number[];
+  readonly errors: number;
+}
+
+const median = (values: readonly number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
+
+async function load(server: Server, token: string, seconds: number) {
+  let wrong = 0;
+  const cpuBefore = cpuMicroseconds(server.process.pid);
+  const result = await autocannon({
+    url: `${server.process.url}/graphql`,
+    connections: CONNECTIONS,
+    duration: seconds,
+    timeout: 30,
+    requests: [
+      {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(server.bearer ? { authorization: `Bearer ${token}` } : { cookie: `token=${token}` }),
+        },
+        body: JSON.stringify({ query: '{ __typename }' }),
+        onResponse: (status: number, body: string) => {
+          if (status === 200 && !body.includes('"__typename":"Query"')) wrong += 1;
+        },
+      },
+    ],
+  });
+  const requests = result.requests.total;
+  return {
+    requests,
+    rps: Math.round(result.requests.average),
+    errors: result.errors + result.timeouts + result.non2xx + wrong + (requests === 0 ? 1 : 0),
+    cpuMicrosPerRequest: Math.round(
+      (cpuMicroseconds(server.process.pid) - cpuBefore) / Math.max(1, requests),
+    ),
+  };
+}
+
+/** One signature check as the API makes it (passport-jwt's jsonwebtoken call, a parsed KeyObject). */
+async function signatureCheckMicroseconds(): Promise<number> {
+  const verify = (
+    PassportJwtStrategy as unknown as {
+      JwtVerifier: (t: string, k: unknown, o: object, done: (e: Error | null) => void) => void;
+    }
+  ).JwtVerifier;
+  const pair = generatePemKeyPair('ES256');
+  const token = await new SignJWT({})
+    .setProtectedHeader({ alg: 'ES256' })
+    .setExpirationTime('15m')
+    .sign(createPrivateKey(pair.privateKey));
+  const key = createPublicKey(pair.publicKey);
+  const check = () =>
+    verify(token, key, { algorithms: ['ES256'], complete: true }, (error) => {
+      if (error) throw error;
+    });
+  for (let i = 0; i < 300; i += 1) check();
+  const rounds: number[] = [];
+  for (let round = 0; round < 3; round += 1) {
+    const started = process.hrtime.bigint();
+    for (let i = 0; i < 2_000; i += 1) check();
+    rounds.push(Number(process.hrtime.bigint() - started) / 1000 / 2_000);
+  }
+  return Math.round(median(rounds));
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const workDir = mkdtempSync(join(tmpdir(), 'breakdown-'));
+  const signatureMicros = await signatureCheckMicroseconds();
+  const database = await startEmbeddedDatabase({ dataDir: join(workDir, 'db'), throwaway: true });
+  const servers: Server[] = [];
+  try {
+    const pair = generatePemKeyPair('ES256');
+    const { kid } = await parseSigningKey(pair.privateKey, 'ES256');
+    const now = Math.floor(Date.now() / 1000);
+    const token = await new SignJWT({ user_id: 'BenchViewer1', locale: 'en', roles: ['user'] })
+      .setProtectedHeader({ alg: 'ES256', kid, typ: 'JWT' })
+      .setIssuer('user-order-auth')
+      .setAudience('user-order-api')
+      .setSubject('BenchViewer1')
+      .setIssuedAt(now)
+      .setExpirationTime(now + 3600)
+      .sign(createPrivateKey(pair.privateKey));
+
+    const reference = async (mode: string, id: string, title: string): Promise<Server> => {
+      const child = await startNodeProcess({
+        script: join(ROOT, 'dist-bench', 'bench', 'reference-servers.js'),
+        args: [mode],
+        env: { NODE_ENV: 'production' },
+        logFile: join(workDir, `${id}.log`),
+      });
+      const server = { id, title, process: child, bearer: false };
+      servers.push(server);
+      return server;
+    };
+    const api = async (
+      id: string,
+      title: string,
+      env: Record<string, string>,
+      options: { bearer?: boolean; nodeArgs?: string[] } = {},
+    ) => {
+      const child = await startNodeProcess({
+        script: join(ROOT, 'dist', 'main.js'),
+        nodeArgs: [...startScriptNodeArgs(), ...(options.nodeArgs ?? [])],
+        env: {
+          NODE_ENV: 'production',
+          LOG_LEVEL: 'info',
+          LOG_PRETTY: 'false',
+          MONGODB_URI: `${database.uri}breakdown`,
+          JWT_PRIV_KEY_B64: Buffer.from(pair.privateKey).toString('base64'),
+          GRAPHQL_RATE_LIMIT_PER_MINUTE: '10000000',
+          ...env,
+        },
+        logFile: join(workDir, `${id}.log`),
+        readyPath: '/health/ready',
+      });
+      const server = { id, title, process: child, bearer: options.bearer ?? false };
+      servers.push(server);
+      return server;
+    };
+
+    // References and S2 run throughout; each variant is started alone and measured in rounds
+    // paired with S2 (S1, S2, variant), so a drift of the machine hits both sides of a difference.
+    console.log(`${FEATURES.length + 3} variants, each paired with S2 in ${ROUNDS} rounds...`);
+    const s1 = await reference('apollo', 'S1', 'bare Apollo on Fastify');
+    const s1n = await reference('nest', 'S1n', 'smallest NestJS + Apollo app');
+    const s2 = await api('S2', 'the API, everything on', {});
+    const variants: [string, string, Record<string, string>, boolean][] = [
+      ['S3', 'token cache off (AUTH_TOKEN_CACHE=false)', { AUTH_TOKEN_CACHE: 'false' }, false],
+      ['metrics', 'metrics on (METRICS_PORT)', { METRICS_PORT: String(await freePort()) }, false],
+      ...FEATURES.map((feature): [string, string, Record<string, string>, boolean] => [
+        feature,
+        `${feature} off`,
+        { BENCH_FEATURES_OFF: feature },
+        feature === 'cookies',
+      ]),
+      ['all-off', 'every switch off', { BENCH_FEATURES_OFF: BENCH_FEATURES.join(',') }, true],
+    ];
+    for (const server of [s1, s1n, s2]) if (WARMUP > 0) await load(server, token, WARMUP);
+    const runs = new Map<string, Awaited<ReturnType<typeof load>>[]>();
+    const savings = new Map<string, number[]>();
+    const record = (server: Server, run: Awaited<ReturnType<typeof load>>) => {
+      runs.set(server.id, [...(runs.get(server.id) ?? []), run]);
+      console.log(
+        `${server.id}: ${run.rps} req/s, ${run.cpuMicrosPerRequest} µs/req, ${run.errors} errors`,
+      );
+    };
+    for (const [id, title, env, bearer] of variants) {
+      const variant = await api(id, title, env, { bearer });
+      if (WARMUP > 0) await load(variant, token, WARMUP);
+      for (let round = 1; round <= ROUNDS; round += 1) {
+        const reference = await load(s1, token, DURATION);
+        const base = await load(s2, token, DURATION);
+        const run = await load(variant, token, DURATION);
+        record(s1, reference);
+        record(s2, base);
+        record(variant, run);
+        savings.set(id, [
+          ...(savings.get(id) ?? []),
+          base.cpuMicrosPerRequest - run.cpuMicrosPerRequest,
+        ]);
+      }
+      await variant.process.stop();
+      servers.splice(servers.indexOf(variant), 1);
+    }
+    for (let round = 1; round <= ROUNDS; round += 1) record(s1n, await load(s1n, token, DURATION));
+    const rows: Row[] = [s1, s1n, s2, ...variants.map(([id]) => ({ id }))].map(({ id }) => {
+      const own = runs.get(id)!;
+      const server = servers.find((candidate) => candidate.id === id);
+      return {
+        id,
+        title: server?.title ?? variants.find(([variantId]) => variantId === id)![1],
+        rps: Math.round(median(own.map((run) => run.rps))),
+        rpsPerRound: own.map((run) => run.rps),
+        cpuMicrosPerRequest: Math.round(median(own.map((run) => run.cpuMicrosPerRequest))),
+        saved: savings.has(id) ? Math.round(median(savings.get(id)!)) : undefined,
+        savedPerRound: savings.get(id),
+        errors: own.reduce((sum, run) => sum + run.errors, 0),
+      };
+    });
+    for (const server of servers.splice(0)) await server.process.stop();
+
+    let profile = '';
+    if (hasFlag('profile'))
+      profile = [
+        await profileServer(api, token, workDir, 'S2', {}),
+        await profileServer(api, token, workDir, 'S3', { AUTH_TOKEN_CACHE: 'false' }),
+      ].join('\n\n');
+
+    const report = render(rows, signatureMicros, profile, (Date.now() - started) / 1000);
+    console.log(`\n${report}`);
+    const out = join(ROOT, 'bench', 'results', 'runs');
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, 'breakdown.md'), report);
+    console.log(`Written to ${join(out, 'breakdown.md')}`);
+    const errors = rows.reduce((sum, row) => sum + row.errors, 0);
+    console.log(errors === 0 ? 'No failed requests.' : `${errors} failed requests`);
+    process.exitCode = errors === 0 ? 0 : 1;
+  } finally {
+    await Promise.all(servers.map((server) => server.process.stop()));
+    await database.stop();
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+/** A server under 10 s of load with --cpu-prof; the summary of where its time went. */
+async function profileServer(
+  api: (
+    id: string,
+    title: string,
+    env: Record<string, string>,
+    options?: { nodeArgs?: string[] },
+  ) => Promise<Server>,
+  token: string,
+  workDir: string,
+  id: string,
+  env: Record<string, string>,
+): Promise<string> {
+  const dir = join(workDir, `profile-${id}`);
+  mkdirSync(dir);
+  const server = await api(`${id}-profiled`, `${id} under --cpu-prof`, env, {
+    nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
+  });
+  await load(server, token, 3);
+  const measured = await load(server, token, 10);
+  await server.process.stop();
+  const file = readdirSync(dir).find((name) => name.endsWith('.cpuprofile'));
+  if (!file) return `No profile of ${id} was written.`;
+  return summarizeProfile(JSON.parse(readFileSync(join(dir, file), 'utf8')), {
+    title: id,
+    windowSeconds: 10,
+    requests: measured.requests,
+  });
+}
+
+function render(
+  rows: readonly Row[],
+  signatureMicros: number,
+  profile: string,
+  seconds: number,
+): string {
+  const by = Object.fromEntries(rows.map((row) => [row.id, row]));
+  const s1 = by.S1;
+  const ratio = (row: Row) => (s1 ? (row.rps / s1.rps).toFixed(2) : '–');
+  const saved = (row: Row) => row.saved ?? 0;
+  const features = rows
+    .filter((row) => (BENCH_FEATURES as readonly string[]).includes(row.id))
+    .sort((a, b) => saved(b) - saved(a));
+  const line = (row: Row, cost = '') =>
+    `| ${row.id} | ${row.title} | ${row.rps} | ${ratio(row)} | ${row.cpuMicrosPerRequest} | ${row.saved === undefined ? '' : `${row.saved} (${row.savedPerRound!.join(', ')})`} | ${cost} |`;
+  const cacheSaving = by.S3?.saved === undefined ? NaN : -by.S3.saved;
+  return [
+    `# npm run bench:breakdown`,
+    '',
+    `${new Date().toISOString()}, Node ${process.version}; \`{ __typename }\` with a valid ES256 token, ${CONNECTIONS} connections, rounds of ${DURATION} s; API in production mode logging at info. Each variant runs alone beside S1 and S2, in ${ROUNDS} rounds of S1, S2, variant back to back. "Saved" is the median over those rounds of S2's server CPU per request minus the variant's (each round in brackets): what switching that one feature off saves. req/s and CPU are medians over all rounds (S1 and S2 ran in every round).`,
+    '',
+    '| | server | req/s | ÷ S1 | server CPU µs/req | saved µs/req (rounds) | what switching it off costs users |',
+    '|---|---|---|---|---|---|---|',
+    ...['S1', 'S1n', 'S2'].flatMap((id) => (by[id] ? [line(by[id])] : [])),
+    ...features.map((row) => line(row, WHAT_IT_COSTS[row.id as BenchFeature])),
+    ...(by['all-off'] ? [line(by['all-off'], 'all of the above')] : []),
+    ...(by.metrics
+      ? [line(by.metrics, 'nothing: metrics are extra work (negative = they cost)')]
+      : []),
+    ...(by.S3 ? [line(by.S3, 'a signature check on every request')] : []),
+    '',
+    `Token cache: S3 − S2 = ${cacheSaving} µs of server CPU per request; one ES256 signature check in this process: ${signatureMicros} µs (${Number.isFinite(cacheSaving) ? `${Math.round((cacheSaving / signatureMicros) * 100)}%` : '–'} of it; target 80 to 120%).`,
+    '',
+    profile,
+    '',
+    `Whole run ${seconds.toFixed(0)} s.`,
+    '',
+  ].join('\n');
+}
+
+void main();
