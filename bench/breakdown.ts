@@ -16,7 +16,8 @@
  * One ES256 signature check is timed in this process, to compare with the
  * token cache's saving (S3 − S2).
  *
- * `--profile` also profiles S2 and S3 under load (`node --cpu-prof`) and
+ * `--cache-only` measures only S2 and S3 at one fixed rate (`--rate`, 1,500 req/s).
+ * `--keep` keeps the server logs and the profiles. `--profile` also profiles S2 and S3 (`--profile-only`: nothing else) under load (`node --cpu-prof`) and
  * prints where their time went: by package, the request-log hook and what it
  * calls, the log destination's writes, passport and jsonwebtoken, and
  * garbage collection.
@@ -52,6 +53,9 @@ const ONLY = textFlag('only', '')
   .split(',')
   .filter((name): name is BenchFeature => (BENCH_FEATURES as readonly string[]).includes(name));
 const FEATURES: readonly BenchFeature[] = ONLY.length > 0 ? ONLY : BENCH_FEATURES;
+/** Below what S3 (a signature check per request) sustains on this machine. */
+const FIXED_RATE = numberFlag('rate', 1500);
+const PROFILE_OFF = BENCH_FEATURES.find((feature) => feature === textFlag('profile-off', ''));
 
 /** What a user of the service loses when the feature is off: the price of the saving. */
 const WHAT_IT_COSTS: Record<BenchFeature, string> = {
@@ -97,13 +101,15 @@ const median = (values: readonly number[]) => {
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 };
 
-async function load(server: Server, token: string, seconds: number) {
+async function load(server: Server, token: string, seconds: number, rate?: number) {
   let wrong = 0;
   const cpuBefore = cpuMicroseconds(server.process.pid);
   const result = await autocannon({
     url: `${server.process.url}/graphql`,
     connections: CONNECTIONS,
     duration: seconds,
+    // A fixed rate for all connections together: servers compared at the same load.
+    ...(rate ? { overallRate: rate } : {}),
     timeout: 30,
     requests: [
       {
@@ -213,75 +219,121 @@ async function main(): Promise<void> {
       return server;
     };
 
-    // References and S2 run throughout; each variant is started alone and measured in rounds
-    // paired with S2 (S1, S2, variant), so a drift of the machine hits both sides of a difference.
-    console.log(`${FEATURES.length + 3} variants, each paired with S2 in ${ROUNDS} rounds...`);
-    const s1 = await reference('apollo', 'S1', 'bare Apollo on Fastify');
-    const s1n = await reference('nest', 'S1n', 'smallest NestJS + Apollo app');
-    const s2 = await api('S2', 'the API, everything on', {});
-    const variants: [string, string, Record<string, string>, boolean][] = [
-      ['S3', 'token cache off (AUTH_TOKEN_CACHE=false)', { AUTH_TOKEN_CACHE: 'false' }, false],
-      ['metrics', 'metrics on (METRICS_PORT)', { METRICS_PORT: String(await freePort()) }, false],
-      ...FEATURES.map((feature): [string, string, Record<string, string>, boolean] => [
-        feature,
-        `${feature} off`,
-        { BENCH_FEATURES_OFF: feature },
-        feature === 'cookies',
-      ]),
-      ['all-off', 'every switch off', { BENCH_FEATURES_OFF: BENCH_FEATURES.join(',') }, true],
-    ];
-    for (const server of [s1, s1n, s2]) if (WARMUP > 0) await load(server, token, WARMUP);
-    const runs = new Map<string, Awaited<ReturnType<typeof load>>[]>();
-    const savings = new Map<string, number[]>();
-    const record = (server: Server, run: Awaited<ReturnType<typeof load>>) => {
-      runs.set(server.id, [...(runs.get(server.id) ?? []), run]);
-      console.log(
-        `${server.id}: ${run.rps} req/s, ${run.cpuMicrosPerRequest} µs/req, ${run.errors} errors`,
-      );
-    };
-    for (const [id, title, env, bearer] of variants) {
-      const variant = await api(id, title, env, { bearer });
-      if (WARMUP > 0) await load(variant, token, WARMUP);
-      for (let round = 1; round <= ROUNDS; round += 1) {
-        const reference = await load(s1, token, DURATION);
-        const base = await load(s2, token, DURATION);
-        const run = await load(variant, token, DURATION);
-        record(s1, reference);
-        record(s2, base);
-        record(variant, run);
-        savings.set(id, [
-          ...(savings.get(id) ?? []),
-          base.cpuMicrosPerRequest - run.cpuMicrosPerRequest,
-        ]);
-      }
-      await variant.process.stop();
-      servers.splice(servers.indexOf(variant), 1);
-    }
-    for (let round = 1; round <= ROUNDS; round += 1) record(s1n, await load(s1n, token, DURATION));
-    const rows: Row[] = [s1, s1n, s2, ...variants.map(([id]) => ({ id }))].map(({ id }) => {
-      const own = runs.get(id)!;
-      const server = servers.find((candidate) => candidate.id === id);
-      return {
-        id,
-        title: server?.title ?? variants.find(([variantId]) => variantId === id)![1],
-        rps: Math.round(median(own.map((run) => run.rps))),
-        rpsPerRound: own.map((run) => run.rps),
-        cpuMicrosPerRequest: Math.round(median(own.map((run) => run.cpuMicrosPerRequest))),
-        saved: savings.has(id) ? Math.round(median(savings.get(id)!)) : undefined,
-        savedPerRound: savings.get(id),
-        errors: own.reduce((sum, run) => sum + run.errors, 0),
-      };
-    });
+    const rows: Row[] = hasFlag('profile-only') || hasFlag('cache-only') ? [] : await measure();
+    for (const server of servers.splice(0)) await server.process.stop();
+    const cache = hasFlag('profile-only') ? undefined : await cacheAtFixedRate();
     for (const server of servers.splice(0)) await server.process.stop();
 
+    /**
+     * S2 and S3 at the same fixed rate, so that both batch alike: at full load S3 serves fewer
+     * requests per event-loop turn, and every per-request cost looks larger there.
+     */
+    async function cacheAtFixedRate() {
+      const cached = await api('S2-rate', 'S2 at a fixed rate', {});
+      const uncached = await api('S3-rate', 'S3 at a fixed rate', { AUTH_TOKEN_CACHE: 'false' });
+      await load(cached, token, WARMUP || 1, FIXED_RATE);
+      await load(uncached, token, WARMUP || 1, FIXED_RATE);
+      const differences: number[] = [];
+      const cpu = { S2: [] as number[], S3: [] as number[] };
+      for (let round = 1; round <= ROUNDS; round += 1) {
+        const s2 = await load(cached, token, DURATION, FIXED_RATE);
+        const s3 = await load(uncached, token, DURATION, FIXED_RATE);
+        cpu.S2.push(s2.cpuMicrosPerRequest);
+        cpu.S3.push(s3.cpuMicrosPerRequest);
+        differences.push(s3.cpuMicrosPerRequest - s2.cpuMicrosPerRequest);
+        console.log(
+          `fixed ${FIXED_RATE} req/s: S2 ${s2.cpuMicrosPerRequest} µs/req, S3 ${s3.cpuMicrosPerRequest} µs/req (${s2.rps} and ${s3.rps} req/s)`,
+        );
+      }
+      return {
+        rate: FIXED_RATE,
+        s2: Math.round(median(cpu.S2)),
+        s3: Math.round(median(cpu.S3)),
+        difference: Math.round(median(differences)),
+        rounds: differences,
+      };
+    }
+    /** Every variant beside S1 and S2, in paired rounds; the rows of the table. */
+    async function measure(): Promise<Row[]> {
+      // References and S2 run throughout; each variant is started alone and measured in rounds
+      // paired with S2 (S1, S2, variant), so a drift of the machine hits both sides of a difference.
+      console.log(`${FEATURES.length + 3} variants, each paired with S2 in ${ROUNDS} rounds...`);
+      const s1 = await reference('apollo', 'S1', 'bare Apollo on Fastify');
+      const s1n = await reference('nest', 'S1n', 'smallest NestJS + Apollo app');
+      const s2 = await api('S2', 'the API, everything on', {});
+      const variants: [string, string, Record<string, string>, boolean][] = [
+        ['S3', 'token cache off (AUTH_TOKEN_CACHE=false)', { AUTH_TOKEN_CACHE: 'false' }, false],
+        ['metrics', 'metrics on (METRICS_PORT)', { METRICS_PORT: String(await freePort()) }, false],
+        ...FEATURES.map((feature): [string, string, Record<string, string>, boolean] => [
+          feature,
+          `${feature} off`,
+          { BENCH_FEATURES_OFF: feature },
+          feature === 'cookies',
+        ]),
+        ['all-off', 'every switch off', { BENCH_FEATURES_OFF: BENCH_FEATURES.join(',') }, true],
+      ];
+      for (const server of [s1, s1n, s2]) if (WARMUP > 0) await load(server, token, WARMUP);
+      const runs = new Map<string, Awaited<ReturnType<typeof load>>[]>();
+      const savings = new Map<string, number[]>();
+      const record = (server: Server, run: Awaited<ReturnType<typeof load>>) => {
+        runs.set(server.id, [...(runs.get(server.id) ?? []), run]);
+        console.log(
+          `${server.id}: ${run.rps} req/s, ${run.cpuMicrosPerRequest} µs/req, ${run.errors} errors`,
+        );
+      };
+      for (const [id, title, env, bearer] of variants) {
+        const variant = await api(id, title, env, { bearer });
+        if (WARMUP > 0) await load(variant, token, WARMUP);
+        for (let round = 1; round <= ROUNDS; round += 1) {
+          const reference = await load(s1, token, DURATION);
+          const base = await load(s2, token, DURATION);
+          const run = await load(variant, token, DURATION);
+          record(s1, reference);
+          record(s2, base);
+          record(variant, run);
+          savings.set(id, [
+            ...(savings.get(id) ?? []),
+            base.cpuMicrosPerRequest - run.cpuMicrosPerRequest,
+          ]);
+        }
+        await variant.process.stop();
+        servers.splice(servers.indexOf(variant), 1);
+      }
+      for (let round = 1; round <= ROUNDS; round += 1)
+        record(s1n, await load(s1n, token, DURATION));
+      const measured: Row[] = [s1, s1n, s2, ...variants.map(([id]) => ({ id }))].map(({ id }) => {
+        const own = runs.get(id)!;
+        const server = servers.find((candidate) => candidate.id === id);
+        return {
+          id,
+          title: server?.title ?? variants.find(([variantId]) => variantId === id)![1],
+          rps: Math.round(median(own.map((run) => run.rps))),
+          rpsPerRound: own.map((run) => run.rps),
+          cpuMicrosPerRequest: Math.round(median(own.map((run) => run.cpuMicrosPerRequest))),
+          saved: savings.has(id) ? Math.round(median(savings.get(id)!)) : undefined,
+          savedPerRound: savings.get(id),
+          errors: own.reduce((sum, run) => sum + run.errors, 0),
+        };
+      });
+      return measured;
+    }
+
     let profile = '';
-    if (hasFlag('profile'))
+    if (hasFlag('profile') || hasFlag('profile-only'))
       profile = [
         await profileServer(api, token, workDir, 'S2', {}),
         await profileServer(api, token, workDir, 'S3', { AUTH_TOKEN_CACHE: 'false' }),
+        // `--profile-off request-log`: the same profile with that one feature off, to compare.
+        ...(PROFILE_OFF
+          ? [
+              await profileServer(api, token, workDir, `${PROFILE_OFF} off`, {
+                BENCH_FEATURES_OFF: PROFILE_OFF,
+              }),
+            ]
+          : []),
       ].join('\n\n');
 
-    const report = render(rows, signatureMicros, profile, (Date.now() - started) / 1000);
+    const report = render(rows, signatureMicros, cache, profile, (Date.now() - started) / 1000);
     console.log(`\n${report}`);
     const out = join(ROOT, 'bench', 'results', 'runs');
     mkdirSync(out, { recursive: true });
@@ -293,7 +345,8 @@ async function main(): Promise<void> {
   } finally {
     await Promise.all(servers.map((server) => server.process.stop()));
     await database.stop();
-    rmSync(workDir, { recursive: true, force: true });
+    if (hasFlag('keep')) console.log(`Server logs and profiles kept in ${workDir}`);
+    else rmSync(workDir, { recursive: true, force: true });
   }
 }
 
@@ -310,7 +363,7 @@ async function profileServer(
   id: string,
   env: Record<string, string>,
 ): Promise<string> {
-  const dir = join(workDir, `profile-${id}`);
+  const dir = join(workDir, `profile-${id.replace(/\W+/g, '-')}`);
   mkdirSync(dir);
   const server = await api(`${id}-profiled`, `${id} under --cpu-prof`, env, {
     nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
@@ -330,6 +383,7 @@ async function profileServer(
 function render(
   rows: readonly Row[],
   signatureMicros: number,
+  cache: { rate: number; s2: number; s3: number; difference: number; rounds: number[] } | undefined,
   profile: string,
   seconds: number,
 ): string {
@@ -358,7 +412,11 @@ function render(
       : []),
     ...(by.S3 ? [line(by.S3, 'a signature check on every request')] : []),
     '',
-    `Token cache: S3 − S2 = ${cacheSaving} µs of server CPU per request; one ES256 signature check in this process: ${signatureMicros} µs (${Number.isFinite(cacheSaving) ? `${Math.round((cacheSaving / signatureMicros) * 100)}%` : '–'} of it; target 80 to 120%).`,
+    `Token cache at full load: S3 − S2 = ${Number.isFinite(cacheSaving) ? cacheSaving : '–'} µs of server CPU per request; one ES256 signature check (passport-jwt's jsonwebtoken call, a parsed KeyObject) in a loop in this process: ${signatureMicros} µs${Number.isFinite(cacheSaving) ? ` (${Math.round((cacheSaving / signatureMicros) * 100)}% of it; target 80 to 120%)` : ''}.`,
+    '',
+    cache
+      ? `Token cache at the same ${cache.rate} req/s for both: S2 ${cache.s2}, S3 ${cache.s3} µs of server CPU per request; S3 − S2 = ${cache.difference} µs (rounds ${cache.rounds.join(', ')}), ${Math.round((cache.difference / signatureMicros) * 100)}% of the signature check timed in a loop.`
+      : '',
     '',
     profile,
     '',

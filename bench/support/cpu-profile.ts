@@ -36,9 +36,8 @@ const WATCHES: readonly {
     matches: (f) => f.url.includes('/node_modules/sonic-boom/'),
   },
   {
-    name: 'fs write completions (libuv callbacks)',
-    matches: (f) =>
-      f.functionName === 'afterWrite' || (f.functionName === 'wrapper' && f.url === 'node:fs'),
+    name: 'log writes completing (fs.write callbacks: sonic-boom writes the next batch)',
+    matches: (f) => f.functionName === 'wrapper' && f.url === 'node:fs',
   },
   {
     name: 'the request context hook (`onRequestContext`: id header, AsyncLocalStorage)',
@@ -55,6 +54,22 @@ const WATCHES: readonly {
   {
     name: 'rate-limiter-flexible',
     matches: (f) => f.url.includes('/node_modules/rate-limiter-flexible/'),
+  },
+  {
+    name: 'passport (authenticate, the strategy object per call)',
+    matches: (f) => f.url.includes('/node_modules/passport/'),
+  },
+  {
+    name: 'jsonwebtoken, jws, jwa (decode, checks, verify)',
+    matches: (f) => /\/node_modules\/(jsonwebtoken|jws|jwa)\//.test(f.url),
+  },
+  {
+    name: 'the signature check itself (node:crypto Verify, OpenSSL)',
+    matches: (f) => f.url === 'node:internal/crypto/sig',
+  },
+  {
+    name: 'promise jobs and ticks (node:internal/process/task_queues)',
+    matches: (f) => f.url === 'node:internal/process/task_queues',
   },
   { name: 'this service (dist/)', matches: (f) => /\/dist\/(?!.*node_modules)/.test(f.url) },
   { name: 'garbage collection', matches: (f) => f.functionName === '(garbage collector)' },

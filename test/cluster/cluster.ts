@@ -303,52 +303,49 @@ async function main(): Promise<void> {
     const nodeArgs = startScriptNodeArgs();
     const script = join(ROOT, 'dist', 'main.js');
 
+    /** One process of a tier, on the port the balancer knows it by, tracked for clean-up. */
+    const startMember = async (
+      tier: BenchProcess[],
+      name: string,
+      port: number,
+      index: number,
+      env: Record<string, string>,
+    ) => {
+      const child = await startNodeProcess({
+        script,
+        nodeArgs,
+        port,
+        env: { ...common, ...env },
+        logFile: join(workDir, `${name}${index + 1}.log`),
+        readyPath: '/health/ready',
+      });
+      tier[index] = child;
+      started.push(child);
+      return child;
+    };
     const auth: BenchProcess[] = [];
-    const startAuth = async (index: number, signing: KeyPair, published: readonly KeyPair[]) => {
-      const child = await startNodeProcess({
-        script,
-        nodeArgs,
-        port: ports.auth[index],
-        env: {
-          ...common,
-          APP_ROLE: 'auth',
-          JWT_PRIV_KEY_B64: b64(signing.privatePem),
-          JWT_PUB_KEY_B64: b64(published.map((key) => key.publicPem).join('')),
-          LOGIN_RATE_LIMIT_PER_USERNAME: '5',
-          LOGIN_RATE_LIMIT_PER_ADDRESS: '10000',
-        },
-        logFile: join(workDir, `auth${index + 1}.log`),
-        readyPath: '/health/ready',
-      });
-      auth[index] = child;
-      started.push(child);
-      return child;
-    };
     const startAuthTier = (signing: KeyPair, published: readonly KeyPair[]) =>
-      Promise.all(ports.auth.map((_, i) => startAuth(i, signing, published)));
+      Promise.all(
+        ports.auth.map((port, i) =>
+          startMember(auth, 'auth', port, i, {
+            APP_ROLE: 'auth',
+            JWT_PRIV_KEY_B64: b64(signing.privatePem),
+            JWT_PUB_KEY_B64: b64(published.map((key) => key.publicPem).join('')),
+            LOGIN_RATE_LIMIT_PER_USERNAME: '5',
+            LOGIN_RATE_LIMIT_PER_ADDRESS: '10000',
+          }),
+        ),
+      );
     const stopAuthTier = () => Promise.all(auth.map((p) => p.stop()));
-
     const api: BenchProcess[] = [];
-    const startApi = async (index: number) => {
-      const child = await startNodeProcess({
-        script,
-        nodeArgs,
-        port: ports.api[index],
-        env: {
-          ...common,
-          APP_ROLE: 'api',
-          JWKS_URL: `${publicUrl}/.well-known/jwks.json`,
-          JWKS_CACHE_MAX_AGE: `${JWKS_CACHE_MAX_AGE_SECONDS}s`,
-          AUTH_URL: publicUrl,
-          GRAPHQL_RATE_LIMIT_PER_MINUTE: '10000000',
-        },
-        logFile: join(workDir, `api${index + 1}.log`),
-        readyPath: '/health/ready',
+    const startApi = (index: number) =>
+      startMember(api, 'api', ports.api[index], index, {
+        APP_ROLE: 'api',
+        JWKS_URL: `${publicUrl}/.well-known/jwks.json`,
+        JWKS_CACHE_MAX_AGE: `${JWKS_CACHE_MAX_AGE_SECONDS}s`,
+        AUTH_URL: publicUrl,
+        GRAPHQL_RATE_LIMIT_PER_MINUTE: '10000000',
       });
-      api[index] = child;
-      started.push(child);
-      return child;
-    };
 
     say('Starting two auth processes (signing with the first key) and HAProxy');
     await startAuthTier(oldKey, [oldKey]);
