@@ -19,13 +19,11 @@
  */
 import autocannon from 'autocannon';
 import { execFileSync } from 'node:child_process';
-import { createPrivateKey, createPublicKey, randomBytes, type KeyObject } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SignJWT } from 'jose';
-import { Strategy as PassportJwtStrategy } from 'passport-jwt';
 import { mongo } from 'mongoose';
 import { generatePemKeyPair } from '../src/auth/keys/key-material';
 import { toGlobalId } from '../src/common/ids';
@@ -46,6 +44,7 @@ import {
   type BenchProcess,
 } from './support/processes';
 import { hasFlag, numberFlag, textFlag } from './support/cli';
+import { median, signatureCheckMicroseconds } from './support/measure';
 
 const QUICK = hasFlag('quick');
 
@@ -242,12 +241,6 @@ async function commandsPerRequest(admin: mongo.Db, url: string, request: Request
   return Math.round(((await databaseCommands(admin)) - before) / PROBES);
 }
 
-const median = (values: readonly number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-};
-
 /**
  * Counts each scenario's database commands while nothing else runs, warms
  * each up, then runs them in `rounds` interleaved rounds and keeps the medians.
@@ -300,40 +293,6 @@ async function measureAll(
       cpuMicrosPerRequest: median(own.map((run) => run.cpuMicrosPerRequest)),
     };
   });
-}
-
-/** passport-jwt's hook around jsonwebtoken.verify: the call the API's strategy makes per uncached token. */
-const verifyWithPassportJwt = (
-  PassportJwtStrategy as unknown as {
-    JwtVerifier: (
-      token: string,
-      key: KeyObject,
-      options: object,
-      done: (error: Error | null) => void,
-    ) => void;
-  }
-).JwtVerifier;
-
-/** What one signature check costs in this process: the API's own call, with a parsed KeyObject. */
-async function signatureCheckMicroseconds(alg: JwtAlgorithm): Promise<number> {
-  const pair = generatePemKeyPair(alg);
-  const privateKey = createPrivateKey(pair.privateKey);
-  const publicKey = createPublicKey(pair.publicKey);
-  const token = await new SignJWT({ roles: ['user'] })
-    .setProtectedHeader({ alg })
-    .setSubject('bench')
-    .setExpirationTime('15m')
-    .sign(privateKey);
-  const options = { algorithms: [alg], complete: true };
-  const check = () =>
-    verifyWithPassportJwt(token, publicKey, options, (error) => {
-      if (error) throw error;
-    });
-  for (let i = 0; i < 200; i += 1) check();
-  const count = 2000;
-  const started = process.hrtime.bigint();
-  for (let i = 0; i < count; i += 1) check();
-  return Math.round(Number(process.hrtime.bigint() - started) / 1000 / count);
 }
 
 function gitCommit(): string {

@@ -25,17 +25,17 @@
  * Writes bench/results/runs/breakdown.md (git-ignored). Never part of npm test.
  */
 import autocannon from 'autocannon';
-import { createPrivateKey, createPublicKey } from 'node:crypto';
+import { createPrivateKey } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
-import { Strategy as PassportJwtStrategy } from 'passport-jwt';
 import { generatePemKeyPair, parseSigningKey } from '../src/auth/keys/key-material';
 import { BENCH_FEATURES, type BenchFeature } from '../src/config/app-config';
 import { startEmbeddedDatabase } from '../src/database/embedded/embedded-database';
 import { hasFlag, numberFlag, textFlag } from './support/cli';
 import { summarizeProfile } from './support/cpu-profile';
+import { median, signatureCheckMicroseconds } from './support/measure';
 import {
   cpuMicroseconds,
   freePort,
@@ -95,12 +95,6 @@ interface Row {
   readonly errors: number;
 }
 
-const median = (values: readonly number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-};
-
 async function load(server: Server, token: string, seconds: number, rate?: number) {
   let wrong = 0;
   const cpuBefore = cpuMicroseconds(server.process.pid);
@@ -136,37 +130,10 @@ async function load(server: Server, token: string, seconds: number, rate?: numbe
   };
 }
 
-/** One signature check as the API makes it (passport-jwt's jsonwebtoken call, a parsed KeyObject). */
-async function signatureCheckMicroseconds(): Promise<number> {
-  const verify = (
-    PassportJwtStrategy as unknown as {
-      JwtVerifier: (t: string, k: unknown, o: object, done: (e: Error | null) => void) => void;
-    }
-  ).JwtVerifier;
-  const pair = generatePemKeyPair('ES256');
-  const token = await new SignJWT({})
-    .setProtectedHeader({ alg: 'ES256' })
-    .setExpirationTime('15m')
-    .sign(createPrivateKey(pair.privateKey));
-  const key = createPublicKey(pair.publicKey);
-  const check = () =>
-    verify(token, key, { algorithms: ['ES256'], complete: true }, (error) => {
-      if (error) throw error;
-    });
-  for (let i = 0; i < 300; i += 1) check();
-  const rounds: number[] = [];
-  for (let round = 0; round < 3; round += 1) {
-    const started = process.hrtime.bigint();
-    for (let i = 0; i < 2_000; i += 1) check();
-    rounds.push(Number(process.hrtime.bigint() - started) / 1000 / 2_000);
-  }
-  return Math.round(median(rounds));
-}
-
 async function main(): Promise<void> {
   const started = Date.now();
   const workDir = mkdtempSync(join(tmpdir(), 'breakdown-'));
-  const signatureMicros = await signatureCheckMicroseconds();
+  const signatureMicros = await signatureCheckMicroseconds('ES256');
   const database = await startEmbeddedDatabase({ dataDir: join(workDir, 'db'), throwaway: true });
   const servers: Server[] = [];
   try {

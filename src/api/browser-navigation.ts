@@ -21,44 +21,41 @@ export class BrowserNavigation implements OnModuleInit {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
+  /** GraphiQL's page and assets, loaded only when it is on (off in production by default). */
+  private ui: GraphiqlModule | undefined;
+  private assets: ReturnType<GraphiqlModule['loadGraphiqlAssets']> | undefined;
+
   onModuleInit(): void {
-    const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
-    // Loaded only when GraphiQL is on (off in production by default): nothing of it otherwise.
-    const ui: GraphiqlModule | undefined = this.config.graphql.graphiql
+    if (!featureOn(this.config, 'browser-navigation')) return;
+    this.ui = this.config.graphql.graphiql
       ? // eslint-disable-next-line @typescript-eslint/no-require-imports -- on demand, CommonJS as the build
         require('../graphiql/graphiql-assets')
       : undefined;
-    const assets = ui?.loadGraphiqlAssets();
-    if (!featureOn(this.config, 'browser-navigation')) return;
-    const isAsset = (request: FastifyRequest) =>
-      ui !== undefined &&
-      request.method === 'GET' &&
-      request.url.startsWith(ui.GRAPHIQL_ASSET_PREFIX);
+    this.assets = this.ui?.loadGraphiqlAssets();
+    const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
     // Every request passes here, almost none is a browser's: a synchronous check first, so an
     // API call does not pay for an async hook's promise (docs/performance.md).
     fastify.addHook('onRequest', (request, reply, done) => {
-      if (!isAsset(request) && !isBrowserNavigationToGraphQL(request)) return done();
-      this.answer(request, reply, ui, assets).then(
+      if (!this.assetPath(request) && !isBrowserNavigationToGraphQL(request)) return done();
+      this.answer(request, reply).then(
         (answered) => (answered ? undefined : done()),
         (error: Error) => done(error),
       );
     });
   }
 
+  /** The path of a GraphiQL asset the request asks for, if it asks for one. */
+  private assetPath(request: FastifyRequest): string | undefined {
+    const prefix = this.ui?.GRAPHIQL_ASSET_PREFIX;
+    if (!prefix || request.method !== 'GET' || !request.url.startsWith(prefix)) return undefined;
+    return request.url.slice(prefix.length).split('?')[0];
+  }
+
   /** The asset, the login redirect or GraphiQL; false when the request goes on to Apollo. */
-  private async answer(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    ui: GraphiqlModule | undefined,
-    assets: ReturnType<GraphiqlModule['loadGraphiqlAssets']> | undefined,
-  ): Promise<boolean> {
-    if (
-      ui &&
-      assets &&
-      request.method === 'GET' &&
-      request.url.startsWith(ui.GRAPHIQL_ASSET_PREFIX)
-    ) {
-      const asset = assets.get(request.url.slice(ui.GRAPHIQL_ASSET_PREFIX.length).split('?')[0]);
+  private async answer(request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
+    const assetPath = this.assetPath(request);
+    if (assetPath !== undefined) {
+      const asset = this.assets?.get(assetPath);
       if (!asset) return false;
       await reply
         .header('content-type', asset.type)
@@ -75,6 +72,7 @@ export class BrowserNavigation implements OnModuleInit {
         .send();
       return true;
     }
+    const ui = this.ui;
     if (!ui) return false;
     const user = await this.users.findById(viewer.user_id).catch(() => undefined);
     await reply

@@ -16,7 +16,7 @@ import type { VerifiedToken } from './token/token-rules';
 /** Too many attempts, or (`unavailable`) the shared counters cannot be read: try again later. */
 export type Throttled =
   | { readonly kind: 'rate_limited'; readonly retryAfterSeconds: number }
-  | { readonly kind: 'unavailable'; readonly retryAfterSeconds: number };
+  | { readonly kind: 'unavailable' };
 
 export type LoginResult =
   | { readonly kind: 'ok'; readonly userId: string; readonly issued: IssuedToken }
@@ -174,12 +174,13 @@ export class AuthService {
   }
 }
 
-/** The refusal of the first limit that refuses, waiting as long as the longest of them. */
+/** Refused when any limit refuses: unavailable if a store did not answer, else for as long as the longest refusal. */
 function throttledBy(decisions: readonly RateDecision[]): Throttled | undefined {
   const refusing = decisions.filter((decision) => !decision.allowed);
   if (refusing.length === 0) return undefined;
+  if (refusing.some((decision) => decision.storeUnavailable)) return { kind: 'unavailable' };
   return {
-    kind: refusing.some((decision) => decision.storeUnavailable) ? 'unavailable' : 'rate_limited',
+    kind: 'rate_limited',
     retryAfterSeconds: Math.max(...refusing.map((decision) => decision.retryAfterSeconds)),
   };
 }

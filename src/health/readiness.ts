@@ -7,13 +7,13 @@ import { Injectable } from '@nestjs/common';
  */
 @Injectable()
 export class Readiness {
-  private drainingSince: number | undefined;
+  private isDraining = false;
 
   startDraining(): void {
-    this.drainingSince ??= Date.now();
+    this.isDraining = true;
   }
 
   get draining(): boolean {
-    return this.drainingSince !== undefined;
+    return this.isDraining;
   }
 }

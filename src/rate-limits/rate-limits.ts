@@ -14,6 +14,7 @@ import {
   RateLimiterRedis,
   type RateLimiterAbstract,
 } from 'rate-limiter-flexible';
+import { OncePerInterval } from '../common/once-per-interval';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { DatabaseSupervisor } from '../database/database-supervisor';
 import { AppMetrics } from '../metrics/app-metrics';
@@ -54,7 +55,7 @@ export class RateLimits implements RateLimitReporter, OnModuleInit, OnApplicatio
   private readonly logger = new Logger('RateLimits');
   private readonly mongoCounters: MongoCounterCollection;
   private readonly redis: Redis | undefined;
-  private readonly lastFailureLog = new Map<string, number>();
+  private readonly failureLogDue = new OncePerInterval(STORE_FAILURE_LOG_INTERVAL_MS);
 
   constructor(
     @InjectConnection() private readonly connection: Connection,
@@ -103,9 +104,7 @@ export class RateLimits implements RateLimitReporter, OnModuleInit, OnApplicatio
 
   storeFailed(limit: string, whenStoreFails: WhenStoreFails, error: unknown): void {
     this.metrics.rateLimitStoreFailed(limit);
-    const now = Date.now();
-    if (now - (this.lastFailureLog.get(limit) ?? 0) < STORE_FAILURE_LOG_INTERVAL_MS) return;
-    this.lastFailureLog.set(limit, now);
+    if (!this.failureLogDue.due(limit)) return;
     const store = this.redis ? 'Redis' : 'MongoDB';
     const consequence =
       whenStoreFails === 'allow' ? 'requests are let through' : 'attempts are refused (503)';

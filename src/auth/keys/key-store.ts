@@ -3,6 +3,7 @@ import { createRemoteJWKSet, type JWK } from 'jose';
 import { createPublicKey, KeyObject, type JsonWebKey, type webcrypto } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { OncePerInterval } from '../../common/once-per-interval';
 import {
   APP_CONFIG,
   ConfigError,
@@ -34,11 +35,12 @@ export class KeyStore {
   private signing: SigningKey | undefined;
   /** The auth endpoint's key set (JWKS_URL): jose fetches, caches, and refetches an unknown kid at most every 30 s. */
   private remote: ReturnType<typeof createRemoteJWKSet> | undefined;
-  /** Keys of the remote set, parsed once per key jose hands out (a withdrawn key goes with jose's cache). */
+  /**
+   * Keys of the remote set, parsed once per key jose hands out, or per JWK of the last set
+   * fetched while the auth endpoint cannot be reached (a withdrawn key goes with jose's cache).
+   */
   private readonly remoteKeys = new WeakMap<object, VerificationKey>();
-  /** The last fetched set's keys, parsed once, for when the auth endpoint cannot be reached. */
-  private readonly staleKeys = new WeakMap<object, VerificationKey>();
-  private staleWarnedAt = 0;
+  private readonly staleWarningDue = new OncePerInterval(60_000);
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
@@ -110,30 +112,38 @@ export class KeyStore {
         : this.byKid.get(kid);
     if (known || !this.remote || typeof alg !== 'string') return known;
     if (!(SUPPORTED_ALGORITHMS as readonly string[]).includes(alg)) return undefined;
-    let key: object;
+    let key: webcrypto.CryptoKey;
     try {
-      key = (await this.remote({ alg, kid })) as object;
+      key = (await this.remote({ alg, kid })) as webcrypto.CryptoKey;
     } catch (error) {
       const stale = this.staleRemoteKey(kid, alg as JwtAlgorithm, error);
-      if (stale) return stale.alg === alg ? stale : undefined;
+      if (stale) return stale;
       this.logger.debug(
         `No JWKS key for kid ${JSON.stringify(kid ?? null)}: ${(error as Error).message}`,
       );
       return undefined;
     }
-    let parsed = this.remoteKeys.get(key);
+    return this.remoteKey(key, kid ?? '', alg as JwtAlgorithm, () => KeyObject.from(key));
+  }
+
+  /**
+   * A key of the auth endpoint's set (the CryptoKey jose hands out, or a JWK of
+   * the last set fetched) as a verification key, parsed once per such object;
+   * undefined when it is not a key for `alg`.
+   */
+  private remoteKey(
+    source: object,
+    kid: string,
+    alg: JwtAlgorithm,
+    toKeyObject: () => KeyObject,
+  ): VerificationKey | undefined {
+    let parsed = this.remoteKeys.get(source);
     if (!parsed) {
-      const keyObject = KeyObject.from(key as webcrypto.CryptoKey);
-      parsed = {
-        kid: kid ?? '',
-        alg: algorithmFor(keyObject, alg as JwtAlgorithm),
-        key: keyObject,
-        jwk: {},
-      };
-      if (parsed.alg !== alg) return undefined;
-      this.remoteKeys.set(key, parsed);
+      const key = toKeyObject();
+      parsed = { kid, alg: algorithmFor(key, alg), key, jwk: {} };
+      this.remoteKeys.set(source, parsed);
     }
-    return parsed;
+    return parsed.alg === alg ? parsed : undefined;
   }
 
   /**
@@ -153,24 +163,18 @@ export class KeyStore {
       return undefined;
     const jwk = this.remote?.jwks()?.keys.find((candidate) => candidate.kid === kid);
     if (!jwk) return undefined;
-    const now = Date.now();
-    if (now - this.staleWarnedAt > 60_000) {
-      this.staleWarnedAt = now;
+    if (this.staleWarningDue.due()) {
       this.logger.warn(
         `The auth endpoint's key set could not be fetched (${(error as Error).message}); using the last one fetched until it can (logged once a minute)`,
       );
     }
-    let parsed = this.staleKeys.get(jwk);
-    if (!parsed) {
-      try {
-        const keyObject = createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' });
-        parsed = { kid, alg: algorithmFor(keyObject, alg), key: keyObject, jwk: {} };
-      } catch {
-        return undefined;
-      }
-      this.staleKeys.set(jwk, parsed);
+    try {
+      return this.remoteKey(jwk, kid, alg, () =>
+        createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' }),
+      );
+    } catch {
+      return undefined;
     }
-    return parsed;
   }
 
   /** The public key set, as served at /.well-known/jwks.json. */
