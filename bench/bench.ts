@@ -375,6 +375,14 @@ async function main(): Promise<void> {
     const raw = SCENARIOS.has('S0') ? await reference('raw') : undefined;
     const apollo = SCENARIOS.has('S1') ? await reference('apollo') : undefined;
     const nest = SCENARIOS.has('S1n') ? await reference('nest') : undefined;
+    // Idle only: S1n connected through @nestjs/mongoose, what the required database library adds.
+    const nestMongoose = SCENARIOS.has('S1n')
+      ? await start('nest-mongoose', {
+          script: join(ROOT, 'dist-bench', 'bench', 'reference-servers.js'),
+          args: ['nest-mongoose'],
+          env: { NODE_ENV: 'production', MONGODB_URI: uri },
+        })
+      : undefined;
     const cached = await api('api');
     const uncached = SCENARIOS.has('S3')
       ? await api('api-uncached', { AUTH_TOKEN_CACHE: 'false' })
@@ -391,6 +399,7 @@ async function main(): Promise<void> {
           ['S0 raw node:http', raw],
           ['S1 bare Apollo', apollo],
           ['S1n smallest NestJS + Apollo', nest],
+          ['S1n connected to MongoDB through @nestjs/mongoose', nestMongoose],
           ['the API (production, MONGODB_URI)', cached],
         ] as const
       )
@@ -704,13 +713,18 @@ async function main(): Promise<void> {
     function memoryTargets() {
       const nestIdle = run.idleRssMB['S1n smallest NestJS + Apollo'];
       const apiIdle = run.idleRssMB['the API (production, MONGODB_URI)'];
+      const nestMongooseIdle = run.idleRssMB['S1n connected to MongoDB through @nestjs/mongoose'];
       const nestPeak = byId.S1n?.peakRssMB;
       const apiPeak = byId.S2?.peakRssMB;
       if (nestIdle === undefined || nestPeak === undefined) return [];
       return [
         {
           target: 'API idle RSS ≤ S1n idle RSS + 10 MB',
-          value: `${apiIdle} MB against ${nestIdle} MB (+${apiIdle - nestIdle})`,
+          value:
+            `${apiIdle} MB against ${nestIdle} MB (+${apiIdle - nestIdle})` +
+            (nestMongooseIdle === undefined
+              ? ''
+              : `; S1n with @nestjs/mongoose ${nestMongooseIdle} MB (+${apiIdle - nestMongooseIdle})`),
           met: apiIdle <= nestIdle + 10,
         },
         {

@@ -3,7 +3,8 @@
  * their own processes: `raw` is node:http answering a small JSON (the floor),
  * `apollo` a bare Apollo Server 5 on Fastify with one field (what NestJS,
  * authentication and everything else are measured against), and `nest` the
- * smallest NestJS + Apollo app on Fastify (what the framework alone costs).
+ * smallest NestJS + Apollo app on Fastify (what the framework alone costs),
+ * `nest-mongoose` that app connected to MONGODB_URI (memory only).
  */
 import 'reflect-metadata';
 import { createServer } from 'node:http';
@@ -67,7 +68,28 @@ async function nest(): Promise<void> {
   await app.listen(port, host);
 }
 
-const servers: Record<string, () => Promise<void>> = { raw, apollo, nest };
+/**
+ * The same app connected to MongoDB through @nestjs/mongoose and nothing else:
+ * what the database library this design requires costs in memory before any
+ * feature is written (only its idle RSS is reported). Mongoose is loaded here
+ * only, so the other references do not carry it.
+ */
+async function nestMongoose(): Promise<void> {
+  const { MongooseModule } = await import('@nestjs/mongoose');
+  @Module({ imports: [MinimalNestModule, MongooseModule.forRoot(process.env.MONGODB_URI ?? '')] })
+  class MinimalNestMongooseModule {}
+  const app = await NestFactory.create(MinimalNestMongooseModule, new FastifyAdapter(), {
+    logger: false,
+  });
+  await app.listen(port, host);
+}
+
+const servers: Record<string, () => Promise<void>> = {
+  raw,
+  apollo,
+  nest,
+  'nest-mongoose': nestMongoose,
+};
 const start = servers[process.argv[2] ?? ''];
 if (!start) {
   console.error(`usage: reference-servers.js ${Object.keys(servers).join('|')}`);

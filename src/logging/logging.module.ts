@@ -6,7 +6,7 @@ import pino, {
   type LoggerOptions,
 } from 'pino';
 import type { AppConfig } from '../config/app-config';
-import { currentRequestId, serializeRequest, serializeResponse } from './request-log';
+import { currentRequestId, logLineTime, serializeRequest, serializeResponse } from './request-log';
 import { scrubSecrets } from './secrets';
 
 /** Fields with allow-listed serializers or that this service fills in itself. */
@@ -37,7 +37,7 @@ export function pinoOptions(config: AppConfig): LoggerOptions {
         return out ?? object;
       },
     },
-    timestamp: () => `,"time":"${new Date().toISOString()}"`,
+    timestamp: () => `,"time":"${new Date(logLineTime()).toISOString()}"`,
   };
 }
 
