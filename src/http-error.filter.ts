@@ -2,19 +2,12 @@ import { Catch, HttpException, Logger, type ArgumentsHost } from '@nestjs/common
 import { BaseExceptionFilter } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { unavailablePage } from './auth/http/pages';
-import { ServiceUnavailableError, type ErrorCode } from './common/errors';
+import { ServiceUnavailableError } from './common/errors';
+import { codeForStatus, httpErrorBody } from './common/http/error-body';
 import { isDatabaseUnavailable } from './database/database-errors';
 
 const GRAPHQL_PATH = /^\/graph(ql)?(\?|\/|$)/;
 const UNAVAILABLE = 'The service is temporarily unavailable; try again shortly';
-
-const CODE_BY_STATUS: Record<number, ErrorCode | 'BAD_REQUEST'> = {
-  401: 'UNAUTHENTICATED',
-  403: 'FORBIDDEN',
-  404: 'NOT_FOUND',
-  429: 'TOO_MANY_REQUESTS',
-  503: 'SERVICE_UNAVAILABLE',
-};
 
 /** The HTTP status an error carries (HttpException, or Fastify's own errors), if it is a client's. */
 function clientStatus(error: unknown): number | undefined {
@@ -32,7 +25,8 @@ function clientStatus(error: unknown): number | undefined {
  *   catalogue and the request id, and the right 4xx (or 503) status;
  * - anywhere, a database outage is 503 SERVICE_UNAVAILABLE (an HTML page for
  *   browsers), never a 500;
- * - other routes keep Nest's shape, with the request id added.
+ * - other routes keep Nest's shape, with the code and the request id added
+ *   (common/http/error-body.ts).
  * GraphQL resolver errors are left to Apollo and the GraphQL error formatting.
  */
 @Catch()
@@ -64,7 +58,7 @@ export class HttpErrorFilter extends BaseExceptionFilter {
       return void reply
         .status(503)
         .header('retry-after', '30')
-        .send({ message: UNAVAILABLE, code: 'SERVICE_UNAVAILABLE', requestId });
+        .send(httpErrorBody(503, UNAVAILABLE, requestId));
     }
 
     const status = clientStatus(exception);
@@ -83,13 +77,7 @@ export class HttpErrorFilter extends BaseExceptionFilter {
         exception instanceof HttpException || exception instanceof Error
           ? exception.message
           : 'Bad request';
-      return this.sendGraphQL(
-        reply,
-        status,
-        CODE_BY_STATUS[status] ?? 'BAD_REQUEST',
-        message,
-        requestId,
-      );
+      return this.sendGraphQL(reply, status, codeForStatus(status), message, requestId);
     }
     if (exception instanceof HttpException && status === undefined) {
       // A deliberate 5xx (readiness answering 503): its own status and body.
@@ -107,12 +95,12 @@ export class HttpErrorFilter extends BaseExceptionFilter {
         .status(status)
         .send(
           typeof body === 'string'
-            ? { statusCode: status, message: body, requestId }
-            : { ...body, requestId },
+            ? httpErrorBody(status, body, requestId)
+            : { ...body, code: codeForStatus(status), requestId },
         );
     }
     this.logger.error({ msg: 'Request failed', requestId, error: (exception as Error)?.stack });
-    void reply.status(500).send({ statusCode: 500, message: 'Internal server error', requestId });
+    void reply.status(500).send(httpErrorBody(500, 'Internal server error', requestId));
   }
 
   private sendGraphQL(

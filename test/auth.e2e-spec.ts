@@ -127,8 +127,13 @@ describe('authentication', () => {
       const unknown = await loginJson(app, 'nobody-here', 'not-the-password');
       expect(wrong.status).toBe(401);
       expect(unknown.status).toBe(401);
-      expect(await wrong.json()).toEqual({ message: 'Invalid username or password' });
-      expect(await unknown.json()).toEqual({ message: 'Invalid username or password' });
+      for (const response of [wrong, unknown])
+        expect(await response.json()).toEqual({
+          statusCode: 401,
+          code: 'UNAUTHENTICATED',
+          message: 'Invalid username or password',
+          requestId: response.headers.get('x-request-id'),
+        });
       expect(tokenCookie(wrong)).toBeUndefined();
     });
 
@@ -291,6 +296,12 @@ describe('authentication', () => {
         body: '{}',
       });
       expect(response.status).toBe(401);
+      expect(await response.json()).toEqual({
+        statusCode: 401,
+        code: 'UNAUTHENTICATED',
+        message: 'Session expired: sign in again',
+        requestId: response.headers.get('x-request-id'),
+      });
     });
 
     it('refuses refresh for a disabled account', async () => {
@@ -316,6 +327,11 @@ describe('authentication', () => {
         body: '{}',
       });
       expect(response.status).toBe(401);
+      expect(await response.json()).toMatchObject({
+        statusCode: 401,
+        code: 'UNAUTHENTICATED',
+        requestId: response.headers.get('x-request-id'),
+      });
     });
   });
 
@@ -350,7 +366,13 @@ describe('authentication', () => {
         primary_email: 'other@example.com',
       });
       expect(taken.status).toBe(409);
-      expect(await taken.json()).toMatchObject({ msg_id: 'DU01' });
+      expect(await taken.json()).toEqual({
+        statusCode: 409,
+        code: 'CONFLICT',
+        message: 'Username already exist',
+        msg_id: 'DU01',
+        requestId: taken.headers.get('x-request-id'),
+      });
       const email = await signup({
         username: 'someone-else',
         password: 'a long password',
@@ -367,7 +389,12 @@ describe('authentication', () => {
         primary_email: 's@example.com',
       });
       expect(short.status).toBe(400);
-      expect(await short.json()).toEqual({ message: 'password must be 8 to 128 characters' });
+      expect(await short.json()).toEqual({
+        statusCode: 400,
+        code: 'BAD_REQUEST',
+        message: 'password must be 8 to 128 characters',
+        requestId: short.headers.get('x-request-id'),
+      });
       const email = await signup({
         username: 'bademail',
         password: 'a long password',
@@ -575,6 +602,12 @@ describe('authentication', () => {
         body: new URLSearchParams({ username: JANE.username, password: JANE.password }).toString(),
       });
       expect(response.status).toBe(403);
+      expect(await response.json()).toEqual({
+        statusCode: 403,
+        code: 'FORBIDDEN',
+        message: 'Cross-site request refused',
+        requestId: response.headers.get('x-request-id'),
+      });
       expect(tokenCookie(response)).toBeUndefined();
     });
 

@@ -309,6 +309,7 @@ describe('auth endpoints while the database is down', () => {
       const json = await loginJson(app, JANE.username, JANE.password);
       expect(json.status).toBe(503);
       expect(await json.json()).toEqual({
+        statusCode: 503,
         message: 'The service is temporarily unavailable; try again shortly',
         code: 'SERVICE_UNAVAILABLE',
         requestId: expect.stringMatching(REQUEST_ID),

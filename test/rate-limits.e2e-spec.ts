@@ -108,7 +108,10 @@ describe('rate limits shared by every process (MongoDB by default)', () => {
     const refused = await signup(3);
     expect(refused.status).toBe(429);
     expect(await refused.json()).toEqual({
+      statusCode: 429,
+      code: 'TOO_MANY_REQUESTS',
       message: 'Too many sign-up attempts. Try again in a minute.',
+      requestId: refused.headers.get('x-request-id'),
     });
     // Refused before anything was written.
     expect(await app.connection.collection('users').countDocuments({ username: 'newcomer3' })).toBe(
@@ -130,6 +133,7 @@ describe('rate limits shared by every process (MongoDB by default)', () => {
       expect(refused.status).toBe(503);
       expect(refused.headers.get('retry-after')).toBe('30');
       expect(await refused.json()).toEqual({
+        statusCode: 503,
         message: 'The service is temporarily unavailable; try again shortly',
         code: 'SERVICE_UNAVAILABLE',
         requestId: refused.headers.get('x-request-id'),

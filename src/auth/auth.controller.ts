@@ -14,6 +14,7 @@ import {
 import { AuthGuard } from '@nestjs/passport';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ServiceUnavailableError } from '../common/errors';
+import { httpErrorBody } from '../common/http/error-body';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { AuthService, type SignupResult, type Throttled } from './auth.service';
 import { CookieWriter } from './http/cookie-writer';
@@ -79,7 +80,7 @@ export class AuthController {
       result.kind === 'invalid'
         ? { status: 401, message: GENERIC_LOGIN_ERROR }
         : this.throttled(reply, result, 'sign-in');
-    if (json) return void reply.status(status).send({ message });
+    if (json) return void reply.status(status).send(httpErrorBody(status, message, req.id));
     void reply
       .status(status)
       .header('content-type', 'text/html; charset=utf-8')
@@ -115,7 +116,9 @@ export class AuthController {
     const renewed = req.authInfo ? await this.auth.refresh(req.authInfo) : undefined;
     if (!renewed) {
       this.cookies.clear(reply);
-      return void reply.status(401).send({ message: 'Session expired: sign in again' });
+      return void reply
+        .status(401)
+        .send(httpErrorBody(401, 'Session expired: sign in again', req.id));
     }
     this.cookies.set(reply, renewed.issued);
     void reply.status(200).send(this.tokenBody(renewed.userId, renewed.issued));
@@ -163,7 +166,7 @@ export class AuthController {
     if (json)
       return void reply
         .status(status)
-        .send({ message, ...(conflict ? { msg_id: result.msgId } : {}) });
+        .send(httpErrorBody(status, message, req.id, conflict ? { msg_id: result.msgId } : {}));
     void reply
       .status(status)
       .header('content-type', 'text/html; charset=utf-8')
@@ -203,7 +206,7 @@ export class AuthController {
   private refuseCrossSite(req: FastifyRequest, reply: FastifyReply): boolean {
     const ownOrigin = `${req.protocol}://${req.host}`;
     if (isAllowedStateChange(req.headers, ownOrigin, this.config.cors.origins)) return true;
-    void reply.status(403).send({ message: 'Cross-site request refused' });
+    void reply.status(403).send(httpErrorBody(403, 'Cross-site request refused', req.id));
     return false;
   }
 

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { isDatabaseUnavailable } from '../database/database-errors';
 import { UsersRepository } from '../users/users.repository';
 import { USER_OUTCOMES, UsersService, type CreateUserOutcome } from '../users/users.service';
 import { CredentialsRepository } from './credentials/credentials.repository';
@@ -159,6 +160,7 @@ export class AuthService {
     } catch (error) {
       // No profile without a way to sign in: undo the half that was written.
       await this.users.deleteById(user._id).catch(() => undefined);
+      if (isDatabaseUnavailable(error)) throw error;
       this.logger.error(
         `Creating the credential of ${user._id} failed: ${(error as Error).message}`,
       );

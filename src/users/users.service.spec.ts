@@ -136,4 +136,12 @@ describe('UsersService.create', () => {
       expect.objectContaining({ ok: false, msgId: 'EU01', msg: 'Error creating User' }),
     );
   });
+
+  it('lets a database outage through, for the 503 SERVICE_UNAVAILABLE every entry point gives', async () => {
+    const outage = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:27017'), {
+      name: 'MongoNetworkError',
+    });
+    model.insertFailure = outage;
+    await expect(service.create(jane)).rejects.toBe(outage);
+  });
 });

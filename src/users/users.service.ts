@@ -3,6 +3,7 @@ import { Error as MongooseError } from 'mongoose';
 import { isAdmin, type Viewer } from '../common/viewer';
 import { parseSafeFilter, RAW_ID_FIELD, type FilterField } from '../common/filters/safe-filter';
 import { newDbId } from '../common/ids';
+import { isDatabaseUnavailable } from '../database/database-errors';
 import { failed, succeeded, type Outcome } from '../common/outcome';
 import { resolveSort, type PageLimits } from '../common/pagination/keyset';
 import { withTotal, type ListPage, type ListRequest } from '../common/pagination/list';
@@ -112,6 +113,8 @@ export class UsersService {
       try {
         return USER_OUTCOMES.created(await this.users.create({ ...user, _id }));
       } catch (error) {
+        // An outage is the service's 503 SERVICE_UNAVAILABLE, not a failed sign-up.
+        if (isDatabaseUnavailable(error)) throw error;
         if (error instanceof MongooseError.ValidationError) {
           return USER_OUTCOMES.invalid(Object.values(error.errors)[0]?.message ?? 'invalid user');
         }
