@@ -36,8 +36,9 @@ export class BrowserNavigation implements OnModuleInit {
     // Every request passes here, almost none is a browser's: a synchronous check first, so an
     // API call does not pay for an async hook's promise (docs/performance.md).
     fastify.addHook('onRequest', (request, reply, done) => {
-      if (!this.assetPath(request) && !isBrowserNavigationToGraphQL(request)) return done();
-      this.answer(request, reply).then(
+      const assetPath = this.assetPath(request);
+      if (assetPath === undefined && !isBrowserNavigationToGraphQL(request)) return done();
+      this.answer(request, reply, assetPath).then(
         (answered) => (answered ? undefined : done()),
         (error: Error) => done(error),
       );
@@ -52,8 +53,11 @@ export class BrowserNavigation implements OnModuleInit {
   }
 
   /** The asset, the login redirect or GraphiQL; false when the request goes on to Apollo. */
-  private async answer(request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
-    const assetPath = this.assetPath(request);
+  private async answer(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    assetPath: string | undefined,
+  ): Promise<boolean> {
     if (assetPath !== undefined) {
       const asset = this.assets?.get(assetPath);
       if (!asset) return false;

@@ -70,8 +70,9 @@ interface PendingLine {
 /**
  * Request lines waiting for the end of this event-loop turn. Formatting them
  * together rather than inside each response took S2 from 0.51–0.53 to
- * 0.54–0.56 of bare Apollo (docs/performance.md, "What changed"): pino's
- * code runs hot once per turn instead of interleaved with Apollo's.
+ * 0.54–0.56 of bare Apollo: pino's code runs hot once per turn instead of
+ * interleaved with Apollo's (docs/performance.md, "Step 2: the request line
+ * written in batches").
  */
 const pendingLines: PendingLine[] = [];
 let writingLineFinishedAt: number | undefined;
@@ -82,7 +83,7 @@ export function logLineTime(): number {
 }
 
 /** Writes the request lines gathered so far (also on close, so none is left behind). */
-export function writePendingRequestLines(): void {
+function writePendingRequestLines(): void {
   for (const line of pendingLines) {
     writingLineFinishedAt = line.finishedAt;
     if (line.error) line.logger.error(line.fields, line.message);
