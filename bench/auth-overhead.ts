@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { startEmbeddedDatabase } from '../src/database/embedded/embedded-database';
 import { generatePemKeyPair } from '../src/auth/keys/key-material';
 import {
+  cleanUpOnInterrupt,
   ROOT,
   seedByProcess,
   startNodeProcess,
@@ -66,6 +67,12 @@ async function run(url: string, body: string, headers: Record<string, string>, d
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-auth-'));
   const database = await startEmbeddedDatabase({ dataDir, throwaway: true });
+  let running: BenchProcess | undefined;
+  const cleanUp = cleanUpOnInterrupt(async () => {
+    await running?.stop();
+    await database.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
   const pair = generatePemKeyPair('ES256');
   const common = {
     MONGODB_URI: `${database.uri}bench_auth`,
@@ -91,6 +98,7 @@ async function main(): Promise<void> {
         { ...common, ...mode.env },
         join(dataDir, `${mode.name}.log`),
       );
+      running = server;
       try {
         const login = await fetch(`${server.url}/auth/login`, {
           method: 'POST',
@@ -111,11 +119,11 @@ async function main(): Promise<void> {
         }
       } finally {
         await server.stop();
+        running = undefined;
       }
     }
   } finally {
-    await database.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    await cleanUp();
   }
   console.log(`\n${CONNECTIONS} connections, ${DURATION} s per row, Node ${process.version}\n`);
   console.log('| mode | query | req/s | p50 ms | p99 ms | errors |\n|---|---|---|---|---|---|');

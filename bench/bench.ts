@@ -32,6 +32,7 @@ import { JWT_ALGORITHMS, type JwtAlgorithm } from '../src/config/app-config';
 import { startEmbeddedDatabase } from '../src/database/embedded/embedded-database';
 import { USER_SORTABLE } from '../src/users/users.service';
 import {
+  cleanUpOnInterrupt,
   cpuMicroseconds,
   freePort,
   ROOT,
@@ -315,6 +316,13 @@ async function main(): Promise<void> {
   const client = new mongo.MongoClient(uri);
   const servers: BenchProcess[] = [];
   const results: Measurement[] = [];
+  const cleanUp = cleanUpOnInterrupt(async () => {
+    await Promise.all(servers.map((server) => server.stop()));
+    await client.close();
+    await database.stop();
+    if (hasFlag('keep')) console.log(`Server logs kept in ${workDir}`);
+    else rmSync(workDir, { recursive: true, force: true });
+  });
   try {
     // Measured first, while the machine is otherwise idle.
     const signatureMicroseconds = await signatureCheckMicroseconds(ALG);
@@ -623,11 +631,7 @@ async function main(): Promise<void> {
       elapsed: (Date.now() - started) / 1000,
     });
   } finally {
-    await Promise.all(servers.map((server) => server.stop()));
-    await client.close();
-    await database.stop();
-    if (hasFlag('keep')) console.log(`Server logs kept in ${workDir}`);
-    else rmSync(workDir, { recursive: true, force: true });
+    await cleanUp();
   }
 
   function report(run: {

@@ -37,6 +37,7 @@ import { hasFlag, numberFlag, textFlag } from './support/cli';
 import { summarizeProfile } from './support/cpu-profile';
 import { median, signatureCheckMicroseconds } from './support/measure';
 import {
+  cleanUpOnInterrupt,
   cpuMicroseconds,
   freePort,
   ROOT,
@@ -136,6 +137,12 @@ async function main(): Promise<void> {
   const signatureMicros = await signatureCheckMicroseconds('ES256');
   const database = await startEmbeddedDatabase({ dataDir: join(workDir, 'db'), throwaway: true });
   const servers: Server[] = [];
+  const cleanUp = cleanUpOnInterrupt(async () => {
+    await Promise.all(servers.map((server) => server.process.stop()));
+    await database.stop();
+    if (hasFlag('keep')) console.log(`Server logs and profiles kept in ${workDir}`);
+    else rmSync(workDir, { recursive: true, force: true });
+  });
   try {
     const pair = generatePemKeyPair('ES256');
     const { kid } = await parseSigningKey(pair.privateKey, 'ES256');
@@ -227,7 +234,7 @@ async function main(): Promise<void> {
       console.log(`${FEATURES.length + 3} variants, each paired with S2 in ${ROUNDS} rounds...`);
       const s1 = await reference('apollo', 'S1', 'bare Apollo on Fastify');
       const s1n = await reference('nest', 'S1n', 'smallest NestJS + Apollo app');
-      const s2 = await api('S2', 'the API, everything on', {});
+      const s2Title = 'the API, everything on';
       const variants: [string, string, Record<string, string>, boolean][] = [
         ['S3', 'token cache off (AUTH_TOKEN_CACHE=false)', { AUTH_TOKEN_CACHE: 'false' }, false],
         ['metrics', 'metrics on (METRICS_PORT)', { METRICS_PORT: String(await freePort()) }, false],
@@ -239,7 +246,7 @@ async function main(): Promise<void> {
         ]),
         ['all-off', 'every switch off', { BENCH_FEATURES_OFF: BENCH_FEATURES.join(',') }, true],
       ];
-      for (const server of [s1, s1n, s2]) if (WARMUP > 0) await load(server, token, WARMUP);
+      for (const server of [s1, s1n]) if (WARMUP > 0) await load(server, token, WARMUP);
       const runs = new Map<string, Awaited<ReturnType<typeof load>>[]>();
       const savings = new Map<string, number[]>();
       const record = (server: Server, run: Awaited<ReturnType<typeof load>>) => {
@@ -249,8 +256,12 @@ async function main(): Promise<void> {
         );
       };
       for (const [id, title, env, bearer] of variants) {
+        // A fresh S2 beside each fresh variant, warmed alike. Paired with one S2 started at the
+        // beginning, every variant's first round came out about 20 µs dearer: a process that has
+        // run longer has a settled heap and hotter code.
+        const s2 = await api('S2', s2Title, {});
         const variant = await api(id, title, env, { bearer });
-        if (WARMUP > 0) await load(variant, token, WARMUP);
+        if (WARMUP > 0) for (const server of [s2, variant]) await load(server, token, WARMUP);
         for (let round = 1; round <= ROUNDS; round += 1) {
           const reference = await load(s1, token, DURATION);
           const base = await load(s2, token, DURATION);
@@ -263,17 +274,24 @@ async function main(): Promise<void> {
             base.cpuMicrosPerRequest - run.cpuMicrosPerRequest,
           ]);
         }
-        await variant.process.stop();
-        servers.splice(servers.indexOf(variant), 1);
+        for (const server of [s2, variant]) {
+          await server.process.stop();
+          servers.splice(servers.indexOf(server), 1);
+        }
       }
       for (let round = 1; round <= ROUNDS; round += 1)
         record(s1n, await load(s1n, token, DURATION));
-      const measured: Row[] = [s1, s1n, s2, ...variants.map(([id]) => ({ id }))].map(({ id }) => {
+      const titles = new Map<string, string>([
+        [s1.id, s1.title],
+        [s1n.id, s1n.title],
+        ['S2', s2Title],
+        ...variants.map(([id, title]): [string, string] => [id, title]),
+      ]);
+      const measured: Row[] = [...titles].map(([id, title]) => {
         const own = runs.get(id)!;
-        const server = servers.find((candidate) => candidate.id === id);
         return {
           id,
-          title: server?.title ?? variants.find(([variantId]) => variantId === id)![1],
+          title,
           rps: Math.round(median(own.map((run) => run.rps))),
           rpsPerRound: own.map((run) => run.rps),
           cpuMicrosPerRequest: Math.round(median(own.map((run) => run.cpuMicrosPerRequest))),
@@ -310,10 +328,7 @@ async function main(): Promise<void> {
     console.log(errors === 0 ? 'No failed requests.' : `${errors} failed requests`);
     process.exitCode = errors === 0 ? 0 : 1;
   } finally {
-    await Promise.all(servers.map((server) => server.process.stop()));
-    await database.stop();
-    if (hasFlag('keep')) console.log(`Server logs and profiles kept in ${workDir}`);
-    else rmSync(workDir, { recursive: true, force: true });
+    await cleanUp();
   }
 }
 
@@ -367,7 +382,7 @@ function render(
   return [
     `# npm run bench:breakdown`,
     '',
-    `${new Date().toISOString()}, Node ${process.version}; \`{ __typename }\` with a valid ES256 token, ${CONNECTIONS} connections, rounds of ${DURATION} s; API in production mode logging at info. Each variant runs alone beside S1 and S2, in ${ROUNDS} rounds of S1, S2, variant back to back. "Saved" is the median over those rounds of S2's server CPU per request minus the variant's (each round in brackets): what switching that one feature off saves. req/s and CPU are medians over all rounds (S1 and S2 ran in every round).`,
+    `${new Date().toISOString()}, Node ${process.version}; \`{ __typename }\` with a valid ES256 token, ${CONNECTIONS} connections, rounds of ${DURATION} s; API in production mode logging at info. Each variant is started together with a fresh S2 (both warmed alike) and runs beside S1 and that S2, in ${ROUNDS} rounds of S1, S2, variant back to back. "Saved" is the median over those rounds of S2's server CPU per request minus the variant's (each round in brackets): what switching that one feature off saves. req/s and CPU are medians over all rounds (S1 and an S2 ran in every round).`,
     '',
     '| | server | req/s | ÷ S1 | server CPU µs/req | saved µs/req (rounds) | what switching it off costs users |',
     '|---|---|---|---|---|---|---|',

@@ -14,12 +14,14 @@ import { generatePemKeyPair } from '../src/auth/keys/key-material';
 import { startEmbeddedDatabase } from '../src/database/embedded/embedded-database';
 import { hasFlag, numberFlag } from './support/cli';
 import {
+  cleanUpOnInterrupt,
   ROOT,
   rssKiB,
   seedByProcess,
   startNodeProcess,
   startScriptNodeArgs,
   tokenCookie,
+  type BenchProcess,
 } from './support/processes';
 
 const QUICK = hasFlag('quick');
@@ -36,10 +38,16 @@ const gid = (type: string, id: string) => Buffer.from(`${type}:${id}`).toString(
 async function main(): Promise<void> {
   const database = await startEmbeddedDatabase({ dataDir: '', throwaway: true });
   const uri = `${database.uri}soak`;
+  const logDir = mkdtempSync(join(tmpdir(), 'soak-'));
+  const running: BenchProcess[] = [];
+  const cleanUp = cleanUpOnInterrupt(async () => {
+    for (const server of running.splice(0)) await server.stop();
+    await database.stop();
+    rmSync(logDir, { recursive: true, force: true });
+  });
   const pair = generatePemKeyPair('ES256');
   await seedByProcess(uri);
 
-  const logDir = mkdtempSync(join(tmpdir(), 'soak-'));
   const server = await startNodeProcess({
     script: join(ROOT, 'dist', 'main.js'),
     nodeArgs: startScriptNodeArgs(),
@@ -56,6 +64,7 @@ async function main(): Promise<void> {
     logFile: join(logDir, 'server.log'),
     readyPath: '/health/ready',
   });
+  running.push(server);
   const url = server.url;
 
   const tokens = await Promise.all(
@@ -151,9 +160,7 @@ async function main(): Promise<void> {
   const missing = ids.filter((id) => storedIds.get(id) !== 1).length;
   const duplicated = [...markers.values()].filter((count) => count > 1).length;
 
-  await server.stop();
-  await database.stop();
-  rmSync(logDir, { recursive: true, force: true });
+  await cleanUp();
 
   const quarter = Math.max(1, Math.floor(rss.length / 4));
   const early = Math.max(...rss.slice(0, quarter));

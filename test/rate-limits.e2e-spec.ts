@@ -113,10 +113,10 @@ describe('rate limits shared by every process (MongoDB by default)', () => {
       message: 'Too many sign-up attempts. Try again in a minute.',
       requestId: refused.headers.get('x-request-id'),
     });
-    // Refused before anything was written.
-    expect(await app.connection.collection('users').countDocuments({ username: 'newcomer3' })).toBe(
-      0,
-    );
+    // Refused before anything was written; the two admitted are there.
+    const users = app.connection.collection('user');
+    expect(await users.countDocuments({ username: 'newcomer3' })).toBe(0);
+    expect(await users.countDocuments({ username: { $in: ['newcomer1', 'newcomer2'] } })).toBe(2);
   });
 
   it('refuses sign-in with 503 while the counters cannot be read, and recovers by itself', async () => {
@@ -209,6 +209,62 @@ withRedis('rate limits in Redis (RATE_LIMIT_REDIS_URL)', () => {
       );
     } finally {
       for (const app of apps.splice(0)) await app.close();
+      await redis.stop();
+    }
+  });
+
+  it('answers a sign-up 503 while MongoDB is down though Redis admits it, writes nothing, and recovers', async () => {
+    const redis = await startRedis();
+    const database = await startOwnDatabase('signup-outage');
+    try {
+      const keys = await makeTestKeys();
+      const app = await startTestApp({
+        env: {
+          ...keys.env,
+          RATE_LIMIT_REDIS_URL: redis.url,
+          DB_TIMEOUT: '500ms',
+          // The retries below while the database comes back count too.
+          SIGNUP_RATE_LIMIT_PER_ADDRESS: '1000',
+        },
+        mongodbUri: database.uri('signup'),
+      });
+      apps.push(app);
+      await waitFor('Redis', async () => app.app.get(RateLimits).redisReady());
+      const signup = (username: string) =>
+        app.request('/auth/signup', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            username,
+            password: 'a-long-enough-password',
+            primary_email: `${username}@example.com`,
+          }),
+        });
+      expect((await signup('before01')).status).toBe(201);
+
+      await database.stop();
+      // The sign-up limit is counted in Redis, which answers: the user store is what fails.
+      const refused = await signup('during01');
+      expect(refused.status).toBe(503);
+      expect(await refused.json()).toEqual({
+        statusCode: 503,
+        message: 'The service is temporarily unavailable; try again shortly',
+        code: 'SERVICE_UNAVAILABLE',
+        requestId: refused.headers.get('x-request-id'),
+      });
+
+      await database.start();
+      await waitFor(
+        'sign-up to answer again',
+        async () => (await signup('after01')).status === 201,
+      );
+      // Nothing of the refused sign-up was kept; the others were.
+      const users = app.connection.collection('user');
+      expect(await users.countDocuments({ username: 'during01' })).toBe(0);
+      expect(await users.countDocuments({ username: { $in: ['before01', 'after01'] } })).toBe(2);
+    } finally {
+      for (const app of apps.splice(0)) await app.close();
+      await database.dispose();
       await redis.stop();
     }
   });

@@ -175,3 +175,23 @@ export function tokenCookie(response: Response): string {
   if (!cookie) throw new Error(`no token cookie in the response (status ${response.status})`);
   return cookie.split(';')[0];
 }
+
+/**
+ * Ctrl-C (SIGINT) or SIGTERM while a benchmark runs: say so, run `cleanUp`
+ * (stop the servers and the database, remove the temporary folder) and exit
+ * 130, rather than leave them behind. Returns `cleanUp`, made safe to call
+ * twice, for the program's own `finally`.
+ */
+export function cleanUpOnInterrupt(cleanUp: () => Promise<void>): () => Promise<void> {
+  let running: Promise<void> | undefined;
+  const once = () => (running ??= cleanUp());
+  const onSignal = (signal: NodeJS.Signals) => {
+    console.error(`\n${signal}: stopping the servers and the database, removing temporary files`);
+    void once()
+      .catch((error: unknown) => console.error(`Clean-up failed: ${(error as Error).message}`))
+      .finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  return once;
+}
