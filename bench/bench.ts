@@ -721,14 +721,15 @@ async function main(): Promise<void> {
       const nestPeak = byId.S1n?.peakRssMB;
       const apiPeak = byId.S2?.peakRssMB;
       if (nestIdle === undefined || nestPeak === undefined) return [];
+      const difference = (mb: number) => (mb < 0 ? `−${-mb}` : `+${mb}`);
       return [
         {
           target: 'API idle RSS ≤ S1n idle RSS + 10 MB',
           value:
-            `${apiIdle} MB against ${nestIdle} MB (+${apiIdle - nestIdle})` +
+            `${apiIdle} MB against ${nestIdle} MB (${difference(apiIdle - nestIdle)})` +
             (nestMongooseIdle === undefined
               ? ''
-              : `; S1n with @nestjs/mongoose ${nestMongooseIdle} MB (+${apiIdle - nestMongooseIdle})`),
+              : `; S1n with @nestjs/mongoose ${nestMongooseIdle} MB (${difference(apiIdle - nestMongooseIdle)})`),
           met: apiIdle <= nestIdle + 10,
         },
         {
