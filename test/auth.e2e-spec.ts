@@ -7,6 +7,7 @@ import {
   ADMIN,
   AUDIENCE,
   decodeJwtPart,
+  errorBody,
   graphql,
   ISSUER,
   JANE,
@@ -16,6 +17,7 @@ import {
   makeTestKeys,
   seedSampleData,
   signToken,
+  signupJson,
   tokenCookie,
   type TestKeys,
 } from './support/auth-helpers';
@@ -128,12 +130,9 @@ describe('authentication', () => {
       expect(wrong.status).toBe(401);
       expect(unknown.status).toBe(401);
       for (const response of [wrong, unknown])
-        expect(await response.json()).toEqual({
-          statusCode: 401,
-          code: 'UNAUTHENTICATED',
-          message: 'Invalid username or password',
-          requestId: response.headers.get('x-request-id'),
-        });
+        expect(await response.json()).toEqual(
+          errorBody(response, 401, 'UNAUTHENTICATED', 'Invalid username or password'),
+        );
       expect(tokenCookie(wrong)).toBeUndefined();
     });
 
@@ -296,12 +295,9 @@ describe('authentication', () => {
         body: '{}',
       });
       expect(response.status).toBe(401);
-      expect(await response.json()).toEqual({
-        statusCode: 401,
-        code: 'UNAUTHENTICATED',
-        message: 'Session expired: sign in again',
-        requestId: response.headers.get('x-request-id'),
-      });
+      expect(await response.json()).toEqual(
+        errorBody(response, 401, 'UNAUTHENTICATED', 'Session expired: sign in again'),
+      );
     });
 
     it('refuses refresh for a disabled account', async () => {
@@ -336,12 +332,7 @@ describe('authentication', () => {
   });
 
   describe('signup', () => {
-    const signup = (body: Record<string, string>) =>
-      app.request('/auth/signup', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
+    const signup = (body: Record<string, string>) => signupJson(app, body);
 
     it('creates the profile and the credential, and signs the user in', async () => {
       const response = await signup({
@@ -366,13 +357,9 @@ describe('authentication', () => {
         primary_email: 'other@example.com',
       });
       expect(taken.status).toBe(409);
-      expect(await taken.json()).toEqual({
-        statusCode: 409,
-        code: 'CONFLICT',
-        message: 'Username already exist',
-        msg_id: 'DU01',
-        requestId: taken.headers.get('x-request-id'),
-      });
+      expect(await taken.json()).toEqual(
+        errorBody(taken, 409, 'CONFLICT', 'Username already exist', { msg_id: 'DU01' }),
+      );
       const email = await signup({
         username: 'someone-else',
         password: 'a long password',
@@ -389,12 +376,9 @@ describe('authentication', () => {
         primary_email: 's@example.com',
       });
       expect(short.status).toBe(400);
-      expect(await short.json()).toEqual({
-        statusCode: 400,
-        code: 'BAD_REQUEST',
-        message: 'password must be 8 to 128 characters',
-        requestId: short.headers.get('x-request-id'),
-      });
+      expect(await short.json()).toEqual(
+        errorBody(short, 400, 'BAD_REQUEST', 'password must be 8 to 128 characters'),
+      );
       const email = await signup({
         username: 'bademail',
         password: 'a long password',
@@ -602,12 +586,9 @@ describe('authentication', () => {
         body: new URLSearchParams({ username: JANE.username, password: JANE.password }).toString(),
       });
       expect(response.status).toBe(403);
-      expect(await response.json()).toEqual({
-        statusCode: 403,
-        code: 'FORBIDDEN',
-        message: 'Cross-site request refused',
-        requestId: response.headers.get('x-request-id'),
-      });
+      expect(await response.json()).toEqual(
+        errorBody(response, 403, 'FORBIDDEN', 'Cross-site request refused'),
+      );
       expect(tokenCookie(response)).toBeUndefined();
     });
 

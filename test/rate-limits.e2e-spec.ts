@@ -1,5 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { graphql, makeTestKeys, signToken, type TestKeys } from './support/auth-helpers';
+import {
+  errorBody,
+  graphql,
+  makeTestKeys,
+  signToken,
+  signupJson,
+  type TestKeys,
+} from './support/auth-helpers';
 import { RateLimits } from '../src/rate-limits/rate-limits';
 import { startOwnDatabase } from './support/own-database';
 import { redisServerInstalled, startRedis } from './support/redis-server';
@@ -9,6 +16,17 @@ import {
   uniqueDatabaseName,
   type TestApp,
 } from './support/test-app';
+
+const UNAVAILABLE = 'The service is temporarily unavailable; try again shortly';
+
+/** A sign-up that passes every rule, for a username not taken yet. */
+function newUser(app: TestApp, username: string): Promise<Response> {
+  return signupJson(app, {
+    username,
+    password: 'a-long-enough-password',
+    primary_email: `${username}@example.com`,
+  });
+}
 
 function failedLogin(app: TestApp, username: string): Promise<Response> {
   return app.request('/auth/login', {
@@ -93,26 +111,19 @@ describe('rate limits shared by every process (MongoDB by default)', () => {
   it('limits sign-ups per address', async () => {
     const app = await startTestApp({ env: { ...keys.env, SIGNUP_RATE_LIMIT_PER_ADDRESS: '2' } });
     apps.push(app);
-    const signup = (i: number) =>
-      app.request('/auth/signup', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          username: `newcomer${i}`,
-          password: 'a-long-enough-password',
-          primary_email: `newcomer${i}@example.com`,
-        }),
-      });
+    const signup = (i: number) => newUser(app, `newcomer${i}`);
     expect((await signup(1)).status).toBe(201);
     expect((await signup(2)).status).toBe(201);
     const refused = await signup(3);
     expect(refused.status).toBe(429);
-    expect(await refused.json()).toEqual({
-      statusCode: 429,
-      code: 'TOO_MANY_REQUESTS',
-      message: 'Too many sign-up attempts. Try again in a minute.',
-      requestId: refused.headers.get('x-request-id'),
-    });
+    expect(await refused.json()).toEqual(
+      errorBody(
+        refused,
+        429,
+        'TOO_MANY_REQUESTS',
+        'Too many sign-up attempts. Try again in a minute.',
+      ),
+    );
     // Refused before anything was written; the two admitted are there.
     const users = app.connection.collection('user');
     expect(await users.countDocuments({ username: 'newcomer3' })).toBe(0);
@@ -132,12 +143,9 @@ describe('rate limits shared by every process (MongoDB by default)', () => {
       const refused = await failedLogin(app, 'someone');
       expect(refused.status).toBe(503);
       expect(refused.headers.get('retry-after')).toBe('30');
-      expect(await refused.json()).toEqual({
-        statusCode: 503,
-        message: 'The service is temporarily unavailable; try again shortly',
-        code: 'SERVICE_UNAVAILABLE',
-        requestId: refused.headers.get('x-request-id'),
-      });
+      expect(await refused.json()).toEqual(
+        errorBody(refused, 503, 'SERVICE_UNAVAILABLE', UNAVAILABLE),
+      );
       await database.start();
       await waitFor(
         'sign-in to answer again',
@@ -230,28 +238,16 @@ withRedis('rate limits in Redis (RATE_LIMIT_REDIS_URL)', () => {
       });
       apps.push(app);
       await waitFor('Redis', async () => app.app.get(RateLimits).redisReady());
-      const signup = (username: string) =>
-        app.request('/auth/signup', {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({
-            username,
-            password: 'a-long-enough-password',
-            primary_email: `${username}@example.com`,
-          }),
-        });
+      const signup = (username: string) => newUser(app, username);
       expect((await signup('before01')).status).toBe(201);
 
       await database.stop();
       // The sign-up limit is counted in Redis, which answers: the user store is what fails.
       const refused = await signup('during01');
       expect(refused.status).toBe(503);
-      expect(await refused.json()).toEqual({
-        statusCode: 503,
-        message: 'The service is temporarily unavailable; try again shortly',
-        code: 'SERVICE_UNAVAILABLE',
-        requestId: refused.headers.get('x-request-id'),
-      });
+      expect(await refused.json()).toEqual(
+        errorBody(refused, 503, 'SERVICE_UNAVAILABLE', UNAVAILABLE),
+      );
 
       await database.start();
       await waitFor(

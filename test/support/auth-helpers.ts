@@ -101,6 +101,29 @@ export async function loginJson(
   });
 }
 
+/** POST /auth/signup with a JSON body. */
+export async function signupJson(app: TestApp, body: Record<string, string>): Promise<Response> {
+  return app.request('/auth/signup', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+}
+
+/**
+ * The JSON error body every answer outside /graphql carries (docs/api.md):
+ * the status, the code, the message and the request id of `response`.
+ */
+export function errorBody(
+  response: Response,
+  statusCode: number,
+  code: string,
+  message: string,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return { statusCode, code, message, ...extra, requestId: response.headers.get('x-request-id') };
+}
+
 /** Signs in and returns the token. */
 export async function login(
   app: TestApp,
