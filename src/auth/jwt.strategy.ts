@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import type { Jwt } from 'jsonwebtoken';
+import type { KeyObject } from 'node:crypto';
 import { Strategy, type SecretOrKeyProvider } from 'passport-jwt';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import type { Viewer } from '../common/viewer';
@@ -17,36 +18,54 @@ import {
   type VerifiedToken,
 } from './token/token-rules';
 import { VerifiedTokenCache } from './token/verified-token-cache';
+import { VerifyThread, type ThreadVerdict, type VerifyOptions } from './token/verify-thread';
 import { AppMetrics } from '../metrics/app-metrics';
 
 /** What passport hands AuthGuard: the viewer as `req.user`, the verified token as `req.authInfo`. */
 type StrategyResult = [Viewer, VerifiedToken] | [false, TokenRefusal];
+
+/** What jsonwebtoken checks, the same on the event loop and on the verify thread. */
+export function verifyOptions(jwt: AppConfig['auth']['jwt']): VerifyOptions {
+  return {
+    // Every algorithm any key may have; keyProvider then pins each key to its own.
+    algorithms: [...SUPPORTED_ALGORITHMS],
+    issuer: jwt.issuer,
+    audience: jwt.audience,
+    // `complete` hands validate() the header too, for the `crit` rule.
+    jsonWebTokenOptions: { complete: true, clockTolerance: jwt.clockToleranceSeconds },
+  };
+}
 
 /**
  * The one token check of every entry point (GraphQL, HTTP routes, browser
  * navigations): passport-jwt's Strategy, verifying with jsonwebtoken and the
  * KeyObject that the token's `kid` names. In front of it, the verified-token
  * cache; behind it, the rules of docs/auth.md jsonwebtoken does not enforce.
+ * When many tokens miss the cache, jsonwebtoken's verify runs on a second
+ * core (VerifyThread), inside passport-jwt's Strategy there too.
  */
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   private readonly extract: (req: TokenCarrier) => ReturnType<ReturnType<typeof tokenExtractor>>;
   private readonly cache: VerifiedTokenCache;
   private readonly clockToleranceSeconds: number;
+  private readonly keyFor: SecretOrKeyProvider;
 
-  constructor(keys: KeyStore, @Inject(APP_CONFIG) config: AppConfig, metrics: AppMetrics) {
+  constructor(
+    keys: KeyStore,
+    @Inject(APP_CONFIG) config: AppConfig,
+    metrics: AppMetrics,
+    private readonly thread: VerifyThread,
+  ) {
     const { jwt, cookie, tokenCache } = config.auth;
+    const keyFor = keyProvider(keys);
     super({
+      ...verifyOptions(jwt),
       jwtFromRequest: jwtFromRequest(cookie.name),
-      secretOrKeyProvider: keyProvider(keys),
-      // Every algorithm any key may have; keyProvider then pins each key to its own.
-      algorithms: [...SUPPORTED_ALGORITHMS],
-      issuer: jwt.issuer,
-      audience: jwt.audience,
+      secretOrKeyProvider: keyFor,
       passReqToCallback: true,
-      // `complete` hands validate() the header too, for the `crit` rule.
-      jsonWebTokenOptions: { complete: true, clockTolerance: jwt.clockToleranceSeconds },
     });
+    this.keyFor = keyFor;
     this.extract = tokenExtractor(cookie.name);
     this.cache = new VerifiedTokenCache(tokenCache);
     this.clockToleranceSeconds = jwt.clockToleranceSeconds;
@@ -59,6 +78,12 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
         [{ result: 'hit' }, cache.hits],
         [{ result: 'miss' }, cache.misses],
       ],
+    );
+    metrics.counterFrom(
+      'auth_verify_thread_verdicts_total',
+      'Tokens whose signature the verify thread checked (AUTH_VERIFY_THREAD), accepted or refused.',
+      [],
+      () => [[{}, thread.verdicts]],
     );
   }
 
@@ -77,7 +102,30 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     const cached = this.cache.get(extracted.token);
     if (cached) return this.success(cached.viewer, cached);
     this.cache.missed();
-    super.authenticate(req as never, options as never);
+    if (!this.thread.takes()) return super.authenticate(req as never, options as never);
+    // passport-jwt's own steps (key, verify, validate), with the verify on the thread.
+    const token = extracted.token;
+    this.keyFor(req as never, token, (keyRefusal, key) => {
+      if (keyRefusal) return this.fail(keyRefusal, 401);
+      this.thread.verify(
+        token,
+        key as unknown as KeyObject,
+        (verdict) => this.settle(req, verdict),
+        () => super.authenticate(req as never, options as never),
+      );
+    });
+  }
+
+  /** The thread's verdict, answered as passport-jwt answers its own verify. */
+  private settle(req: TokenCarrier, verdict: ThreadVerdict): void {
+    if ('refusal' in verdict) return this.fail(invalidToken(verdict.refusal), 401);
+    try {
+      const [viewer, info] = this.validate(req, verdict.decoded);
+      if (viewer) this.success(viewer, info);
+      else this.fail(info, 401);
+    } catch (error) {
+      this.error(error as Error);
+    }
   }
 
   /**

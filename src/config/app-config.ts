@@ -122,6 +122,8 @@ export interface AppConfig {
     readonly signupRateLimitPerAddress: number;
     /** Cache verified tokens until their `exp` (off only to measure what it saves). */
     readonly tokenCache: boolean;
+    /** Where a token that misses the cache is verified (src/auth/token/verify-thread.ts). */
+    readonly verifyThread: VerifyThreadMode;
     /**
      * Benchmarks only: every GraphQL request runs as this user id without any
      * token check, to measure what authentication costs. Refused in production.
@@ -133,6 +135,13 @@ export interface AppConfig {
   /** BENCH_FEATURES_OFF: per-request features switched off to measure them (benchmarks only). */
   readonly benchFeaturesOff: ReadonlySet<BenchFeature>;
 }
+
+/**
+ * AUTH_VERIFY_THREAD: `auto` moves signature checks to a second thread while
+ * many tokens miss the cache; `on` sends every miss there; `off` never.
+ */
+export const VERIFY_THREAD_MODES = ['auto', 'on', 'off'] as const;
+export type VerifyThreadMode = (typeof VERIFY_THREAD_MODES)[number];
 
 /** Whether a per-request feature runs (all do unless a benchmark switched one off). */
 export function featureOn(config: AppConfig, feature: BenchFeature): boolean {
@@ -399,6 +408,7 @@ export function loadConfig(
       },
       signupRateLimitPerAddress: integer('SIGNUP_RATE_LIMIT_PER_ADDRESS', 10, 1, 100_000),
       tokenCache: boolean('AUTH_TOKEN_CACHE', true),
+      verifyThread: oneOf('AUTH_VERIFY_THREAD', VERIFY_THREAD_MODES, 'auto'),
       insecureFixedViewer: raw('INSECURE_FIXED_VIEWER'),
     },
     warnings,
