@@ -353,13 +353,21 @@ async function profileServer(
   await load(server, token, 3);
   const measured = await load(server, token, 10);
   await server.process.stop();
-  const file = readdirSync(dir).find((name) => name.endsWith('.cpuprofile'));
-  if (!file) return `No profile of ${id} was written.`;
-  return summarizeProfile(JSON.parse(readFileSync(join(dir, file), 'utf8')), {
-    title: id,
-    windowSeconds: 10,
-    requests: measured.requests,
-  });
+  // One file per thread, named CPU.<date>.<time>.<pid>.<thread id>.<n>: 0 is the event loop.
+  const files = readdirSync(dir)
+    .filter((name) => name.endsWith('.cpuprofile'))
+    .map((name) => ({ name, thread: Number(name.split('.')[4]) }))
+    .sort((a, b) => a.thread - b.thread);
+  if (files.length === 0) return `No profile of ${id} was written.`;
+  return files
+    .map(({ name, thread }) =>
+      summarizeProfile(JSON.parse(readFileSync(join(dir, name), 'utf8')), {
+        title: thread === 0 ? id : `${id}, the verify thread (AUTH_VERIFY_THREAD)`,
+        windowSeconds: 10,
+        requests: measured.requests,
+      }),
+    )
+    .join('\n\n');
 }
 
 function render(

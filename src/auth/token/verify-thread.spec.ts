@@ -54,6 +54,30 @@ describe('VerifyThread', () => {
     expect(thread.verdicts).toBe(3);
   });
 
+  it('checks each token with the key it is handed, also after a rotation and a restart', async () => {
+    const other = generatePemKeyPair('ES256');
+    const otherPublic = createPublicKey(other.publicKey);
+    const otherToken = tokenFor({}, createPrivateKey(other.privateKey));
+    const verdictWith = (token: string, key: KeyObject) =>
+      new Promise<ThreadVerdict | 'lost'>((resolve) =>
+        thread.verify(token, key, resolve, () => resolve('lost')),
+      );
+    build('on', { restartAfterMs: 0 });
+    expect(thread.takes()).toBe(true);
+    expect(await verdictWith(tokenFor({}), publicKey)).toHaveProperty('decoded');
+    expect(await verdictWith(otherToken, otherPublic)).toHaveProperty('decoded');
+    expect(await verdictWith(otherToken, publicKey)).toMatchObject({
+      refusal: 'invalid signature',
+    });
+    // A new thread knows no key yet: each is sent to it again.
+    await (thread as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+    expect(thread.takes()).toBe(true);
+    expect(await verdictWith(otherToken, otherPublic)).toHaveProperty('decoded');
+    expect(await verdictWith(tokenFor({}), otherPublic)).toMatchObject({
+      refusal: 'invalid signature',
+    });
+  });
+
   it('in auto, starts only once enough tokens miss within one second', () => {
     build('auto', { startAtMissesPerSecond: 3 });
     expect([thread.takes(0), thread.takes(10), thread.running]).toEqual([false, false, false]);

@@ -67,6 +67,10 @@ export class VerifyThread implements OnApplicationShutdown {
   private notBeforeMs = 0;
   private closed = false;
   private answered = 0;
+  /** A number per KeyObject, so each key crosses to a thread once (below). */
+  private readonly keyNumbers = new WeakMap<KeyObject, number>();
+  private keysNumbered = 0;
+  private keysSentToWorker = new Set<number>();
   private readonly limits: VerifyThreadLimits;
 
   constructor(
@@ -111,7 +115,16 @@ export class VerifyThread implements OnApplicationShutdown {
     const id = (this.nextId += 1);
     this.pending.set(id, { onVerdict, onLost });
     this.usedSinceIdleCheck = true;
-    worker.postMessage({ id, token, key });
+    // A KeyObject sent with every token arrives as a new object each time, and
+    // jsonwebtoken then reads its curve from OpenSSL again: 40 µs a token, measured
+    // (docs/performance.md). So the thread keeps each key by number.
+    let keyNumber = this.keyNumbers.get(key);
+    if (keyNumber === undefined) this.keyNumbers.set(key, (keyNumber = this.keysNumbered++));
+    if (this.keysSentToWorker.has(keyNumber)) worker.postMessage({ id, token, keyNumber });
+    else {
+      this.keysSentToWorker.add(keyNumber);
+      worker.postMessage({ id, token, keyNumber, key });
+    }
   }
 
   /** Whether a thread is running now. */
@@ -154,6 +167,7 @@ export class VerifyThread implements OnApplicationShutdown {
       this.loseAllPending();
     });
     this.worker = worker;
+    this.keysSentToWorker = new Set();
     this.logger.log(
       this.mode === 'auto'
         ? `verify thread started: ${this.missesInWindow} tokens missed the cache within a second`
