@@ -50,7 +50,7 @@ const LIMITS: VerifyThreadLimits = {
  * the verified-token cache spends more than half its CPU there
  * (docs/performance.md); here the event loop goes on serving while the
  * thread verifies. passport-jwt's own Strategy runs in the thread
- * (verify-worker.ts) with the options of the event loop's strategy.
+ * (verify-worker.mts) with the options of the event loop's strategy.
  *
  * Every way the thread can fail falls back to the event loop: the queue is
  * full, the thread is starting after a crash, or it died with jobs in hand.
@@ -159,6 +159,7 @@ export class VerifyThread implements OnApplicationShutdown {
     worker.on('error', (error) => this.logger.error(`verify thread failed: ${error.message}`));
     worker.on('exit', (code) => {
       if (this.worker !== worker) return;
+      clearInterval(this.idleCheck);
       this.worker = undefined;
       this.notBeforeMs = Date.now() + this.limits.restartAfterMs;
       this.logger.warn(
