@@ -3,6 +3,22 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 
 /** Signals this close to the first are the same request to stop, sent along two paths. */
 const DUPLICATE_SIGNAL_MS = 1_000;
+/** After a clean close, how long the process may wait for its last log writes before it exits anyway. */
+const LAST_WRITES_MS = 500;
+
+/**
+ * Ends the process once what is still being written has been written. Logs go
+ * to stdout asynchronously: `process.exit()` right after the last line could
+ * end the process while that line's write is still in flight, and pino's
+ * exit-time flush only covers lines not yet handed to a write (the final
+ * "Shut down cleanly" went missing once that way under load). So the process
+ * ends on its own when nothing is left to do, and is ended if something
+ * still holds it after LAST_WRITES_MS.
+ */
+function exitAfterLastWrites(code: number): void {
+  process.exitCode = code;
+  setTimeout(() => process.exit(code), LAST_WRITES_MS).unref();
+}
 
 export interface ShutdownOptions {
   /** How long requests in flight may take once the server closes. */
@@ -72,11 +88,11 @@ export function installGracefulShutdown(
     app.close().then(
       () => {
         logger.log('Shut down cleanly', 'Shutdown');
-        process.exit(0);
+        exitAfterLastWrites(0);
       },
       (error: unknown) => {
         logger.error(`Shutdown failed: ${(error as Error).message}`, undefined, 'Shutdown');
-        process.exit(1);
+        exitAfterLastWrites(1);
       },
     );
   };
