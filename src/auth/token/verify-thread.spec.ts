@@ -23,10 +23,14 @@ describe('VerifyThread', () => {
   const build = (mode: 'auto' | 'on' | 'off', limits: Partial<VerifyThreadLimits> = {}) =>
     (thread = new VerifyThread(mode, OPTIONS, limits));
   /** The verdict, or 'lost' when the thread stopped before answering. */
-  const verdictOf = (token: string) =>
+  const verdictOf = (token: string, key = publicKey) =>
     new Promise<ThreadVerdict | 'lost'>((resolve) =>
-      thread.verify(token, publicKey, resolve, () => resolve('lost')),
+      thread.verify(token, key, resolve, () => resolve('lost')),
     );
+
+  /** What a crash looks like from outside: the worker exits, whatever it had in hand. */
+  const killThread = () =>
+    (thread as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
 
   beforeAll(() => {
     const pem = generatePemKeyPair('ES256');
@@ -58,22 +62,18 @@ describe('VerifyThread', () => {
     const other = generatePemKeyPair('ES256');
     const otherPublic = createPublicKey(other.publicKey);
     const otherToken = tokenFor({}, createPrivateKey(other.privateKey));
-    const verdictWith = (token: string, key: KeyObject) =>
-      new Promise<ThreadVerdict | 'lost'>((resolve) =>
-        thread.verify(token, key, resolve, () => resolve('lost')),
-      );
     build('on', { restartAfterMs: 0 });
     expect(thread.takes()).toBe(true);
-    expect(await verdictWith(tokenFor({}), publicKey)).toHaveProperty('decoded');
-    expect(await verdictWith(otherToken, otherPublic)).toHaveProperty('decoded');
-    expect(await verdictWith(otherToken, publicKey)).toMatchObject({
+    expect(await verdictOf(tokenFor({}), publicKey)).toHaveProperty('decoded');
+    expect(await verdictOf(otherToken, otherPublic)).toHaveProperty('decoded');
+    expect(await verdictOf(otherToken, publicKey)).toMatchObject({
       refusal: 'invalid signature',
     });
     // A new thread knows no key yet: each is sent to it again.
-    await (thread as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+    await killThread();
     expect(thread.takes()).toBe(true);
-    expect(await verdictWith(otherToken, otherPublic)).toHaveProperty('decoded');
-    expect(await verdictWith(tokenFor({}), otherPublic)).toMatchObject({
+    expect(await verdictOf(otherToken, otherPublic)).toHaveProperty('decoded');
+    expect(await verdictOf(tokenFor({}), otherPublic)).toMatchObject({
       refusal: 'invalid signature',
     });
   });
@@ -109,8 +109,7 @@ describe('VerifyThread', () => {
     build('on', { restartAfterMs: 60_000 });
     expect(thread.takes()).toBe(true);
     const answer = verdictOf(tokenFor({}));
-    // What a crash looks like from here: the worker exits with a job in hand.
-    await (thread as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+    await killThread();
     expect(await answer).toBe('lost');
     expect(thread.running).toBe(false);
     expect(thread.takes()).toBe(false);
