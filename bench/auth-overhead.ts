@@ -15,7 +15,7 @@ import {
   ROOT,
   seedByProcess,
   startNodeProcess,
-  startScriptNodeArgs,
+  npmStartCommand,
   tokenCookie,
   type BenchProcess,
 } from './support/processes';
@@ -34,8 +34,9 @@ interface Mode {
 function startServer(env: Record<string, string>, logFile: string): Promise<BenchProcess> {
   return startNodeProcess({
     script: join(ROOT, 'dist', 'main.js'),
-    nodeArgs: startScriptNodeArgs(),
+    nodeArgs: npmStartCommand().nodeArgs,
     env: {
+      ...npmStartCommand().env,
       NODE_ENV: 'test',
       LOG_LEVEL: 'info',
       LOG_PRETTY: 'false',

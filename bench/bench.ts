@@ -1,7 +1,8 @@
 /**
  * `npm run bench [-- --quick] [--users N --orders N --depth N --duration S
  * --warmup S --rounds N --connections N --list-connections N --probes N
- * --alg ES256|RS256|PS256 --scenarios S1,S2,...]`: the API measured side
+ * --alg ES256|RS256|PS256 --scenarios S1,S2,... --memory --record
+ * --api-env NAME=VALUE,...]`: the API measured side
  * by side with its physical references, in one run on one machine.
  *
  * Starts a throwaway embedded database, seeds generated data through the seed
@@ -38,7 +39,7 @@ import {
   ROOT,
   seedByProcess,
   startNodeProcess,
-  startScriptNodeArgs,
+  npmStartCommand,
   tokenCookie,
   rssKiB,
   watchPeakRss,
@@ -67,6 +68,18 @@ const PROBES = Math.max(1, numberFlag('probes', QUICK ? 1 : 3));
 const ALG = textFlag('alg', 'ES256') as JwtAlgorithm;
 if (!JWT_ALGORITHMS.includes(ALG)) {
   console.error(`--alg takes one of ${JWT_ALGORITHMS.join(', ')}`);
+  process.exit(2);
+}
+// Settings for every API process of the run, to compare one setting across runs
+// (e.g. --api-env RELEASE_STARTUP_MEMORY=false).
+const API_ENV = Object.fromEntries(
+  textFlag('api-env', '')
+    .split(',')
+    .filter(Boolean)
+    .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+);
+if (Object.keys(API_ENV).some((name) => !/^[A-Z][A-Z0-9_]*$/.test(name))) {
+  console.error('--api-env takes NAME=VALUE pairs separated by commas');
   process.exit(2);
 }
 const ALL_SCENARIOS = ['S0', 'S1', 'S1n', 'S2', 'S2m', 'S3', 'S4', 'S5', 'S6a', 'S6', 'S7'];
@@ -365,8 +378,9 @@ async function main(): Promise<void> {
     const api = (name: string, extra: Record<string, string> = {}) =>
       start(name, {
         script: join(ROOT, 'dist', 'main.js'),
-        nodeArgs: startScriptNodeArgs(),
+        nodeArgs: npmStartCommand().nodeArgs,
         env: {
+          ...npmStartCommand().env,
           NODE_ENV: 'production',
           LOG_LEVEL: 'info',
           LOG_PRETTY: 'false',
@@ -376,6 +390,7 @@ async function main(): Promise<void> {
           JWT_PUB_KEY_B64: Buffer.from(pair.publicKey).toString('base64'),
           // One viewer sends every request: the per-viewer limit (600 a minute) would answer 429.
           GRAPHQL_RATE_LIMIT_PER_MINUTE: '10000000',
+          ...API_ENV,
           ...extra,
         },
         readyPath: '/health/ready',
@@ -752,7 +767,9 @@ async function main(): Promise<void> {
         linesPerOrder: LINES_PER_ORDER,
       },
       alg: ALG,
-      apiNodeOptions: startScriptNodeArgs(),
+      apiNodeOptions: npmStartCommand().nodeArgs,
+      apiStartEnv: npmStartCommand().env,
+      apiEnv: API_ENV,
       connections: CONNECTIONS,
       listConnections: run.listConnections,
       durationSeconds: DURATION,
@@ -779,7 +796,15 @@ async function main(): Promise<void> {
       '',
       `${environment.date}, commit ${environment.commit}, Node ${environment.node}, ${environment.cpu}; ` +
         `${environment.database} with ${USERS} users and ${ORDERS} orders; ${ALG}; API started with ` +
-        `\`node ${environment.apiNodeOptions.join(' ')} dist/main.js\`, NODE_ENV=production, LOG_LEVEL=info. ` +
+        `\`${Object.entries(environment.apiStartEnv)
+          .map(([name, value]) => `${name}=${value} `)
+          .join(
+            '',
+          )}node ${environment.apiNodeOptions.join(' ')} dist/main.js\`, NODE_ENV=production, LOG_LEVEL=info` +
+        Object.entries(API_ENV)
+          .map(([name, value]) => `, ${name}=${value}`)
+          .join('') +
+        '. ' +
         `S0 to S3 run at once and are measured in ${ROUNDS} interleaved rounds of ${DURATION} s ` +
         `(req/s is the median, each round in brackets); S4 to S7 one round each; ${WARMUP} s of warm-up ` +
         `before each. Database commands per request: the database's own counters over ${PROBES} ` +

@@ -42,7 +42,7 @@ import {
   freePort,
   ROOT,
   startNodeProcess,
-  startScriptNodeArgs,
+  npmStartCommand,
   type BenchProcess,
 } from './support/processes';
 
@@ -175,8 +175,9 @@ async function main(): Promise<void> {
     ) => {
       const child = await startNodeProcess({
         script: join(ROOT, 'dist', 'main.js'),
-        nodeArgs: [...startScriptNodeArgs(), ...(options.nodeArgs ?? [])],
+        nodeArgs: [...npmStartCommand().nodeArgs, ...(options.nodeArgs ?? [])],
         env: {
+          ...npmStartCommand().env,
           NODE_ENV: 'production',
           LOG_LEVEL: 'info',
           LOG_PRETTY: 'false',

@@ -19,7 +19,7 @@ import {
   rssKiB,
   seedByProcess,
   startNodeProcess,
-  startScriptNodeArgs,
+  npmStartCommand,
   tokenCookie,
   type BenchProcess,
 } from './support/processes';
@@ -50,8 +50,9 @@ async function main(): Promise<void> {
 
   const server = await startNodeProcess({
     script: join(ROOT, 'dist', 'main.js'),
-    nodeArgs: startScriptNodeArgs(),
+    nodeArgs: npmStartCommand().nodeArgs,
     env: {
+      ...npmStartCommand().env,
       NODE_ENV: 'production',
       // info, as in production: one line per request (to a file).
       LOG_LEVEL: 'info',

@@ -118,18 +118,25 @@ export function seedByProcess(mongodbUri: string, seedArgs: readonly string[] = 
 }
 
 /**
- * The Node.js options `npm start` runs the service with (package.json), so a
- * benchmark measures the process production runs, heap settings included.
+ * The environment and Node.js options `npm start` runs the service with (package.json),
+ * so a benchmark measures the process production runs, heap and allocator settings included.
  */
-export function startScriptNodeArgs(): string[] {
+export function npmStartCommand(): { env: Record<string, string>; nodeArgs: string[] } {
   const pkg = JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8')) as {
     scripts: Record<string, string>;
   };
-  const match = /(?:^|&&\s*)(?:exec\s+)?node\s+((?:--\S+\s+)*)dist\/main\.js/.exec(
-    pkg.scripts.start ?? '',
+  const match =
+    /^((?:[A-Z][A-Z0-9_]*=\S+\s+)*)(?:exec\s+)?node\s+((?:--\S+\s+)*)dist\/main\.js$/.exec(
+      pkg.scripts.start ?? '',
+    );
+  if (!match) throw new Error(`cannot read the command of "npm start": ${pkg.scripts.start}`);
+  const env = Object.fromEntries(
+    match[1]
+      .split(/\s+/)
+      .filter(Boolean)
+      .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
   );
-  if (!match) throw new Error(`cannot read the node options of "npm start": ${pkg.scripts.start}`);
-  return match[1].split(/\s+/).filter(Boolean);
+  return { env, nodeArgs: match[2].split(/\s+/).filter(Boolean) };
 }
 
 function statusField(pid: number, field: 'VmRSS' | 'VmHWM'): number {

@@ -55,6 +55,10 @@ export interface AppConfig {
      */
     readonly trustProxy: TrustProxy;
   };
+  readonly memory: {
+    /** One compacting collection after start-up, before listening (docs/performance.md, Memory). */
+    readonly releaseAfterStart: boolean;
+  };
   readonly database: {
     /** Unset: start the embedded database. */
     readonly uri: string | undefined;
@@ -334,6 +338,9 @@ export function loadConfig(
         'off, a number of proxy hops (1-10), or comma-separated proxy addresses or CIDRs (e.g. 10.0.0.0/8,127.0.0.1)',
         false,
       ),
+    },
+    memory: {
+      releaseAfterStart: boolean('RELEASE_STARTUP_MEMORY', isProduction),
     },
     database: {
       uri: mongodbUri,

@@ -42,7 +42,7 @@ import {
   ROOT,
   seedByProcess,
   startNodeProcess,
-  startScriptNodeArgs,
+  npmStartCommand,
   tokenCookie,
   type BenchProcess,
 } from '../../bench/support/processes';
@@ -291,7 +291,9 @@ async function main(): Promise<void> {
     };
     const publicUrl = `http://127.0.0.1:${ports.public}`;
     const statsUrl = `http://127.0.0.1:${ports.stats}/stats`;
+    const { env: startEnv, nodeArgs } = npmStartCommand();
     const common = {
+      ...startEnv,
       NODE_ENV: 'production',
       LOG_LEVEL: 'info',
       LOG_PRETTY: 'false',
@@ -300,7 +302,6 @@ async function main(): Promise<void> {
       TRUST_PROXY: '127.0.0.1',
       SHUTDOWN_DRAIN_DELAY: DRAIN,
     };
-    const nodeArgs = startScriptNodeArgs();
     const script = join(ROOT, 'dist', 'main.js');
 
     /** One process of a tier, on the port the balancer knows it by, tracked for clean-up. */
