@@ -93,6 +93,8 @@ const SCENARIOS = new Set(
     .filter((id) => ALL_SCENARIOS.includes(id)),
 );
 const partial = DEFAULT_SCENARIOS.some((id) => !SCENARIOS.has(id));
+/** How long the servers rest after the S0 to S3 rounds before their RSS is read again. */
+const AFTER_LOAD_IDLE_MS = 10_000;
 /** Orders of the bench viewer: more than the largest page S5 asks for. */
 const VIEWER_ORDERS = 60;
 const LINES_PER_ORDER = 10;
@@ -587,6 +589,18 @@ async function main(): Promise<void> {
       ),
     ];
     results.push(...(await measureAll(admin, http, ROUNDS)));
+    // Idle again once the load has passed: what a process that has served traffic holds.
+    await sleep(AFTER_LOAD_IDLE_MS);
+    const rssAfterLoadMB = Object.fromEntries(
+      (
+        [
+          ['S1n smallest NestJS + Apollo', nest],
+          ['the API (production, MONGODB_URI)', SCENARIOS.has('S2') ? cached : undefined],
+        ] as const
+      )
+        .filter(([, server]) => server !== undefined)
+        .map(([name, server]) => [name, Math.round(rssKiB(server!.pid) / 1024)]),
+    );
     for (const server of [raw, apollo, nest, uncached, metered]) await server?.stop();
 
     // With the database: one round each.
@@ -643,6 +657,7 @@ async function main(): Promise<void> {
       s5Commands,
       signatureCheckMicroseconds: signatureMicroseconds,
       idleRssMB,
+      rssAfterLoadMB,
       elapsed: (Date.now() - started) / 1000,
     });
   } finally {
@@ -655,6 +670,7 @@ async function main(): Promise<void> {
     s5Commands: Record<string, number>;
     signatureCheckMicroseconds: number;
     idleRssMB: Record<string, number>;
+    rssAfterLoadMB: Record<string, number>;
     elapsed: number;
   }): void {
     const byId: Partial<Record<string, Measurement>> = Object.fromEntries(
@@ -820,6 +836,10 @@ async function main(): Promise<void> {
       '|---|---|',
       ...Object.entries(run.idleRssMB).map(([name, mb]) => `| ${name} | ${mb} |`),
       '',
+      `| server, idle again ${AFTER_LOAD_IDLE_MS / 1000} s after its load (S1n, S2) | RSS MB |`,
+      '|---|---|',
+      ...Object.entries(run.rssAfterLoadMB).map(([name, mb]) => `| ${name} | ${mb} |`),
+      '',
       '| target | value | met |',
       '|---|---|---|',
       ...targets.map(
@@ -850,7 +870,7 @@ async function main(): Promise<void> {
     const name = partial ? 'partial' : 'latest';
     writeFileSync(
       join(dir, `${name}.json`),
-      `${JSON.stringify({ environment, results: rows, ratios, s5Commands: run.s5Commands, targets }, null, 2)}\n`,
+      `${JSON.stringify({ environment, results: rows, ratios, s5Commands: run.s5Commands, memory: { idleRssMB: run.idleRssMB, rssAfterLoadMB: run.rssAfterLoadMB }, targets }, null, 2)}\n`,
     );
     writeFileSync(join(dir, `${name}.md`), markdown);
     console.log(`\n${markdown}`);

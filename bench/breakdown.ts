@@ -239,6 +239,12 @@ async function main(): Promise<void> {
       const variants: [string, string, Record<string, string>, boolean][] = [
         ['S3', 'token cache off (AUTH_TOKEN_CACHE=false)', { AUTH_TOKEN_CACHE: 'false' }, false],
         ['metrics', 'metrics on (METRICS_PORT)', { METRICS_PORT: String(await freePort()) }, false],
+        [
+          'startup-release-off',
+          'no compacting collection at start (RELEASE_STARTUP_MEMORY=false)',
+          { RELEASE_STARTUP_MEMORY: 'false' },
+          false,
+        ],
         ...FEATURES.map((feature): [string, string, Record<string, string>, boolean] => [
           feature,
           `${feature} off`,

@@ -17,7 +17,9 @@ type V8Gc = (options: { type: 'major'; execution: 'sync'; flavor: 'last-resort' 
  * process that then only waits never gets them back, because V8's memory reducer only
  * runs after allocation. Only a last-resort collection releases the pool (a regular
  * forced one frees the objects but not the pages): measured in docs/performance.md
- * ("Memory"), about 150 → 127 MB idle for ~100 ms at start.
+ * ("Memory"), about 150 → 127 MB idle for ~100 ms at start. Off by default
+ * (RELEASE_STARTUP_MEMORY): requests in the first minutes after it cost 10 to 25 µs more
+ * (same page), and containers are sized by their peak, which it does not change.
  *
  * V8 offers it through its gc extension alone. As Jest's leak detector does, the
  * extension is turned on for one new context, its function taken, and turned off again,

@@ -340,7 +340,7 @@ export function loadConfig(
       ),
     },
     memory: {
-      releaseAfterStart: boolean('RELEASE_STARTUP_MEMORY', isProduction),
+      releaseAfterStart: boolean('RELEASE_STARTUP_MEMORY', false),
     },
     database: {
       uri: mongodbUri,
