@@ -14,8 +14,8 @@ type V8Gc = (options: { type: 'major'; execution: 'sync'; flavor: 'last-resort' 
  * One compacting collection once the application is built, before it listens. Loading
  * 1,500 modules and building the schema, the models and the DI graph touches about 25 MB
  * of heap pages that hold nothing afterwards; V8 keeps them in its page pool, and a
- * process that then only waits never gets them back, because V8's memory reducer only
- * runs after allocation. Only a last-resort collection releases the pool (a regular
+ * process that then only waits mostly keeps them, because V8's memory reducer is driven
+ * by allocation. Only a last-resort collection releases the pool (a regular
  * forced one frees the objects but not the pages): measured in docs/performance.md
  * ("Memory"), about 150 → 127 MB idle for ~100 ms at start. Off by default
  * (RELEASE_STARTUP_MEMORY): requests in the first minutes after it cost 10 to 25 µs more
