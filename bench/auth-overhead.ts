@@ -23,6 +23,7 @@ import { numberFlag } from './support/cli';
 
 const DURATION = numberFlag('duration', 8);
 const CONNECTIONS = numberFlag('connections', 50);
+const NPM_START = npmStartCommand();
 const JANE = { username: 'jane01', password: 'jane01-dev-password', id: '1E4Yo11Y3r9a' };
 
 interface Mode {
@@ -34,9 +35,9 @@ interface Mode {
 function startServer(env: Record<string, string>, logFile: string): Promise<BenchProcess> {
   return startNodeProcess({
     script: join(ROOT, 'dist', 'main.js'),
-    nodeArgs: npmStartCommand().nodeArgs,
+    nodeArgs: NPM_START.nodeArgs,
     env: {
-      ...npmStartCommand().env,
+      ...NPM_START.env,
       NODE_ENV: 'test',
       LOG_LEVEL: 'info',
       LOG_PRETTY: 'false',

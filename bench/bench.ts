@@ -39,6 +39,7 @@ import {
   ROOT,
   seedByProcess,
   startNodeProcess,
+  environmentOf,
   npmStartCommand,
   tokenCookie,
   rssKiB,
@@ -72,12 +73,7 @@ if (!JWT_ALGORITHMS.includes(ALG)) {
 }
 // Settings for every API process of the run, to compare one setting across runs
 // (e.g. --api-env RELEASE_STARTUP_MEMORY=false).
-const API_ENV = Object.fromEntries(
-  textFlag('api-env', '')
-    .split(',')
-    .filter(Boolean)
-    .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
-);
+const API_ENV = environmentOf(textFlag('api-env', '').split(',').filter(Boolean));
 if (Object.keys(API_ENV).some((name) => !/^[A-Z][A-Z0-9_]*$/.test(name))) {
   console.error('--api-env takes NAME=VALUE pairs separated by commas');
   process.exit(2);
@@ -93,6 +89,8 @@ const SCENARIOS = new Set(
     .filter((id) => ALL_SCENARIOS.includes(id)),
 );
 const partial = DEFAULT_SCENARIOS.some((id) => !SCENARIOS.has(id));
+/** How `npm start` runs the service: every API process of the run is started the same way. */
+const NPM_START = npmStartCommand();
 /** How long the servers rest after the S0 to S3 rounds before their RSS is read again. */
 const AFTER_LOAD_IDLE_MS = 10_000;
 /** Orders of the bench viewer: more than the largest page S5 asks for. */
@@ -380,9 +378,9 @@ async function main(): Promise<void> {
     const api = (name: string, extra: Record<string, string> = {}) =>
       start(name, {
         script: join(ROOT, 'dist', 'main.js'),
-        nodeArgs: npmStartCommand().nodeArgs,
+        nodeArgs: NPM_START.nodeArgs,
         env: {
-          ...npmStartCommand().env,
+          ...NPM_START.env,
           NODE_ENV: 'production',
           LOG_LEVEL: 'info',
           LOG_PRETTY: 'false',
@@ -783,8 +781,8 @@ async function main(): Promise<void> {
         linesPerOrder: LINES_PER_ORDER,
       },
       alg: ALG,
-      apiNodeOptions: npmStartCommand().nodeArgs,
-      apiStartEnv: npmStartCommand().env,
+      apiNodeOptions: NPM_START.nodeArgs,
+      apiStartEnv: NPM_START.env,
       apiEnv: API_ENV,
       connections: CONNECTIONS,
       listConnections: run.listConnections,

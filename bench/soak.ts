@@ -28,6 +28,7 @@ const QUICK = hasFlag('quick');
 const SECONDS = numberFlag('seconds', QUICK ? 20 : 180);
 const CONCURRENCY = numberFlag('concurrency', 32);
 const MAX_REQUESTS = numberFlag('max-requests', 200_000);
+const NPM_START = npmStartCommand();
 const USERS = [
   { username: 'jane01', password: 'jane01-dev-password', id: '1E4Yo11Y3r9a' },
   { username: 'john01', password: 'john01-dev-password', id: '1Eg6d1aFL8s7' },
@@ -50,9 +51,9 @@ async function main(): Promise<void> {
 
   const server = await startNodeProcess({
     script: join(ROOT, 'dist', 'main.js'),
-    nodeArgs: npmStartCommand().nodeArgs,
+    nodeArgs: NPM_START.nodeArgs,
     env: {
-      ...npmStartCommand().env,
+      ...NPM_START.env,
       NODE_ENV: 'production',
       // info, as in production: one line per request (to a file).
       LOG_LEVEL: 'info',

@@ -130,13 +130,20 @@ export function npmStartCommand(): { env: Record<string, string>; nodeArgs: stri
       pkg.scripts.start ?? '',
     );
   if (!match) throw new Error(`cannot read the command of "npm start": ${pkg.scripts.start}`);
-  const env = Object.fromEntries(
-    match[1]
-      .split(/\s+/)
-      .filter(Boolean)
-      .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+  return {
+    env: environmentOf(match[1].split(/\s+/).filter(Boolean)),
+    nodeArgs: match[2].split(/\s+/).filter(Boolean),
+  };
+}
+
+/** `NAME=VALUE` words as an environment (the value may itself hold `=`). */
+export function environmentOf(assignments: readonly string[]): Record<string, string> {
+  return Object.fromEntries(
+    assignments.map((pair) => [
+      pair.slice(0, pair.indexOf('=')),
+      pair.slice(pair.indexOf('=') + 1),
+    ]),
   );
-  return { env, nodeArgs: match[2].split(/\s+/).filter(Boolean) };
 }
 
 function statusField(pid: number, field: 'VmRSS' | 'VmHWM'): number {
