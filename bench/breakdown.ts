@@ -16,6 +16,10 @@
  * One ES256 signature check is timed in this process, to compare with the
  * token cache's saving (S3 − S2).
  *
+ * `--cumulative` switches the features off one more at a time instead, in the
+ * order given by `--only` (or BENCH_FEATURES' order): row n has the first n off,
+ * so the table shows which features S2 must lose to reach a given share of S1.
+ *
  * `--cache-only` measures only S2 and S3 at one fixed rate (`--rate`, 1,500 req/s).
  * `--keep` keeps the server logs and the profiles. `--profile` also profiles S2 and S3 (`--profile-only`: nothing else) under load (`node --cpu-prof`) and
  * prints where their time went: by package, the request-log hook and what it
@@ -57,6 +61,7 @@ const ONLY = textFlag('only', '')
 const FEATURES: readonly BenchFeature[] = ONLY.length > 0 ? ONLY : BENCH_FEATURES;
 /** Below what S3 (a signature check per request) sustains on this machine. */
 const FIXED_RATE = numberFlag('rate', 1500);
+const CUMULATIVE = hasFlag('cumulative');
 const PROFILE_OFF = BENCH_FEATURES.find((feature) => feature === textFlag('profile-off', ''));
 
 /** What a user of the service loses when the feature is off: the price of the saving. */
@@ -233,28 +238,48 @@ async function main(): Promise<void> {
     async function measure(): Promise<Row[]> {
       // References and S2 run throughout; each variant is started alone and measured in rounds
       // paired with S2 (S1, S2, variant), so a drift of the machine hits both sides of a difference.
-      console.log(`${FEATURES.length + 3} variants, each paired with S2 in ${ROUNDS} rounds...`);
       const s1 = await reference('apollo', 'S1', 'bare Apollo on Fastify');
       const s1n = await reference('nest', 'S1n', 'smallest NestJS + Apollo app');
       const s2Title = 'the API, everything on';
-      const variants: [string, string, Record<string, string>, boolean][] = [
-        ['S3', 'token cache off (AUTH_TOKEN_CACHE=false)', { AUTH_TOKEN_CACHE: 'false' }, false],
-        ['metrics', 'metrics on (METRICS_PORT)', { METRICS_PORT: String(await freePort()) }, false],
-        // Off by default: "saved" is negative, what turning it on costs.
-        [
-          'startup-release-on',
-          'compacting collection at start (RELEASE_STARTUP_MEMORY=true)',
-          { RELEASE_STARTUP_MEMORY: 'true' },
-          false,
-        ],
-        ...FEATURES.map((feature): [string, string, Record<string, string>, boolean] => [
-          feature,
-          `${feature} off`,
-          { BENCH_FEATURES_OFF: feature },
-          feature === 'cookies',
-        ]),
-        ['all-off', 'every switch off', { BENCH_FEATURES_OFF: BENCH_FEATURES.join(',') }, true],
-      ];
+      const variants: [string, string, Record<string, string>, boolean][] = CUMULATIVE
+        ? FEATURES.map((_, index) => {
+            const off = FEATURES.slice(0, index + 1);
+            return [
+              `cumulative-${index + 1}`,
+              `${off.join(' + ')} off`,
+              { BENCH_FEATURES_OFF: off.join(',') },
+              off.includes('cookies'),
+            ];
+          })
+        : [
+            [
+              'S3',
+              'token cache off (AUTH_TOKEN_CACHE=false)',
+              { AUTH_TOKEN_CACHE: 'false' },
+              false,
+            ],
+            [
+              'metrics',
+              'metrics on (METRICS_PORT)',
+              { METRICS_PORT: String(await freePort()) },
+              false,
+            ],
+            // Off by default: "saved" is negative, what turning it on costs.
+            [
+              'startup-release-on',
+              'compacting collection at start (RELEASE_STARTUP_MEMORY=true)',
+              { RELEASE_STARTUP_MEMORY: 'true' },
+              false,
+            ],
+            ...FEATURES.map((feature): [string, string, Record<string, string>, boolean] => [
+              feature,
+              `${feature} off`,
+              { BENCH_FEATURES_OFF: feature },
+              feature === 'cookies',
+            ]),
+            ['all-off', 'every switch off', { BENCH_FEATURES_OFF: BENCH_FEATURES.join(',') }, true],
+          ];
+      console.log(`${variants.length} variants, each paired with S2 in ${ROUNDS} rounds...`);
       for (const server of [s1, s1n]) if (WARMUP > 0) await load(server, token, WARMUP);
       const runs = new Map<string, Awaited<ReturnType<typeof load>>[]>();
       const savings = new Map<string, number[]>();
@@ -395,6 +420,7 @@ function render(
     .sort((a, b) => saved(b) - saved(a));
   const line = (row: Row, cost = '') =>
     `| ${row.id} | ${row.title} | ${row.rps} | ${ratio(row)} | ${row.cpuMicrosPerRequest} | ${row.saved === undefined ? '' : `${row.saved} (${row.savedPerRound!.join(', ')})`} | ${cost} |`;
+  const cumulative = rows.filter((row) => row.id.startsWith('cumulative-'));
   const cacheSaving = by.S3?.saved === undefined ? NaN : -by.S3.saved;
   return [
     `# npm run bench:breakdown`,
@@ -410,6 +436,9 @@ function render(
       ? [line(by.metrics, 'nothing: metrics are extra work (negative = they cost)')]
       : []),
     ...(by.S3 ? [line(by.S3, 'a signature check on every request')] : []),
+    ...cumulative.map((row, index) =>
+      line(row, `everything the ${index + 1} feature(s) switched off provide`),
+    ),
     '',
     `Token cache at full load: S3 − S2 = ${Number.isFinite(cacheSaving) ? cacheSaving : '–'} µs of server CPU per request; one ES256 signature check (passport-jwt's jsonwebtoken call, a parsed KeyObject) in a loop in this process: ${signatureMicros} µs${Number.isFinite(cacheSaving) ? ` (${Math.round((cacheSaving / signatureMicros) * 100)}% of it; target 80 to 120%)` : ''}.`,
     '',
