@@ -18,7 +18,7 @@ type V8Gc = (options: { type: 'major'; execution: 'sync'; flavor: 'last-resort' 
  * by allocation. Only a last-resort collection releases the pool (a regular
  * forced one frees the objects but not the pages): measured in docs/performance.md
  * ("Memory"), about 150 → 127 MB idle for ~100 ms at start. Off by default
- * (RELEASE_STARTUP_MEMORY): requests after it cost 8 to 27 µs more, still after a minute of
+ * (RELEASE_STARTUP_MEMORY): requests after it cost 8 to 40 µs more, still after a minute of
  * load (V8 sizes the heap by a forced collection's speed from then on; same page), and
  * containers are sized by their peak, which it does not change.
  *
