@@ -73,11 +73,13 @@ if (!JWT_ALGORITHMS.includes(ALG)) {
 }
 // Settings for every API process of the run, to compare one setting across runs
 // (e.g. --api-env RELEASE_STARTUP_MEMORY=false).
-const API_ENV = environmentOf(textFlag('api-env', '').split(',').filter(Boolean));
-if (Object.keys(API_ENV).some((name) => !/^[A-Z][A-Z0-9_]*$/.test(name))) {
+const API_ENV_WORDS = textFlag('api-env', '').split(',').filter(Boolean);
+// Checked as words: environmentOf() would read `FOO` (no `=`) as FO=FOO.
+if (API_ENV_WORDS.some((word) => !/^[A-Z][A-Z0-9_]*=/.test(word))) {
   console.error('--api-env takes NAME=VALUE pairs separated by commas');
   process.exit(2);
 }
+const API_ENV = environmentOf(API_ENV_WORDS);
 const ALL_SCENARIOS = ['S0', 'S1', 'S1n', 'S2', 'S2m', 'S3', 'S4', 'S5', 'S6a', 'S6', 'S7'];
 // S1n (the smallest NestJS + Apollo app) and S2m (S2 with metrics on) are extra comparisons,
 // left out of a quick run.
