@@ -117,7 +117,9 @@ async function load(server: Server, token: string, seconds: number, rate?: numbe
         method: 'POST',
         headers: {
           'content-type': 'application/json',
-          ...(server.bearer ? { authorization: `Bearer ${token}` } : { cookie: `token=${token}` }),
+          ...(server.bearer
+            ? { authorization: `Bearer ${token}` }
+            : { cookie: `__Host-token=${token}` }),
         },
         body: JSON.stringify({ query: '{ __typename }' }),
         onResponse: (status: number, body: string) => {

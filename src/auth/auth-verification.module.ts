@@ -4,11 +4,12 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { GqlAuthGuard } from './gql-auth.guard';
 import { JwtStrategy, verifyOptions } from './jwt.strategy';
 import { KeyStore } from './keys/key-store';
+import { SessionRevocationModule } from './sessions/session-revocation.module';
 import { VerifyThread } from './token/verify-thread';
 
-/** What every API server needs to trust a token: public keys and the passport-jwt strategy. No private key, no database. */
+/** What every API server needs to trust a token: public keys and the passport-jwt strategy. No private key, and no database read per request: revocations come from a feed. */
 @Module({
-  imports: [PassportModule],
+  imports: [PassportModule, SessionRevocationModule],
   providers: [
     {
       provide: KeyStore,
@@ -24,6 +25,6 @@ import { VerifyThread } from './token/verify-thread';
     JwtStrategy,
     GqlAuthGuard,
   ],
-  exports: [KeyStore, GqlAuthGuard, PassportModule],
+  exports: [KeyStore, GqlAuthGuard, PassportModule, SessionRevocationModule],
 })
 export class AuthVerificationModule {}

@@ -98,6 +98,8 @@ export interface AppConfig {
      */
     readonly redisUrl: string | undefined;
   };
+  /** REDIS_URL (or RATE_LIMIT_REDIS_URL): rate-limit counters and the session revocation feed. */
+  readonly redis: { readonly url: string | undefined };
   readonly auth: {
     /** Where the login page lives; unset means this server. */
     readonly url: string | undefined;
@@ -322,6 +324,11 @@ export function loadConfig(
     }
   }
 
+  const sharedRedisUrl = raw('REDIS_URL')
+    ? redisUrl('REDIS_URL', raw('REDIS_URL'), problems)
+    : redisUrl('RATE_LIMIT_REDIS_URL', raw('RATE_LIMIT_REDIS_URL'), problems);
+  const cookieDomain = raw('COOKIE_DOMAIN');
+
   const config: AppConfig = {
     env: nodeEnv,
     isProduction,
@@ -372,9 +379,8 @@ export function loadConfig(
         isProduction ? 'off' : 'same',
       ),
     },
-    rateLimits: {
-      redisUrl: redisUrl(raw('RATE_LIMIT_REDIS_URL'), problems),
-    },
+    rateLimits: { redisUrl: sharedRedisUrl },
+    redis: { url: sharedRedisUrl },
     graphql: {
       defaultPageSize: integer('DEFAULT_PAGE_SIZE', 20, 1, 1000),
       maxPageSize: integer('MAX_PAGE_SIZE', 100, 1, 1000),
@@ -401,10 +407,15 @@ export function loadConfig(
         jwksCacheMaxAgeMs: duration('JWKS_CACHE_MAX_AGE', 5 * 60_000, 1_000, 24 * 3_600_000),
       },
       cookie: {
-        name: cookieName(raw('COOKIE_NAME'), problems),
+        // `__Host-` makes browsers refuse a cookie planted by a sibling sub-domain; it cannot carry a Domain.
+        name: cookieName(
+          raw('COOKIE_NAME'),
+          isProduction && !cookieDomain ? '__Host-token' : 'token',
+          problems,
+        ),
         secure: cookieSecure,
         sameSite: cookieSameSite,
-        domain: raw('COOKIE_DOMAIN'),
+        domain: cookieDomain,
       },
       sessionMaxAgeSeconds:
         duration('SESSION_MAX_AGE', 7 * 86_400_000, 60_000, 365 * 86_400_000) / 1000,
@@ -495,11 +506,11 @@ function legacyMongoUri(dbUri: string | undefined, dbName: string | undefined): 
 }
 
 /** Checked like MONGODB_URI, and for the same reason never echoed: it may hold a password. */
-function redisUrl(value: string | undefined, problems: string[]): string | undefined {
+function redisUrl(name: string, value: string | undefined, problems: string[]): string | undefined {
   if (value === undefined) return undefined;
   if (z.url({ protocol: /^rediss?$/ }).safeParse(value).success) return value;
   problems.push(
-    'RATE_LIMIT_REDIS_URL is not valid: expected a redis:// or rediss:// URL (value not shown: it may hold a password)',
+    `${name} is not valid: expected a redis:// or rediss:// URL (value not shown: it may hold a password)`,
   );
   return undefined;
 }
@@ -537,13 +548,13 @@ function parseCorsOrigins(
   return { patterns, wildcard: false };
 }
 
-function cookieName(value: string | undefined, problems: string[]): string {
-  if (value === undefined) return 'token';
+function cookieName(value: string | undefined, fallback: string, problems: string[]): string {
+  if (value === undefined) return fallback;
   if (/^[A-Za-z0-9_-]{1,64}$/.test(value)) return value;
   problems.push(
     `COOKIE_NAME=${JSON.stringify(value)} is not valid: expected 1-64 letters, digits, _ or -`,
   );
-  return 'token';
+  return fallback;
 }
 
 function withDotenv(processEnv: Env, cwd: string): Env {
