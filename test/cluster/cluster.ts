@@ -57,6 +57,8 @@ const JWKS_CACHE_MAX_AGE_SECONDS = 5;
 const ISSUER = 'user-order-auth';
 const AUDIENCE = 'user-order-api';
 const JANE = { id: '1E4Yo11Y3r9a', username: 'jane01', password: 'jane01-dev-password' };
+/** Production's access cookie (no COOKIE_DOMAIN): `__Host-` so a sibling sub-domain cannot plant one. */
+const COOKIE = '__Host-token';
 const QUERY = JSON.stringify({ query: 'query ClusterViewer { viewer { username } }' });
 const EXPECTED_BODY = '{"data":{"viewer":{"username":"jane01"}}}';
 
@@ -104,11 +106,17 @@ function signAs(key: KeyPair, lifetimeSeconds: number, jti: string): Promise<str
 async function viewerStatus(baseUrl: string, token: string): Promise<number> {
   const response = await fetch(`${baseUrl}/graphql`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', cookie: `token=${token}` },
+    headers: { 'content-type': 'application/json', cookie: `${COOKIE}=${token}` },
     body: QUERY,
   });
   const body = await response.text();
   return response.status === 200 && body.trim() !== EXPECTED_BODY ? 599 : response.status;
+}
+
+/** The access token a sign-in answered with. */
+function accessToken(signIn: Response): string {
+  const pair = tokenCookie(signIn);
+  return pair.slice(pair.indexOf('=') + 1);
 }
 
 function login(baseUrl: string, username: string, password: string): Promise<Response> {
@@ -182,7 +190,7 @@ function startLoad(url: string, token: string) {
       requests: [
         {
           method: 'POST',
-          headers: { 'content-type': 'application/json', cookie: `token=${token}` },
+          headers: { 'content-type': 'application/json', cookie: `${COOKIE}=${token}` },
           body: QUERY,
           onResponse: (status: number, body: string) => {
             if (status === 200 && body.trim() !== EXPECTED_BODY) wrongBodies += 1;
@@ -387,7 +395,7 @@ async function main(): Promise<void> {
     const signIn = await login(publicUrl, JANE.username, JANE.password);
     if (signIn.status !== 200)
       throw new Error(`sign-in through the balancer answered ${signIn.status}`);
-    const oldToken = tokenCookie(signIn).slice('token='.length);
+    const oldToken = accessToken(signIn);
 
     // 1. Every replica serves.
     say('Steady load for 5 s');
@@ -484,7 +492,7 @@ async function main(): Promise<void> {
       async () => (await serverUp('auth/auth1')) && (await serverUp('auth/auth2')),
     );
     const rotatedSignIn = await login(publicUrl, JANE.username, JANE.password);
-    const newToken = tokenCookie(rotatedSignIn).slice('token='.length);
+    const newToken = accessToken(rotatedSignIn);
     const newKid = JSON.parse(Buffer.from(newToken.split('.')[0], 'base64url').toString()).kid;
     const rotationStarted = Date.now();
     const acceptMs = await Promise.all(
