@@ -307,6 +307,8 @@ let database: OwnDatabase;
 let server: ServiceProcess;
 let connection: mongoose.Connection;
 const tokens: Record<'jane' | 'admin', string> = { jane: '', admin: '' };
+/** Production's access cookie (no COOKIE_DOMAIN). */
+const COOKIE = '__Host-token';
 
 async function signIn(user: { username: string; password: string }): Promise<string> {
   const response = await fetch(`${server.url}/auth/login`, {
@@ -315,7 +317,7 @@ async function signIn(user: { username: string; password: string }): Promise<str
     body: JSON.stringify({ username: user.username, password: user.password }),
   });
   if (response.status !== 200) throw new Error(`sign-in failed: ${response.status}`);
-  return tokenCookie(response)!.value;
+  return tokenCookie(response, COOKIE)!.value;
 }
 
 beforeAll(async () => {
@@ -352,7 +354,7 @@ it(
         const before = call.op.kind === 'mutation' ? await counts() : undefined;
         const response = await fetch(`${server.url}/graphql`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', cookie: `token=${tokens[call.as]}` },
+          headers: { 'content-type': 'application/json', cookie: `${COOKIE}=${tokens[call.as]}` },
           body,
         });
         requests += 1;
@@ -404,7 +406,7 @@ it(
     expect(ready.status).toBe(200);
     const viewer = await fetch(`${server.url}/graphql`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', cookie: `token=${tokens.jane}` },
+      headers: { 'content-type': 'application/json', cookie: `${COOKIE}=${tokens.jane}` },
       body: JSON.stringify({ query: '{ viewer { username } }' }),
     });
     expect(await viewer.json()).toEqual({ data: { viewer: { username: 'jane01' } } });

@@ -45,7 +45,9 @@ async function signIn(user: { username: string; password: string }): Promise<str
     body: JSON.stringify({ username: user.username, password: user.password }),
   });
   if (response.status !== 200)
-    throw new Error(`login ${response.status}: ${await response.text()}\n${server.output().slice(-3000)}`);
+    throw new Error(
+      `login ${response.status}: ${await response.text()}\n${server.output().slice(-3000)}`,
+    );
   return tokenCookie(response, COOKIE)!.value;
 }
 
