@@ -13,7 +13,8 @@ export class SessionDocument {
   @Prop({ type: String, required: true })
   _id!: string;
 
-  @Prop({ type: String, required: true })
+  /** Indexed for a user's session list and sign-out everywhere. */
+  @Prop({ type: String, required: true, index: true })
   user_id!: string;
 
   @Prop({ type: Date, required: true })

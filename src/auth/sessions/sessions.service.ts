@@ -120,6 +120,7 @@ export class SessionsService {
   async revoke(sid: string): Promise<boolean> {
     if (!(await this.sessions.revoke(sid, new Date()))) return false;
     await this.feed.publish([{ sid, expiresAt: this.revocationEnd() }]);
+    this.logger.log(`Session ${sid} revoked`);
     return true;
   }
 
@@ -144,6 +145,9 @@ export class SessionsService {
     if (options.cutOff)
       revocations.push({ userId, notBefore: Math.floor(now.getTime() / 1000), expiresAt });
     await this.feed.publish(revocations);
+    this.logger.log(
+      `${count} session(s) of user ${userId} revoked${options.cutOff ? ', with every older token' : ''}`,
+    );
     return count;
   }
 
