@@ -8,6 +8,7 @@ import { loadConfig } from '../src/config/app-config';
 import {
   ADMIN,
   decodeJwtPart,
+  graphql,
   JANE,
   JOHN,
   loginJson,
@@ -17,6 +18,7 @@ import {
   tokenCookie,
   type TestKeys,
 } from './support/auth-helpers';
+import { startOwnDatabase } from './support/own-database';
 import { redisServerInstalled, startRedis, type TestRedis } from './support/redis-server';
 import {
   startTestApp,
@@ -602,6 +604,50 @@ describe('revocation feed', () => {
       }
     },
   );
+
+  it('while the feed cannot be read, keeps serving, says so once, counts it, and catches up after', async () => {
+    const database = await startOwnDatabase('revocation-feed-outage');
+    const keys = await makeTestKeys();
+    const app = await startTestApp({
+      mongodbUri: database.uri('feed'),
+      captureLogs: true,
+      env: { ...keys.env, DB_TIMEOUT: '500ms' },
+    });
+    try {
+      const token = await signToken(keys);
+      const ask = () => graphql(app, '{ __typename }', { token });
+      expect((await ask()).status).toBe(200);
+      const feedLines = () =>
+        app.logs.filter((line) => line.includes('The revocation feed cannot be read'));
+      await database.stop();
+      const started = Date.now();
+      while (feedLines().length === 0) {
+        if (Date.now() - started > 10_000) throw new Error('no log line about the feed');
+        await sleep(100);
+      }
+      expect(JSON.parse(feedLines()[0])).toMatchObject({ level: 'warn' });
+      // Tokens are still checked and served while it lasts.
+      expect((await ask()).status).toBe(200);
+      await sleep(2_500);
+      expect(feedLines()).toHaveLength(1); // once a minute, not once a second
+      const metrics = await (await app.request('/metrics')).text();
+      expect(
+        Number(/^auth_revocation_feed_failures_total (\d+)/m.exec(metrics)?.[1]),
+      ).toBeGreaterThan(1);
+      expect(
+        Number(/^auth_revocation_feed_age_seconds ([\d.]+)/m.exec(metrics)?.[1]),
+      ).toBeGreaterThan(2);
+      await database.start();
+      const back = Date.now();
+      while (!app.logs.some((line) => line.includes('The revocation feed can be read again'))) {
+        if (Date.now() - back > 15_000) throw new Error('the feed did not come back');
+        await sleep(100);
+      }
+    } finally {
+      await app.close();
+      await database.dispose();
+    }
+  }, 60_000);
 });
 
 describe('cookie names', () => {
