@@ -11,8 +11,6 @@ import { LoaderRegistry } from '../graphql/loaders';
 import type { RateLimit } from '../rate-limits/rate-limit';
 import { RateLimits } from '../rate-limits/rate-limits';
 
-type Authenticate = (root: undefined, args: object, context: GraphQLContext) => Promise<Viewer>;
-
 function tooManyRequests(retryAfterSeconds: number, requestId: string) {
   return graphqlError(
     'TOO_MANY_REQUESTS',
@@ -33,7 +31,10 @@ function tooManyRequests(retryAfterSeconds: number, requestId: string) {
 export class GraphQLContextFactory implements OnModuleInit {
   private readonly perViewer: RateLimit;
   private readonly perAddress: RateLimit;
-  private authenticate!: Authenticate;
+  /** Called with a resolver's four arguments (root, args, context, info), as GqlAuthGuard expects. */
+  private authenticate!: (
+    ...args: [undefined, object, GraphQLContext, undefined]
+  ) => Promise<Viewer>;
 
   constructor(
     private readonly guards: ExternalContextCreator,
@@ -77,7 +78,7 @@ export class GraphQLContextFactory implements OnModuleInit {
     const byAddress = await this.perAddress.hit(req.ip);
     if (!byAddress.allowed) throw tooManyRequests(byAddress.retryAfterSeconds, requestId);
     const context = { req, res, loaders: this.loaders.forRequest(), requestId } as GraphQLContext;
-    context.viewer = await this.authenticate(undefined, {}, context);
+    context.viewer = await this.authenticate(undefined, {}, context, undefined);
     requestLogFacts(req.raw).userId = context.viewer.user_id;
     const byViewer = await this.perViewer.hit(context.viewer.user_id);
     if (!byViewer.allowed) throw tooManyRequests(byViewer.retryAfterSeconds, requestId);
