@@ -37,6 +37,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   private readonly clockTolerance: number;
   /** Verified tokens by their exact text: a client pays for one signature check per token. */
   private readonly verified = new LRUCache<string, VerifiedToken>({ max: 10_000 });
+  // passport runs each request on Object.create(this): counts live in a shared object.
   private readonly lookups = { hit: 0, miss: 0 };
 
   constructor(keys: KeyStore, @Inject(APP_CONFIG) config: AppConfig, metrics: AppMetrics) {
