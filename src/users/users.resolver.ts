@@ -1,7 +1,7 @@
 import { Args, Context, Info, Mutation, Query, Resolver } from '@nestjs/graphql';
 import type { GraphQLResolveInfo } from 'graphql';
 import type { Viewer as ViewerType } from '../common/viewer';
-import { Viewer } from '../auth/viewer.decorator';
+import { Viewer } from '../graphql/viewer.decorator';
 import { toGlobalId } from '../common/ids';
 import { toConnection } from '../graphql/connections';
 import { ListArgs, listRequest } from '../graphql/dto/list.args';
