@@ -23,7 +23,7 @@ import { sendUnauthorized } from './http/unauthorized';
 import { OptionalAccessToken } from './sessions/optional-access-token.guard';
 import { SessionsService } from './sessions/sessions.service';
 import type { IssuedToken } from './token/token-issuer';
-import type { VerifiedToken } from './token/token-rules';
+import type { VerifiedToken } from './jwt.strategy';
 
 type Fields = Record<string, unknown>;
 

@@ -3,7 +3,7 @@ import { AuthGuard } from '@nestjs/passport';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Viewer } from '../../common/viewer';
 import { unauthorized } from '../http/unauthorized';
-import { TokenRefusal, type VerifiedToken } from '../token/token-rules';
+import { TokenRefusal, type VerifiedToken } from '../jwt.strategy';
 import { SessionsService, type AuthFailureReason } from './sessions.service';
 import type { Session } from './sessions.repository';
 
