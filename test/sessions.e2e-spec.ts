@@ -464,32 +464,6 @@ describe('sessions', () => {
       expect((await loginJson(app, 'changer', 'first-password')).status).toBe(401);
       expect((await loginJson(app, 'changer', 'second-password')).status).toBe(200);
     });
-
-    it('is rate-limited like sign-in', async () => {
-      const limited = await startTestApp({
-        env: {
-          ...keys.env,
-          LOGIN_RATE_LIMIT_PER_USERNAME: '2',
-          LOGIN_RATE_LIMIT_PER_ADDRESS: '1000',
-        },
-      });
-      try {
-        await seedSampleData(limited);
-        const jane = await signIn(limited);
-        const attempt = () =>
-          withToken(limited, '/auth/password', jane.token, {
-            method: 'POST',
-            body: JSON.stringify({ current_password: 'guess-guess', new_password: 'whatever-new' }),
-          });
-        expect((await attempt()).status).toBe(401);
-        expect((await attempt()).status).toBe(401);
-        const refused = await attempt();
-        expect(refused.status).toBe(429);
-        expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
-      } finally {
-        await limited.close();
-      }
-    });
   });
 
   describe('accounts', () => {
@@ -512,6 +486,77 @@ describe('sessions', () => {
     });
   });
 
+  describe('on the API', () => {
+    const VIEWER = '{ viewer { username } }';
+    async function refusedOnGraphQL(
+      headers: Record<string, string>,
+      reason: string,
+      tokenSent = true,
+    ): Promise<void> {
+      const response = await app.request('/graphql', {
+        method: 'POST',
+        headers: { ...JSON_HEADERS, ...headers },
+        body: JSON.stringify({ query: VIEWER }),
+      });
+      expect(response.status).toBe(401);
+      const body = (await response.json()) as {
+        data?: unknown;
+        errors: { extensions: Record<string, unknown> }[];
+      };
+      expect(body.data).toBeUndefined();
+      expect(body.errors[0].extensions).toMatchObject({ code: 'UNAUTHENTICATED', reason });
+      expect(response.headers.get('www-authenticate')).toBe(
+        tokenSent ? 'Bearer error="invalid_token"' : null,
+      );
+    }
+
+    it('refuses the tokens of a revoked session, cached or not, with reason revoked', async () => {
+      const signed = await signIn(app);
+      const second = signedFrom(await refreshWithCookie(app, signed.refresh));
+      // The first one is verified and cached before the logout; the second never was.
+      expect((await graphql(app, VIEWER, { token: signed.token })).status).toBe(200);
+      await app.request('/auth/logout', {
+        method: 'POST',
+        headers: { ...JSON_HEADERS, cookie: `refresh=${second.refresh}` },
+        body: '{}',
+      });
+      await refusedOnGraphQL({ cookie: `token=${signed.token}` }, 'revoked');
+      await refusedOnGraphQL({ authorization: `Bearer ${second.token}` }, 'revoked');
+    });
+
+    it('says why in every 401: missing, expired, invalid, conflict (two cookies or cookie and bearer)', async () => {
+      await refusedOnGraphQL({}, 'missing', false);
+      const now = Math.floor(Date.now() / 1000);
+      await refusedOnGraphQL(
+        { cookie: `token=${await signToken(keys, { iat: now - 4000, exp: now - 3000 })}` },
+        'expired',
+      );
+      await refusedOnGraphQL({ cookie: 'token=not.a.token' }, 'invalid');
+      const mine = await signToken(keys);
+      const planted = await signToken(keys, { sub: JOHN.id });
+      await refusedOnGraphQL({ cookie: `token=${planted}; token=${mine}` }, 'conflict');
+      await refusedOnGraphQL(
+        { cookie: `token=${mine}`, authorization: `Bearer ${planted}` },
+        'conflict',
+      );
+      expect(
+        (await graphql(app, VIEWER, { headers: { cookie: `token=${mine}; token=${mine}` } }))
+          .status,
+      ).toBe(200);
+    });
+
+    it('keeps an expired session going: expired token, refresh with the cookie alone, the query again', async () => {
+      const signed = await signIn(app);
+      const now = Math.floor(Date.now() / 1000);
+      const expired = await signToken(keys, { sid: signed.sid, iat: now - 4000, exp: now - 3000 });
+      await refusedOnGraphQL({ cookie: `token=${expired}` }, 'expired');
+      const renewed = signedFrom(await refreshWithCookie(app, signed.refresh));
+      expect((await graphql(app, VIEWER, { token: renewed.token })).body.data).toEqual({
+        viewer: { username: JANE.username },
+      });
+    });
+  });
+
   describe('expiry', () => {
     it('removes sessions and revocation entries past their end', async () => {
       const signed = await signIn(app);
@@ -529,7 +574,56 @@ describe('sessions', () => {
   });
 });
 
+// An app of its own: passport keeps one 'jwt' strategy per process, the last app's, so this
+// runs once the main app above is closed.
+describe('password change limits', () => {
+  let keys: TestKeys;
+  beforeAll(async () => {
+    keys = await makeTestKeys();
+  });
+
+  it('is rate-limited like sign-in', async () => {
+    const limited = await startTestApp({
+      env: {
+        ...keys.env,
+        LOGIN_RATE_LIMIT_PER_USERNAME: '2',
+        LOGIN_RATE_LIMIT_PER_ADDRESS: '1000',
+      },
+    });
+    try {
+      await seedSampleData(limited);
+      const jane = await signIn(limited);
+      const attempt = () =>
+        withToken(limited, '/auth/password', jane.token, {
+          method: 'POST',
+          body: JSON.stringify({ current_password: 'guess-guess', new_password: 'whatever-new' }),
+        });
+      expect((await attempt()).status).toBe(401);
+      expect((await attempt()).status).toBe(401);
+      const refused = await attempt();
+      expect(refused.status).toBe(429);
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    } finally {
+      await limited.close();
+    }
+  });
+});
+
 describe('revocation feed', () => {
+  /** Milliseconds until the API process answers 401 revoked to a GraphQL request with this token. */
+  const waitForRefusal = async (api: TestApp, token: string): Promise<number> => {
+    const started = Date.now();
+    for (;;) {
+      const { status, body } = await graphql(api, '{ viewer { id } }', { token });
+      if (status === 401) {
+        expect(body.errors?.[0]?.extensions?.reason).toBe('revoked');
+        return Date.now() - started;
+      }
+      if (Date.now() - started > 5000) throw new Error('token still accepted after 5 s');
+      await sleep(20);
+    }
+  };
+
   const waitForRevocation = async (app: TestApp, sid: string): Promise<number> => {
     const started = Date.now();
     while (!app.app.get(RevokedSessions).refuses({ sid })) {
@@ -571,12 +665,13 @@ describe('revocation feed', () => {
         body: '{}',
       });
       expect(api.app.get(RevokedSessions).refuses({ sid: signed.sid })).toBe(false);
+      expect((await graphql(api, '{ viewer { id } }', { token: signed.token })).status).toBe(200);
       await auth.request('/auth/logout', {
         method: 'POST',
         headers: { ...JSON_HEADERS, cookie: `refresh=${signed.refresh}` },
         body: '{}',
       });
-      expect(await waitForRevocation(api, signed.sid)).toBeLessThan(2000);
+      expect(await waitForRefusal(api, signed.token)).toBeLessThan(2000);
       expect(await waitForRevocation(api, earlier.sid)).toBeLessThan(2000);
     } finally {
       await close();

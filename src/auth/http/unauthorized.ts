@@ -1,9 +1,9 @@
 import { UnauthorizedException } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { httpErrorBody } from '../../common/http/error-body';
-import type { AuthFailureReason } from '../sessions/sessions.service';
+import type { RefusalReason } from '../jwt.strategy';
 
-const MESSAGES: Record<AuthFailureReason, string> = {
+const MESSAGES: Record<RefusalReason, string> = {
   missing: 'Authentication required: sign in first',
   expired: 'Session expired: sign in again',
   invalid: 'Invalid token: sign in again',
@@ -19,7 +19,7 @@ function challenge(reply: FastifyReply, tokenSent: boolean): void {
 /** The JSON 401 of the auth endpoint, with the `reason` a client acts on (docs/auth.md). */
 export function sendUnauthorized(
   reply: FastifyReply,
-  reason: AuthFailureReason,
+  reason: RefusalReason,
   requestId: string,
   options: { tokenSent: boolean; message?: string },
 ): void {
@@ -33,7 +33,7 @@ export function sendUnauthorized(
 /** The same answer, thrown from a guard (HttpErrorFilter adds the code and the request id). */
 export function unauthorized(
   reply: FastifyReply,
-  reason: AuthFailureReason,
+  reason: RefusalReason,
   tokenSent: boolean,
 ): UnauthorizedException {
   challenge(reply, tokenSent);

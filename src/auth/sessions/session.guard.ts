@@ -3,8 +3,8 @@ import { AuthGuard } from '@nestjs/passport';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Viewer } from '../../common/viewer';
 import { unauthorized } from '../http/unauthorized';
-import { TokenRefusal, type VerifiedToken } from '../jwt.strategy';
-import { SessionsService, type AuthFailureReason } from './sessions.service';
+import { refusalReason, type VerifiedToken } from '../jwt.strategy';
+import { SessionsService } from './sessions.service';
 import type { Session } from './sessions.repository';
 
 /** A request that passed SessionGuard: the viewer, its verified token, and its live session. */
@@ -13,14 +13,6 @@ export type SessionRequest = FastifyRequest & {
   authInfo: VerifiedToken;
   authSession: Session;
 };
-
-/** Why passport-jwt (or the strategy in front of it) refused a token. */
-function reasonOf(info: unknown): AuthFailureReason {
-  if (info instanceof TokenRefusal) return info.reason;
-  if ((info as Error | undefined)?.name === 'TokenExpiredError') return 'expired';
-  if ((info as Error | undefined)?.message === 'No auth token') return 'missing';
-  return 'invalid';
-}
 
 /**
  * The auth endpoint's own pages of an account (sessions, password, accounts):
@@ -53,7 +45,7 @@ export class SessionGuard extends AuthGuard('jwt') {
   ): TUser {
     if (error) throw error;
     if (user) return user;
-    const reason = reasonOf(info);
+    const reason = refusalReason(info);
     throw unauthorized(
       context.switchToHttp().getResponse<FastifyReply>(),
       reason,

@@ -5,9 +5,7 @@ import { RevocationFeed } from './revocation-feed';
 import type { Revocation } from './revoked-sessions';
 import { SessionsRepository, type Session } from './sessions.repository';
 import { summarizeUserAgent } from './user-agent';
-
-/** Why a request is not authenticated, as clients read it (`reason` of a 401). */
-export type AuthFailureReason = 'missing' | 'expired' | 'invalid' | 'revoked' | 'conflict';
+import type { RefusalReason } from '../jwt.strategy';
 
 /** A refresh token handed to a client: the value, and how long its session has left. */
 export interface IssuedRefreshToken {
@@ -18,7 +16,7 @@ export interface IssuedRefreshToken {
 
 export type Rotation =
   | { readonly kind: 'ok'; readonly session: Session; readonly refresh: IssuedRefreshToken }
-  | { readonly kind: 'refused'; readonly reason: Exclude<AuthFailureReason, 'conflict'> };
+  | { readonly kind: 'refused'; readonly reason: Exclude<RefusalReason, 'conflict'> };
 
 /** What the viewer's session list shows of each session. */
 export interface SessionSummary {
@@ -169,7 +167,7 @@ export class SessionsService {
   }
 }
 
-function refused(reason: Exclude<AuthFailureReason, 'conflict'>): Rotation {
+function refused(reason: Exclude<RefusalReason, 'conflict'>): Rotation {
   return { kind: 'refused', reason };
 }
 
