@@ -67,7 +67,8 @@ export async function createHttpFoundation(
         scriptSrc: ["'self'"],
         imgSrc: ["'self'", 'data:'],
         connectSrc: ["'self'"],
-        formAction: ["'self'"],
+        // The login form's 303 may go to an app on an allowed return_to origin, and no further.
+        formAction: ["'self'", ...config.auth.returnToOrigins],
         frameAncestors: ["'none'"],
       },
     },
@@ -126,7 +127,7 @@ function enableCors(app: NestFastifyApplication, config: AppConfig): void {
     origin: (origin: string | undefined, callback: (error: Error | null, allow: boolean) => void) =>
       callback(null, origin !== undefined && allowedOrigin(origin)),
     credentials: true,
-    methods: ['GET', 'POST', 'OPTIONS'],
+    methods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
     allowedHeaders: [
       'content-type',
       'authorization',

@@ -238,13 +238,18 @@ describe('authentication', () => {
       });
     });
 
-    it('redirects a browser navigation without a token to the login page, with return_to', async () => {
+    it('sends a browser navigation without a token to the refresh, and without a session on to the login page, with return_to', async () => {
       const response = await app.request('/graph?foo=bar', {
         headers: { accept: 'text/html' },
         redirect: 'manual',
       });
       expect(response.status).toBe(302);
       expect(response.headers.get('location')).toBe(
+        `/auth/refresh?return_to=${encodeURIComponent('/graph?foo=bar')}`,
+      );
+      const refresh = await app.request(response.headers.get('location')!, { redirect: 'manual' });
+      expect(refresh.status).toBe(303);
+      expect(refresh.headers.get('location')).toBe(
         `/auth/login?return_to=${encodeURIComponent('/graph?foo=bar')}`,
       );
     });
