@@ -471,6 +471,33 @@ describe('sessions', () => {
     expect(logout.status).toBe(204);
     expect(await reasonOf(await refresh(next))).toBe('revoked');
   });
+  it('after sign-out everywhere, the access token is refused on /graphql → 401 revoked, with WWW-Authenticate', async () => {
+    const { token, refresh: value } = await signInFully(JOHN);
+    expect((await gql(VIEWER, { token })).status).toBe(200);
+    const logout = await fetch(`${server.url}/auth/logout`, {
+      method: 'POST',
+      headers: { ...json, cookie: `refresh=${value}` },
+      body: JSON.stringify({ scope: 'all' }),
+    });
+    expect(logout.status).toBe(204);
+    const response = await fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { ...json, cookie: `${COOKIE}=${token}` },
+      body: JSON.stringify({ query: VIEWER }),
+    });
+    expect(response.status).toBe(401);
+    expect(response.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
+    const body = (await response.json()) as { data?: unknown; errors: { extensions: object }[] };
+    expect(body.data).toBeUndefined();
+    expect(body.errors[0].extensions).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'revoked' });
+  });
+  it('two different access cookies (one tossed from a sibling sub-domain) → 401 conflict', async () => {
+    const response = await gql(VIEWER, {
+      headers: { cookie: `${COOKIE}=${jane}; ${COOKIE}=${john}` },
+    });
+    expect(response.status).toBe(401);
+    expect(response.body.errors?.[0]?.extensions?.reason).toBe('conflict');
+  });
   it("DELETE of another user's session → 404; disabling an account as a non-admin → 403", async () => {
     const mine = await signInFully(JANE);
     const johns = await signInFully(JOHN);
