@@ -1,4 +1,4 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Module, RequestMethod } from '@nestjs/common';
 import { LoggerModule, type Params } from 'nestjs-pino';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import pino, { type DestinationStream } from 'pino';
@@ -132,7 +132,11 @@ export class LoggingModule {
       imports: [
         LoggerModule.forRootAsync({
           inject: [APP_CONFIG],
-          useFactory: (config: AppConfig) => ({ pinoHttp: pinoHttpParams(config, destination) }),
+          useFactory: (config: AppConfig) => ({
+            pinoHttp: pinoHttpParams(config, destination),
+            // Every path: @fastify/middie matches nestjs-pino's default route (`{/*splat}`) to `/` only.
+            forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
+          }),
         }),
       ],
       exports: [LoggerModule],
