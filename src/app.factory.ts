@@ -102,7 +102,9 @@ export async function configureApp(
   await app.register(fastifyCookie as never);
   if (config.role !== 'auth') {
     const navigation = app.get(BrowserNavigation);
-    fastify.addHook('onRequest', (request, reply, done) => navigation.onRequest(request, reply, done));
+    fastify.addHook('onRequest', (request, reply, done) =>
+      navigation.onRequest(request, reply, done),
+    );
   }
 
   // 6. Routes: Nest's guards, filters (HttpErrorFilter), controllers, and GraphQL with its

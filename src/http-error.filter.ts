@@ -66,7 +66,13 @@ export class HttpErrorFilter extends BaseExceptionFilter {
     if (graphqlPath) {
       if (status === undefined) {
         this.logger.error({ msg: 'Request failed', requestId, error: (exception as Error)?.stack });
-        return this.sendGraphQL(request, reply, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
+        return this.sendGraphQL(
+          request,
+          reply,
+          500,
+          'INTERNAL_SERVER_ERROR',
+          'Internal server error',
+        );
       }
       const message =
         exception instanceof HttpException || exception instanceof Error

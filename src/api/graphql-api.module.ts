@@ -9,7 +9,8 @@ import { AuthVerificationModule } from '../auth/auth-verification.module';
 import { GqlAuthGuard } from '../auth/gql-auth.guard';
 import { PinoLogger } from 'nestjs-pino';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import { formatError } from '../graphql/error-formatting';
+import { errorCode, formatError } from '../graphql/error-formatting';
+import { requestLogFacts } from '../logging/request-context';
 import { GraphQLErrorPassthrough } from '../graphql/graphql-error.filter';
 import { AppMetrics } from '../metrics/app-metrics';
 import { GraphQLInfrastructureModule } from '../graphql/graphql-infrastructure.module';
@@ -77,7 +78,12 @@ export class GraphQLContextModule {}
           parseOptions: limits.parseOptions,
           csrfPrevention: true,
           includeStacktraceInErrorResponses: false,
-          context: (req: FastifyRequest, res: FastifyReply) => contexts.create(req, res),
+          // A request refused here (401, 429) never reaches the request plugin: its code is noted for the log.
+          context: (req: FastifyRequest, res: FastifyReply) =>
+            contexts.create(req, res).catch((error: unknown) => {
+              requestLogFacts(req.raw).graphqlErrorCodes = [errorCode(error)];
+              throw error;
+            }),
           transformSchema: describeRootTypes,
           // Every error a client gets, including Apollo's refusals before any context exists,
           // passes here: its code, a safe message, and the request id from the request's log context.
@@ -95,7 +101,7 @@ export class GraphQLContextModule {}
             ...limits.armorPlugins,
             limits.costPlugin,
             // Responses to cookie-authenticated POSTs are never HTTP-cacheable; without this,
-            // Apollo wraps every field resolver to collect cache hints (docs/performance.md).
+            // Apollo wraps every field resolver to collect cache hints.
             ApolloServerPluginCacheControlDisabled(),
           ] as never[],
         };

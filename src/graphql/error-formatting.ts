@@ -106,3 +106,10 @@ function safeExtensions(extensions: GraphQLFormattedError['extensions']): Record
   }
   return safe;
 }
+
+/** The code a client receives for this error. */
+export function errorCode(error: unknown): string {
+  const extensions = error instanceof GraphQLError ? error.extensions : undefined;
+  const formatted = formatError({ message: '', extensions }, error, { production: true });
+  return String(formatted.extensions?.code);
+}

@@ -46,12 +46,11 @@ export function requestPlugin(logger: Logger): ApolloServerPlugin<GraphQLContext
           }
         },
         async willSendResponse({ contextValue, response }) {
-          const errors = response.body.kind === 'single' ? response.body.singleResult.errors : undefined;
+          const errors =
+            response.body.kind === 'single' ? response.body.singleResult.errors : undefined;
           if (!errors || !contextValue?.req) return;
           requestLogFacts(contextValue.req.raw).graphqlErrorCodes = [
-            ...new Set(
-              errors.map((error) => String(error.extensions?.code)),
-            ),
+            ...new Set(errors.map((error) => String(error.extensions?.code))),
           ];
         },
       };

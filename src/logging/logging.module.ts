@@ -51,7 +51,9 @@ function requestFacts(req: IncomingMessage) {
 }
 
 function requestLine(req: IncomingMessage, res: ServerResponse, responseTime: number): string {
-  const outcome = res.writableEnded ? `${res.statusCode} ${responseTime}ms` : 'aborted by the client';
+  const outcome = res.writableEnded
+    ? `${res.statusCode} ${responseTime}ms`
+    : 'aborted by the client';
   return `${req.method} ${pathOf(req)} ${outcome}`;
 }
 
