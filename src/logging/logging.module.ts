@@ -37,7 +37,8 @@ function serializeRequest(req: LoggedRequest) {
 /** The viewer, GraphQL operation and error codes, once the request has learned them. */
 function requestFacts(req: IncomingMessage) {
   const facts = peekRequestLogFacts(req);
-  if (!facts) return {};
+  // Nothing yet (always so when the request starts): no child logger for empty bindings.
+  if (!facts) return undefined;
   const { userId, graphqlOperationName, graphqlOperationType, graphqlErrorCodes } = facts;
   const graphql =
     graphqlOperationType || graphqlErrorCodes
@@ -91,7 +92,7 @@ export function requestLogOptions(config: AppConfig): Options {
       censor: '[Redacted]',
     },
     // Read when the response is done, so what the request learned on the way is included.
-    customProps: (req) => requestFacts(req),
+    customProps: (req) => requestFacts(req) as object,
     customLogLevel: (_req, res, error) =>
       error || res.statusCode >= 500
         ? 'error'
