@@ -3,7 +3,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { LogController, type FastifyBaseLogger } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
 import { Logger } from 'nestjs-pino';
-import { featureOn, type AppConfig, type BenchFeature } from './config/app-config';
+import type { AppConfig } from './config/app-config';
 import { originMatcher } from './config/cors-origins';
 import type { DestinationStream, Logger as PinoLogger } from 'pino';
 import { AppModule, type AppModuleOptions } from './app.module';
@@ -56,8 +56,7 @@ export async function createHttpFoundation(
     trustProxy: config.http.trustProxy as boolean | string[],
     rewriteUrl: legacyGraphPath,
   });
-  const on = (feature: BenchFeature) => featureOn(config, feature);
-  if (on('cookies')) await adapter.register(fastifyCookie as never);
+  await adapter.register(fastifyCookie as never);
   const headers = securityHeaders({
     contentSecurityPolicy: {
       directives: {
@@ -77,12 +76,11 @@ export async function createHttpFoundation(
     referrerPolicy: { policy: 'strict-origin-when-cross-origin' },
   });
   installRequestLog(adapter.getInstance(), {
-    idHeader: on('request-id-header') ? REQUEST_ID_HEADER : undefined,
-    asyncContext: on('async-context'),
-    line: on('request-log'),
+    idHeader: REQUEST_ID_HEADER,
+    asyncContext: true,
+    line: true,
   });
-  if (on('security-headers'))
-    adapter.getInstance().addHook('onSend', (_request, reply, payload, done) => {
+  adapter.getInstance().addHook('onSend', (_request, reply, payload, done) => {
       void reply.headers(isHtml(reply.getHeader('content-type')) ? headers.html : headers.api);
       done(null, payload);
     });
@@ -115,7 +113,7 @@ export function configureApp(
   const logger = app.get(Logger);
   app.useLogger(logger);
   // Browsers on an allowed origin may call with credentials (the cookie); others get no CORS headers.
-  if (featureOn(config, 'cors')) enableCors(app, config);
+  enableCors(app, config);
   for (const warning of config.warnings) logger.warn(warning, 'Config');
   return app;
 }

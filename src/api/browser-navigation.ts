@@ -3,7 +3,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { requestedUrl } from '../common/http/legacy-graph-path';
 import { requestViewer } from '../auth/request-viewer';
-import { APP_CONFIG, featureOn, type AppConfig } from '../config/app-config';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { UsersRepository } from '../users/users.repository';
 
 type GraphiqlModule = typeof import('../graphiql/graphiql-assets');
@@ -26,7 +26,6 @@ export class BrowserNavigation implements OnModuleInit {
   private assets: ReturnType<GraphiqlModule['loadGraphiqlAssets']> | undefined;
 
   onModuleInit(): void {
-    if (!featureOn(this.config, 'browser-navigation')) return;
     this.ui = this.config.graphql.graphiql
       ? // eslint-disable-next-line @typescript-eslint/no-require-imports -- on demand, CommonJS as the build
         require('../graphiql/graphiql-assets')

@@ -1,8 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { GqlAuthGuard } from '../auth/gql-auth.guard';
-import type { Viewer } from '../common/viewer';
-import { APP_CONFIG, featureOn, type AppConfig } from '../config/app-config';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { requestLogFacts } from '../logging/request-context';
 import type { GraphQLContext } from '../graphql/graphql-context';
 import { graphqlError } from '../graphql/graphql-errors';
@@ -25,9 +24,8 @@ function tooManyRequests(retryAfterSeconds: number, requestId: string) {
 /** Builds each request's context and authenticates it (GqlAuthGuard) before any resolver runs. */
 @Injectable()
 export class GraphQLContextFactory {
-  private readonly fixedViewer: Viewer | undefined;
-  private readonly perViewer: RateLimit | undefined;
-  private readonly perAddress: RateLimit | undefined;
+  private readonly perViewer: RateLimit;
+  private readonly perAddress: RateLimit;
 
   constructor(
     private readonly authGuard: GqlAuthGuard,
@@ -39,40 +37,29 @@ export class GraphQLContextFactory {
     // proxies). In memory unless Redis is configured; a Redis outage lets requests through
     // rather than taking the API down with it.
     const local = { scope: 'local', whenStoreFails: 'allow' } as const;
-    this.perViewer = featureOn(config, 'viewer-limit')
-      ? limits.define({
-          name: 'graphql_viewer',
-          points: config.graphql.rateLimitPerMinute,
-          ...local,
-        })
-      : undefined;
-    this.perAddress = featureOn(config, 'address-limit')
-      ? limits.define({
-          name: 'graphql_address',
-          points: config.graphql.rateLimitPerMinute * 5,
-          ...local,
-        })
-      : undefined;
-    const fixed = config.auth.insecureFixedViewer;
-    this.fixedViewer = fixed ? { user_id: fixed, locale: 'en', roles: ['user'] } : undefined;
+    this.perViewer = limits.define({
+      name: 'graphql_viewer',
+      points: config.graphql.rateLimitPerMinute,
+      ...local,
+    });
+    this.perAddress = limits.define({
+      name: 'graphql_address',
+      points: config.graphql.rateLimitPerMinute * 5,
+      ...local,
+    });
   }
 
   async create(req: FastifyRequest, res: FastifyReply): Promise<GraphQLContext> {
     const requestId = String(req.id);
     // Anonymous requests count against their address before the token is even checked.
-    if (this.perAddress) {
-      const byAddress = await this.perAddress.hit(req.ip);
-      if (!byAddress.allowed) throw tooManyRequests(byAddress.retryAfterSeconds, requestId);
-    }
+    const byAddress = await this.perAddress.hit(req.ip);
+    if (!byAddress.allowed) throw tooManyRequests(byAddress.retryAfterSeconds, requestId);
     // `viewer` is filled in by the guard just below; a request it refuses never gets further.
     const context = { req, res, loaders: this.loaders.forRequest(), requestId } as GraphQLContext;
-    if (this.fixedViewer) context.viewer = this.fixedViewer;
     const viewer = await this.authGuard.authenticate(context);
     requestLogFacts(req.raw).userId = viewer.user_id;
-    if (this.perViewer) {
-      const byViewer = await this.perViewer.hit(viewer.user_id);
-      if (!byViewer.allowed) throw tooManyRequests(byViewer.retryAfterSeconds, requestId);
-    }
+    const byViewer = await this.perViewer.hit(viewer.user_id);
+    if (!byViewer.allowed) throw tooManyRequests(byViewer.retryAfterSeconds, requestId);
     return context;
   }
 }

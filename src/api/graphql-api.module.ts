@@ -7,7 +7,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
 import { AuthVerificationModule } from '../auth/auth-verification.module';
 import { GqlAuthGuard } from '../auth/gql-auth.guard';
-import { APP_CONFIG, featureOn, type AppConfig, type BenchFeature } from '../config/app-config';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { formatError } from '../graphql/error-formatting';
 import { GraphQLErrorPassthrough } from '../graphql/graphql-error.filter';
 import { AppMetrics } from '../metrics/app-metrics';
@@ -64,7 +64,6 @@ export class GraphQLContextModule {}
         metrics: AppMetrics,
       ): ApolloDriverConfig => {
         const limits = queryLimits(config);
-        const on = (feature: BenchFeature) => featureOn(config, feature);
         return {
           path: '/graphql',
           autoSchemaFile: true,
@@ -73,24 +72,22 @@ export class GraphQLContextModule {}
           graphiql: false,
           introspection: config.graphql.introspection,
           allowBatchedHttpRequests: false,
-          validationRules: on('query-limits') ? limits.validationRules : [],
-          parseOptions: on('query-limits') ? limits.parseOptions : {},
+          validationRules: limits.validationRules,
+          parseOptions: limits.parseOptions,
           csrfPrevention: true,
           includeStacktraceInErrorResponses: false,
           context: (req: FastifyRequest, res: FastifyReply) => contexts.create(req, res),
           transformSchema: describeRootTypes,
-          formatError: on('error-formatting')
-            ? (formatted, error) => {
-                const sent = formatError(formatted, error, { production: config.isProduction });
-                metrics.graphqlError(String(sent.extensions?.code ?? 'INTERNAL_SERVER_ERROR'));
-                return sent;
-              }
-            : undefined,
+          formatError: (formatted, error) => {
+            const sent = formatError(formatted, error, { production: config.isProduction });
+            metrics.graphqlError(String(sent.extensions?.code ?? 'INTERNAL_SERVER_ERROR'));
+            return sent;
+          },
           // @nestjs/apollo types its plugins against the CommonJS build of @apollo/server, ours against the ESM one.
           plugins: [
-            ...(on('request-plugin') ? [requestPlugin(new Logger('GraphQL'))] : []),
-            ...(on('query-limits') ? limits.armorPlugins : []),
-            ...(on('cost-limit') ? [limits.costPlugin] : []),
+            requestPlugin(new Logger('GraphQL')),
+            ...limits.armorPlugins,
+            limits.costPlugin,
             // Responses to cookie-authenticated POSTs are never HTTP-cacheable; without this,
             // Apollo wraps every field resolver to collect cache hints (docs/performance.md).
             ApolloServerPluginCacheControlDisabled(),

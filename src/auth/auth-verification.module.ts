@@ -19,7 +19,7 @@ import { VerifyThread } from './token/verify-thread';
       provide: VerifyThread,
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) =>
-        new VerifyThread(config.auth.verifyThread, verifyOptions(config.auth.jwt)),
+        new VerifyThread('auto', verifyOptions(config.auth.jwt)),
     },
     JwtStrategy,
     GqlAuthGuard,

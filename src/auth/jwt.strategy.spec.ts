@@ -89,7 +89,7 @@ const refusalOf = (outcome: Outcome) => {
 };
 
 // `off`: jsonwebtoken verifies on the event loop; `on`: on the verify thread, every time.
-describe.each(['off', 'on'])('JwtStrategy (passport-jwt), AUTH_VERIFY_THREAD=%s', (mode) => {
+describe.each(['off', 'on'] as const)('JwtStrategy (passport-jwt), AUTH_VERIFY_THREAD=%s', (mode) => {
   let key: TestKey;
   let mainThreadChecks: jest.SpyInstance;
   let thread: VerifyThread | undefined;
@@ -111,7 +111,7 @@ describe.each(['off', 'on'])('JwtStrategy (passport-jwt), AUTH_VERIFY_THREAD=%s'
     );
     metrics = new AppMetrics(true);
     // One thread for every test (what differs between builds is not what it checks).
-    thread ??= new VerifyThread(config.auth.verifyThread, verifyOptions(config.auth.jwt));
+    thread ??= new VerifyThread(mode, verifyOptions(config.auth.jwt));
     threadVerdictsBefore = thread.verdicts;
     await Test.createTestingModule({
       imports: [PassportModule],

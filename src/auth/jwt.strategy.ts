@@ -57,7 +57,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     metrics: AppMetrics,
     private readonly thread: VerifyThread,
   ) {
-    const { jwt, cookie, tokenCache } = config.auth;
+    const { jwt, cookie } = config.auth;
     const keyFor = keyProvider(keys);
     super({
       ...verifyOptions(jwt),
@@ -67,7 +67,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     });
     this.keyFor = keyFor;
     this.extract = tokenExtractor(cookie.name);
-    this.cache = new VerifiedTokenCache(tokenCache);
+    this.cache = new VerifiedTokenCache();
     this.clockToleranceSeconds = jwt.clockToleranceSeconds;
     const cache = this.cache;
     metrics.counterFrom(

@@ -4,7 +4,9 @@ import { extname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Jwt } from 'jsonwebtoken';
 import type { StrategyOptionsWithoutRequest } from 'passport-jwt';
-import type { VerifyThreadMode } from '../../config/app-config';
+
+/** `auto` moves signature checks to the thread while many tokens miss the cache; `on` always; `off` never. */
+export type VerifyThreadMode = 'auto' | 'on' | 'off';
 
 /** What the thread's passport-jwt Strategy hands jsonwebtoken besides the token and the key. */
 export type VerifyOptions = Omit<
