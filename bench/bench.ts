@@ -818,7 +818,7 @@ async function main(): Promise<void> {
           .map(([name, value]) => `${name}=${value} `)
           .join(
             '',
-          )}node ${environment.apiNodeOptions.join(' ')} dist/main.js\`, NODE_ENV=production, LOG_LEVEL=info` +
+          )}node ${environment.apiNodeOptions.map((option) => `${option} `).join('')}dist/main.js\`, NODE_ENV=production, LOG_LEVEL=info` +
         Object.entries(API_ENV)
           .map(([name, value]) => `, ${name}=${value}`)
           .join('') +
