@@ -3,7 +3,9 @@ import { base64url, CompactSign, exportJWK } from 'jose';
 import { createHmac, createPrivateKey, sign } from 'node:crypto';
 import { CredentialsRepository } from '../src/auth/credentials/credentials.repository';
 import { PasswordHasher } from '../src/auth/credentials/password-hasher';
+import { verifyOptions } from '../src/auth/jwt.strategy';
 import { VerifyThread } from '../src/auth/token/verify-thread';
+import { APP_CONFIG, type AppConfig } from '../src/config/app-config';
 import {
   ADMIN,
   AUDIENCE,
@@ -417,7 +419,14 @@ describe('authentication', () => {
           ? app
           : await startTestApp({
               mongodbUri: testDatabaseUri(app.connection.name),
-              env: { ...keys.env, AUTH_VERIFY_THREAD: mode },
+              env: keys.env,
+              // Every check on the thread: a variant built from outside the service.
+              override: (builder) =>
+                builder.overrideProvider(VerifyThread).useFactory({
+                  factory: (config: AppConfig) =>
+                    new VerifyThread('on', verifyOptions(config.auth.jwt)),
+                  inject: [APP_CONFIG],
+                }),
             });
     });
     afterAll(async () => {

@@ -260,14 +260,6 @@ describe.each(['off', 'on'] as const)('JwtStrategy (passport-jwt), AUTH_VERIFY_T
     expect(signatureChecks()).toBe(2);
   });
 
-  it('checks every time with AUTH_TOKEN_CACHE=false', async () => {
-    await build({ AUTH_TOKEN_CACHE: 'false' });
-    const token = await signWith(key);
-    await withCookie(token);
-    await withCookie(token);
-    expect(signatureChecks()).toBe(2);
-  });
-
   // The thread keeps its own clock, which jest cannot move; `expired` above covers it there.
   if (mode === 'off')
     it('forgets a cached token at its exp; past exp and the clock tolerance it is refused', async () => {
