@@ -287,7 +287,9 @@ async function measureAll(
   }
   const runs = new Map<string, Run[]>(scenarios.map((scenario) => [scenario.id, []]));
   for (let round = 1; round <= rounds; round += 1) {
-    for (const scenario of scenarios) {
+    // Each round starts one scenario later, so that none always runs right after the same one.
+    const shift = (round - 1) % scenarios.length;
+    for (const scenario of [...scenarios.slice(shift), ...scenarios.slice(0, shift)]) {
       const run = await load(scenario, DURATION);
       runs.get(scenario.id)!.push(run);
       await quiet(admin);
