@@ -1,4 +1,5 @@
 import type { IndexDescription } from 'mongodb';
+import { createMissingIndexes, indexName } from './create-missing-indexes';
 import type { Migration } from './migration';
 
 /**
@@ -40,22 +41,17 @@ const INDEXES: Readonly<Record<string, readonly IndexDescription[]>> = {
 /** Expired rate-limit counters; FerretDB has no TTL indexes (the service sweeps them there). */
 const RATE_LIMIT_TTL: IndexDescription = { key: { expire: 1 }, expireAfterSeconds: 0 };
 
-const nameOf = (index: IndexDescription) =>
-  Object.entries(index.key)
-    .map(([field, direction]) => `${field}_${String(direction)}`)
-    .join('_');
-
 export const initialIndexes: Migration = {
   name: '2026-12-03-01-initial-indexes',
 
   async up({ db, log }) {
     for (const [collection, indexes] of Object.entries(INDEXES)) {
-      // createIndexes is a no-op for an index that already exists with the same keys and options.
-      await db.collection(collection).createIndexes([...indexes]);
-      log(`${collection}: ${indexes.length} index(es) in place`);
+      // A database built by Mongoose's autoIndex (development, or before migrations) has them already.
+      const created = await createMissingIndexes(db.collection(collection), indexes);
+      log(`${collection}: ${created} of ${indexes.length} indexes created, the rest were there`);
     }
     try {
-      await db.collection('rate_limits').createIndexes([RATE_LIMIT_TTL]);
+      await createMissingIndexes(db.collection('rate_limits'), [RATE_LIMIT_TTL]);
       log('rate_limits: expiry (TTL) index');
     } catch (error) {
       if (!/expireAfterSeconds.*not implemented/i.test((error as Error).message)) throw error;
@@ -78,7 +74,8 @@ export const initialIndexes: Migration = {
         ).map((index: { name?: string }) => index.name),
       );
       for (const index of indexes) {
-        if (existing.has(nameOf(index))) await db.collection(collection).dropIndex(nameOf(index));
+        if (existing.has(indexName(index)))
+          await db.collection(collection).dropIndex(indexName(index));
       }
       log(`${collection}: indexes dropped`);
     }
