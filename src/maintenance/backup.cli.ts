@@ -2,9 +2,14 @@
 import '../common/node-version';
 import { resolve } from 'node:path';
 import { parseCli } from '../common/cli';
-import { ConfigError, loadConfig } from '../config/app-config';
+import { ConfigError } from '../config/app-config';
 import { backUp } from './backup';
-import { databaseLabel, openCliDatabase, stopOnSignals } from './cli-database';
+import {
+  databaseLabel,
+  loadMaintenanceConfig,
+  openCliDatabase,
+  stopOnSignals,
+} from './cli-database';
 
 const CLI = {
   usage:
@@ -22,7 +27,7 @@ const CLI = {
 
 async function main(): Promise<number> {
   const flags = parseCli(CLI);
-  const config = loadConfig(process.env);
+  const config = loadMaintenanceConfig();
   const signal = stopOnSignals(() => console.error('Stopping: the partial backup is removed…'));
   const database = await openCliDatabase(config, (message) => console.log(message));
   try {

@@ -1,5 +1,5 @@
 import { MongoClient, type Db } from 'mongodb';
-import type { AppConfig } from '../config/app-config';
+import { ConfigError, loadConfig, type AppConfig } from '../config/app-config';
 import { DEFAULT_DB_NAME } from '../database/database-server';
 import { startEmbeddedDatabase } from '../database/embedded/embedded-database';
 
@@ -7,6 +7,19 @@ export interface CliDatabase {
   readonly db: Db;
   /** Closes the connection, then stops the embedded server if this process started one. */
   close(): Promise<void>;
+}
+
+/**
+ * The configuration a maintenance command needs: only the database's. The
+ * service's production rules (a signing key, Secure cookies) are not asked of
+ * a migration job; a production one must name its database, never fall back
+ * to an embedded one.
+ */
+export function loadMaintenanceConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const config = loadConfig({ ...env, NODE_ENV: 'development' });
+  if (env.NODE_ENV === 'production' && !config.database.uri)
+    throw new ConfigError(['MONGODB_URI is required in production (no embedded database there)']);
+  return config;
 }
 
 /**

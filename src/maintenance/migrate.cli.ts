@@ -1,8 +1,13 @@
 // First: refuses an old Node.js before anything that would crash on it is loaded.
 import '../common/node-version';
 import { parseCli } from '../common/cli';
-import { ConfigError, loadConfig } from '../config/app-config';
-import { databaseLabel, openCliDatabase, stopOnSignals } from './cli-database';
+import { ConfigError } from '../config/app-config';
+import {
+  databaseLabel,
+  loadMaintenanceConfig,
+  openCliDatabase,
+  stopOnSignals,
+} from './cli-database';
 import { checkIndexes, type IndexReport } from './index-check';
 import { Migrator } from './migrator';
 
@@ -51,7 +56,7 @@ async function main(): Promise<number> {
     console.error(`Say what to do: ${COMMANDS.join(', ')} (--help for more)`);
     return 2;
   }
-  const config = loadConfig(process.env);
+  const config = loadMaintenanceConfig();
   const signal = stopOnSignals(() =>
     console.error('Stopping after the current step (Ctrl-C again to quit at once)…'),
   );

@@ -2,9 +2,14 @@
 import '../common/node-version';
 import { resolve } from 'node:path';
 import { parseCli } from '../common/cli';
-import { ConfigError, loadConfig } from '../config/app-config';
+import { ConfigError } from '../config/app-config';
 import { comparisonTable, restore } from './backup';
-import { databaseLabel, openCliDatabase, stopOnSignals } from './cli-database';
+import {
+  databaseLabel,
+  loadMaintenanceConfig,
+  openCliDatabase,
+  stopOnSignals,
+} from './cli-database';
 
 const CLI = {
   usage:
@@ -30,7 +35,7 @@ async function main(): Promise<number> {
     console.error('Say which backup: --from DIR (--help for more)');
     return 2;
   }
-  const config = loadConfig(process.env);
+  const config = loadMaintenanceConfig();
   const signal = stopOnSignals(() =>
     console.error('Stopping after this batch: run the restore again with --drop to finish it…'),
   );

@@ -25,8 +25,9 @@ export const userRolesBackfill: Migration = {
         .find(missing, { projection: { _id: 1 }, sort: { _id: 1 }, limit: BATCH_SIZE })
         .toArray();
       if (batch.length === 0) break;
+      // One bounded write per batch (FerretDB 1.24 hangs on an update command of a hundred
+      // statements, so not a bulkWrite); the condition again: a user given roles since the read keeps them.
       const result = await users.updateMany(
-        // The condition again: a user given roles since the read keeps them.
         { _id: { $in: batch.map((user) => user._id) }, ...missing },
         { $set: { roles: DEFAULT_ROLES } },
       );
