@@ -230,6 +230,7 @@ describe('the sharding plan (docs/deployment.md), checked by replaying every ope
 
   it('targets the lists a user calls most at one shard, and the plan in the docs matches what every operation sends', async () => {
     const measured = new Map<string, string>();
+    const unlimitedReads: string[] = [];
     const client = app.connection.getClient();
     for (const operation of OPERATIONS) {
       const events: CommandStartedEvent[] = [];
@@ -241,6 +242,18 @@ describe('the sharding plan (docs/deployment.md), checked by replaying every ope
         client.off('commandStarted', listener);
       }
       measured.set(operation.name, routing(events));
+      for (const event of events) {
+        const reads = ['find', 'aggregate', 'count', 'distinct', 'findAndModify'];
+        // rate_limits is rate-limiter-flexible's: one counter by its unique key, its own commands.
+        if (
+          reads.includes(event.commandName) &&
+          event.command[event.commandName] !== 'rate_limits' &&
+          event.command.maxTimeMS !== app.config.database.operationTimeoutMs
+        )
+          unlimitedReads.push(
+            `${operation.name}: ${event.commandName} ${String(event.command[event.commandName])}`,
+          );
+      }
     }
     const width = Math.max(...OPERATIONS.map((operation) => operation.name.length)) + 2;
     console.log(
@@ -252,5 +265,7 @@ describe('the sharding plan (docs/deployment.md), checked by replaying every ope
     for (const name of ['viewer { orders }', 'listUserOrders', 'createOrder'])
       expect(measured.get(name)).not.toMatch(/scatter-gather|^none$/);
     expect(Object.fromEntries(documentedTable())).toEqual(Object.fromEntries(measured));
+    // And every read of every operation carries the database-side time limit (DB_TIMEOUT).
+    expect(unlimitedReads).toEqual([]);
   }, 60_000);
 });
