@@ -208,8 +208,11 @@ function routing(events: readonly CommandStartedEvent[]): string {
 function documentedTable(): Map<string, string> {
   const docs = readFileSync(resolve(__dirname, '..', 'docs', 'deployment.md'), 'utf8');
   const section = docs.split('<!-- sharding-table -->')[1] ?? '';
+  // The first table after the marker, up to the first line that is not a table row.
+  const table = section.trimStart().split('\n');
   const rows = new Map<string, string>();
-  for (const line of section.split('\n')) {
+  for (const line of table) {
+    if (!line.startsWith('|')) break;
     const cells = /^\| `([^`]+)` +\| ([^|]+?) +\|/.exec(line);
     if (cells) rows.set(cells[1], cells[2]);
   }
