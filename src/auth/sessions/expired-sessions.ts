@@ -9,9 +9,9 @@ const SWEEP_INTERVAL_MS = 60_000;
 const COLLECTIONS = [SESSION_COLLECTION, REVOCATION_COLLECTION];
 
 /**
- * Removes sessions and revocation entries past their `expires_at`: a TTL
- * index where the database has them, else (FerretDB 1.24 refuses
- * `expireAfterSeconds`) a sweep once a minute. Runs on the auth endpoint.
+ * Removes sessions and revocation entries past their `expires_at`, once a
+ * minute: FerretDB 1.24 refuses TTL indexes, and indexes belong to the
+ * migrations (a production start creates none). Runs on the auth endpoint.
  */
 @Injectable()
 export class ExpiredSessions implements OnModuleInit, OnApplicationShutdown {
@@ -25,7 +25,7 @@ export class ExpiredSessions implements OnModuleInit, OnApplicationShutdown {
   ) {}
 
   onModuleInit(): void {
-    void this.supervisor.whenConnected().then(() => this.prepare());
+    void this.supervisor.whenConnected().then(() => this.startSweeping());
   }
 
   onApplicationShutdown(): void {
@@ -43,27 +43,6 @@ export class ExpiredSessions implements OnModuleInit, OnApplicationShutdown {
       deleted += result.deletedCount;
     }
     return deleted;
-  }
-
-  private async prepare(): Promise<void> {
-    try {
-      for (const name of COLLECTIONS)
-        await this.connection
-          .collection(name)
-          .createIndex({ expires_at: 1 }, { expireAfterSeconds: 0 });
-    } catch (error) {
-      if (this.stopped) return;
-      const message = (error as Error).message;
-      if (/expireAfterSeconds.*not implemented/i.test(message))
-        this.logger.log(
-          'This database has no TTL indexes (FerretDB): expired sessions are deleted once a minute',
-        );
-      else
-        this.logger.warn(
-          `Building the sessions' expiry indexes failed (${message}); expired sessions are deleted once a minute`,
-        );
-      this.startSweeping();
-    }
   }
 
   private startSweeping(): void {

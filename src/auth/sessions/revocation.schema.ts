@@ -14,7 +14,7 @@ export class RevocationDocument {
   _id!: string;
 
   /** When it was written: followers read from a cursor on it. */
-  @Prop({ type: Date, required: true, index: true })
+  @Prop({ type: Date, required: true })
   at!: Date;
 
   /** A revoked session: its tokens are refused. */

@@ -13,8 +13,7 @@ export class SessionDocument {
   @Prop({ type: String, required: true })
   _id!: string;
 
-  /** Indexed for a user's session list and sign-out everywhere. */
-  @Prop({ type: String, required: true, index: true })
+  @Prop({ type: String, required: true })
   user_id!: string;
 
   @Prop({ type: Date, required: true })
