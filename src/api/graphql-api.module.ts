@@ -20,15 +20,22 @@ import { UsersGraphQLModule } from '../users/users-graphql.module';
 import { BrowserNavigation } from './browser-navigation';
 import { GraphQLContextFactory } from './context.factory';
 import { GraphQLErrorEnvelope } from './graphql-error-envelope';
+import { SubscriptionServer } from './subscriptions/subscription-server';
 
 const ROOT_DESCRIPTIONS = {
   Query: 'Every read. All of them need a signed-in viewer (cookie or bearer token).',
   Mutation: 'Every write. Business outcomes come back in `completionObj`, not as errors.',
+  Subscription:
+    'Live events over WebSocket (graphql-ws, `graphql-transport-ws`) on /graphql and /graph; the same sign-in as queries.',
 };
 
 /** Code-first root types have no place for a description; the schema file is documentation, so add one. */
 function describeRootTypes(schema: GraphQLSchema): GraphQLSchema {
-  for (const type of [schema.getQueryType(), schema.getMutationType()]) {
+  for (const type of [
+    schema.getQueryType(),
+    schema.getMutationType(),
+    schema.getSubscriptionType(),
+  ]) {
     if (type)
       type.description =
         ROOT_DESCRIPTIONS[type.name as keyof typeof ROOT_DESCRIPTIONS] ?? type.description;
@@ -53,6 +60,7 @@ export class GraphQLContextModule {}
   imports: [
     AuthVerificationModule,
     GraphQLInfrastructureModule,
+    GraphQLContextModule,
     GraphQLModule.forRootAsync<ApolloDriverConfig>({
       driver: ApolloDriver,
       imports: [GraphQLContextModule],
@@ -107,6 +115,7 @@ export class GraphQLContextModule {}
     { provide: APP_FILTER, useClass: GraphQLErrorPassthrough },
     BrowserNavigation,
     GraphQLErrorEnvelope,
+    SubscriptionServer,
   ],
 })
 export class GraphQLApiModule {}

@@ -85,6 +85,10 @@ export interface AppConfig {
     readonly maxCost: number;
     /** GraphQL requests per minute per viewer (per address before authentication). */
     readonly rateLimitPerMinute: number;
+    /** Subscriptions (graphql-ws): operations open at once on one connection. */
+    readonly maxOperationsPerConnection: number;
+    /** Subscriptions (graphql-ws): connections open at once per viewer, on this process. */
+    readonly maxConnectionsPerViewer: number;
   };
   readonly cors: { readonly origins: readonly RegExp[] };
   readonly metrics: {
@@ -373,7 +377,7 @@ export function loadConfig(
       ),
     },
     rateLimits: {
-      redisUrl: redisUrl(raw('RATE_LIMIT_REDIS_URL'), problems),
+      redisUrl: redisUrl(raw('REDIS_URL') ?? raw('RATE_LIMIT_REDIS_URL'), problems),
     },
     graphql: {
       defaultPageSize: integer('DEFAULT_PAGE_SIZE', 20, 1, 1000),
@@ -386,6 +390,8 @@ export function loadConfig(
       maxTokens: integer('GRAPHQL_MAX_TOKENS', 2000, 100, 100_000),
       maxCost: integer('GRAPHQL_MAX_COST', 25_000, 10, 10_000_000),
       rateLimitPerMinute: integer('GRAPHQL_RATE_LIMIT_PER_MINUTE', 600, 1, 10_000_000),
+      maxOperationsPerConnection: integer('WS_MAX_OPERATIONS_PER_CONNECTION', 10, 1, 1000),
+      maxConnectionsPerViewer: integer('WS_MAX_CONNECTIONS_PER_VIEWER', 20, 1, 100_000),
     },
     auth: {
       url: url('AUTH_URL'),
