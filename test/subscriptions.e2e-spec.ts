@@ -230,6 +230,12 @@ describe('subscriptions over graphql-ws', () => {
       ]);
     });
 
+    it('answers a subscription sent over HTTP with 400 BAD_REQUEST', async () => {
+      const response = await graphql(app, ORDER_CREATED, { token: jane });
+      expect(response.status).toBe(400);
+      expect(response.body.errors?.[0]?.extensions?.code).toBe('BAD_REQUEST');
+    });
+
     it('serves only subscriptions over WebSocket', async () => {
       const { client } = await connect({ token: jane });
       const query = subscribe(client, '{ __typename }');

@@ -20,6 +20,7 @@ import { UsersGraphQLModule } from '../users/users-graphql.module';
 import { BrowserNavigation } from './browser-navigation';
 import { GraphQLContextFactory } from './context.factory';
 import { GraphQLErrorEnvelope } from './graphql-error-envelope';
+import { httpSubscriptionRefusal } from './subscriptions/http-subscription-refusal';
 import { SubscriptionServer } from './subscriptions/subscription-server';
 
 const ROOT_DESCRIPTIONS = {
@@ -98,6 +99,7 @@ export class GraphQLContextModule {}
             ...(on('request-plugin') ? [requestPlugin(new Logger('GraphQL'))] : []),
             ...(on('query-limits') ? limits.armorPlugins : []),
             ...(on('cost-limit') ? [limits.costPlugin] : []),
+            httpSubscriptionRefusal,
             // Responses to cookie-authenticated POSTs are never HTTP-cacheable; without this,
             // Apollo wraps every field resolver to collect cache hints (docs/performance.md).
             ApolloServerPluginCacheControlDisabled(),

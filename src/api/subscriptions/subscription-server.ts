@@ -141,7 +141,8 @@ export class SubscriptionServer implements OnApplicationBootstrap, OnModuleDestr
         onConnect: (ctx) => this.authenticate(ctx),
         onSubscribe: (ctx, id, payload) => this.prepare(ctx, id, payload),
         onNext: (ctx, id, _payload, _args, result) => this.delivered(ctx, id, result),
-        onError: (_ctx, _id, _payload, errors) => errors.map((error) => this.format(error)),
+        onError: (ctx, id, _payload, errors) =>
+          errors.map((error) => this.format(error, this.operationRequestId(ctx, id))),
         onComplete: (ctx, id) => this.completed(ctx, id),
       },
       wss,
@@ -353,7 +354,7 @@ export class SubscriptionServer implements OnApplicationBootstrap, OnModuleDestr
       startedAt: Date.now(),
       events: 0,
     });
-    const requestId = `${connection.requestId}/${id}`;
+    const requestId = this.operationRequestId(ctx, id);
     const req = Object.assign(Object.create(connection.request) as object, {
       id: requestId,
       user: connection.token.viewer,
@@ -378,8 +379,9 @@ export class SubscriptionServer implements OnApplicationBootstrap, OnModuleDestr
     const operation = this.connections.get(ctx.extra.socket)?.operations.get(id);
     if (operation) operation.events += 1;
     this.counts.delivered += 1;
+    const requestId = this.operationRequestId(ctx, id);
     return result.errors
-      ? { ...result, errors: result.errors.map((error) => this.format(error)) }
+      ? { ...result, errors: result.errors.map((error) => this.format(error, requestId)) }
       : (result as FormattedExecutionResult);
   }
 
@@ -390,7 +392,7 @@ export class SubscriptionServer implements OnApplicationBootstrap, OnModuleDestr
     connection.operations.delete(id);
     this.logger.log({
       msg: 'Subscription ended',
-      requestId: `${connection.requestId}/${id}`,
+      requestId: this.operationRequestId(ctx, id),
       userId: connection.token?.viewer.user_id,
       operationName: operation.name,
       events: operation.events,
@@ -399,10 +401,20 @@ export class SubscriptionServer implements OnApplicationBootstrap, OnModuleDestr
   }
 
   /** As Apollo's formatError hook formats HTTP responses' errors (documented codes, masking). */
-  private format(error: GraphQLError): GraphQLFormattedError {
-    const sent = formatError(error.toJSON(), error, { production: this.config.isProduction });
+  private format(error: GraphQLError, requestId: string): GraphQLFormattedError {
+    const formatted = error.toJSON();
+    const sent = formatError(
+      { ...formatted, extensions: { ...formatted.extensions, requestId } },
+      error,
+      { production: this.config.isProduction },
+    );
     this.metrics.graphqlError(String(sent.extensions?.code ?? 'INTERNAL_SERVER_ERROR'));
     return sent;
+  }
+
+  /** The connection's request id and the operation's id: one operation's log lines and errors. */
+  private operationRequestId(ctx: WsContext, id: string): string {
+    return `${this.connections.get(ctx.extra.socket)?.requestId ?? 'closed'}/${id}`;
   }
 
   private refused(code: string): void {
