@@ -81,6 +81,8 @@ describe('subscriptions over graphql-ws', () => {
         WS_MAX_CONNECTIONS_PER_VIEWER: '3',
         WS_MAX_OPERATIONS_PER_CONNECTION: '2',
         GRAPHQL_MAX_DEPTH: '6',
+        GRAPHQL_MAX_COST: '500',
+        GRAPHQL_MAX_ALIASES: '3',
       },
     });
     await seedSampleData(app);
@@ -226,7 +228,32 @@ describe('subscriptions over graphql-ws', () => {
       );
       await deep.completed;
       expect(deep.errors).toEqual([
-        expect.objectContaining({ extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }),
+        expect.objectContaining({
+          extensions: expect.objectContaining({ code: 'GRAPHQL_VALIDATION_FAILED' }),
+        }),
+      ]);
+    });
+
+    it.each([
+      [
+        'cost',
+        'subscription { orderCreated { order_items(first: 100) { edges { cursor node { id quantity amount item { id desc } } } } } }',
+        /too expensive/,
+      ],
+      ['alias', 'subscription { orderCreated { a: id b: id c: id d: id } }', /Aliases limit/i],
+      ['token', `subscription { orderCreated { ${'id '.repeat(3000)} } }`, /tokens/i],
+    ])('applies the %s limit to subscription documents', async (_limit, document, message) => {
+      const { client } = await connect({ token: jane });
+      const refused = subscribe(client, document);
+      await refused.completed;
+      expect(refused.errors).toEqual([
+        expect.objectContaining({
+          message: expect.stringMatching(message),
+          extensions: {
+            code: expect.stringMatching(/^GRAPHQL_(VALIDATION|PARSE)_FAILED$/),
+            requestId: expect.any(String),
+          },
+        }),
       ]);
     });
 
@@ -241,7 +268,7 @@ describe('subscriptions over graphql-ws', () => {
       const query = subscribe(client, '{ __typename }');
       await query.completed;
       expect(query.errors).toEqual([
-        expect.objectContaining({ extensions: { code: 'BAD_REQUEST' } }),
+        expect.objectContaining({ extensions: expect.objectContaining({ code: 'BAD_REQUEST' }) }),
       ]);
     });
 
@@ -252,7 +279,9 @@ describe('subscriptions over graphql-ws', () => {
       const third = subscribe(client, ORDER_CREATED);
       await third.completed;
       expect(third.errors).toEqual([
-        expect.objectContaining({ extensions: { code: 'TOO_MANY_REQUESTS' } }),
+        expect.objectContaining({
+          extensions: expect.objectContaining({ code: 'TOO_MANY_REQUESTS' }),
+        }),
       ]);
     });
 

@@ -9,6 +9,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { GraphQLSchemaHost } from '@nestjs/graphql';
 import {
   getOperationAST,
+  getVariableValues,
   GraphQLError,
   parse,
   specifiedRules,
@@ -18,14 +19,14 @@ import {
   type FormattedExecutionResult,
   type GraphQLFormattedError,
 } from 'graphql';
-import { getComplexity, simpleEstimator } from 'graphql-query-complexity';
+import { getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
 import type { Context, SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { VerifiedToken } from '../../auth/jwt.strategy';
-import { APP_CONFIG, featureOn, type AppConfig } from '../../config/app-config';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { requestIdFor } from '../../logging/request-id';
 import { AppMetrics } from '../../metrics/app-metrics';
 import { formatError } from '../../graphql/error-formatting';
@@ -102,6 +103,7 @@ export class SubscriptionServer implements OnApplicationBootstrap, OnModuleDestr
   private expiryCheck?: NodeJS.Timeout;
   private closing = false;
   private readonly limits: ReturnType<typeof queryLimits>;
+  private readonly costEstimators: ComplexityEstimator[];
 
   constructor(
     private readonly http: HttpAdapterHost,
@@ -111,7 +113,12 @@ export class SubscriptionServer implements OnApplicationBootstrap, OnModuleDestr
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly metrics: AppMetrics,
   ) {
+    // The same depth, alias, directive, token and cost limits as HTTP requests.
     this.limits = queryLimits(config);
+    this.costEstimators = [
+      listSizeEstimator(config.graphql.defaultPageSize, config.graphql.maxPageSize),
+      simpleEstimator({ defaultComplexity: 1 }),
+    ];
     metrics.gaugeFrom(
       'graphql_ws_connections_open',
       'WebSocket connections open on the GraphQL endpoint (authenticated or not yet).',
@@ -311,15 +318,13 @@ export class SubscriptionServer implements OnApplicationBootstrap, OnModuleDestr
         ),
       ];
     const schema = this.schemaHost.schema;
-    const limitsOn = featureOn(this.config, 'query-limits');
     let document;
     try {
-      document = parse(payload.query, limitsOn ? this.limits.parseOptions : {});
+      document = parse(payload.query, this.limits.parseOptions);
     } catch (error) {
       return [refusal('GRAPHQL_PARSE_FAILED', (error as GraphQLError).message)];
     }
-    const rules = limitsOn ? [...specifiedRules, ...this.limits.validationRules] : specifiedRules;
-    const invalid = validate(schema, document, rules);
+    const invalid = validate(schema, document, [...specifiedRules, ...this.limits.validationRules]);
     if (invalid.length > 0)
       return invalid.map((error) => refusal('GRAPHQL_VALIDATION_FAILED', error.message));
     const operation = getOperationAST(document, payload.operationName);
@@ -330,25 +335,28 @@ export class SubscriptionServer implements OnApplicationBootstrap, OnModuleDestr
           'Only subscriptions are served over WebSocket: send queries and mutations over HTTP',
         ),
       ];
-    if (featureOn(this.config, 'cost-limit')) {
-      const cost = getComplexity({
-        schema,
-        query: document,
-        variables: payload.variables ?? {},
-        operationName: payload.operationName ?? undefined,
-        estimators: [
-          listSizeEstimator(this.config.graphql.defaultPageSize, this.config.graphql.maxPageSize),
-          simpleEstimator({ defaultComplexity: 1 }),
-        ],
-      });
-      if (cost > this.config.graphql.maxCost)
-        return [
-          refusal(
-            'GRAPHQL_VALIDATION_FAILED',
-            `Query is too expensive: its cost is ${cost}, at most ${this.config.graphql.maxCost} is allowed (ask for smaller pages)`,
-          ),
-        ];
-    }
+    const coerced = getVariableValues(
+      schema,
+      operation.variableDefinitions ?? [],
+      payload.variables ?? {},
+    );
+    if (coerced.errors)
+      return coerced.errors.map((error) => refusal('BAD_USER_INPUT', error.message));
+    const cost = getComplexity({
+      schema,
+      query: document,
+      variables: payload.variables ?? {},
+      operationName: payload.operationName ?? undefined,
+      estimators: this.costEstimators,
+    });
+    const maxCost = this.config.graphql.maxCost;
+    if (cost > maxCost)
+      return [
+        refusal(
+          'GRAPHQL_VALIDATION_FAILED',
+          `Query is too expensive: its cost is ${cost}, at most ${maxCost} is allowed (ask for smaller pages)`,
+        ),
+      ];
     connection.operations.set(id, {
       name: operation.name?.value ?? '(unnamed)',
       startedAt: Date.now(),
@@ -402,12 +410,10 @@ export class SubscriptionServer implements OnApplicationBootstrap, OnModuleDestr
 
   /** As Apollo's formatError hook formats HTTP responses' errors (documented codes, masking). */
   private format(error: GraphQLError, requestId: string): GraphQLFormattedError {
-    const formatted = error.toJSON();
-    const sent = formatError(
-      { ...formatted, extensions: { ...formatted.extensions, requestId } },
-      error,
-      { production: this.config.isProduction },
-    );
+    const sent = formatError(error.toJSON(), error, {
+      production: this.config.isProduction,
+      requestId,
+    });
     this.metrics.graphqlError(String(sent.extensions?.code ?? 'INTERNAL_SERVER_ERROR'));
     return sent;
   }
