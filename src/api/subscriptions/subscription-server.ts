@@ -261,6 +261,8 @@ export class SubscriptionServer implements OnApplicationBootstrap, OnModuleDestr
       socket.close(CLOSE_CODES.unauthorized, `Unauthorized: ${(error as Error).message}`);
       return false;
     }
+    // The client may have hung up while the token was checked: nothing to count then.
+    if (socket.readyState !== socket.OPEN) return false;
     if (token.payload.exp * 1000 <= Date.now()) {
       socket.close(CLOSE_CODES.unauthorized, 'Unauthorized: the token has expired, refresh it');
       return false;
