@@ -67,7 +67,8 @@ export async function createHttpFoundation(
         scriptSrc: ["'self'"],
         imgSrc: ["'self'", 'data:'],
         connectSrc: ["'self'"],
-        formAction: ["'self'"],
+        // The sign-in form's 303 back to an app is a form navigation too: allow exactly the apps.
+        formAction: ["'self'", ...config.auth.returnToOrigins],
         frameAncestors: ["'none'"],
       },
     },
