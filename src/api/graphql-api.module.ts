@@ -14,6 +14,12 @@ import { AppMetrics } from '../metrics/app-metrics';
 import { GraphQLInfrastructureModule } from '../graphql/graphql-infrastructure.module';
 import { queryLimits } from '../graphql/query-limits';
 import { requestPlugin } from '../graphql/request-plugin';
+import {
+  documentIdPlugin,
+  loadTrustedDocuments,
+  refuseUntrustedText,
+  trustedDocumentCache,
+} from '../graphql/trusted-documents';
 import { ItemsGraphQLModule } from '../items/items-graphql.module';
 import { OrdersGraphQLModule } from '../orders/orders-graphql.module';
 import { UsersModule } from '../users/users.module';
@@ -65,6 +71,8 @@ export class GraphQLContextModule {}
       ): ApolloDriverConfig => {
         const limits = queryLimits(config);
         const on = (feature: BenchFeature) => featureOn(config, feature);
+        const { trustedDocuments: manifest, trustedDocumentsOnly: onlyTrusted } = config.graphql;
+        const trusted = manifest ? loadTrustedDocuments(manifest) : undefined;
         return {
           path: '/graphql',
           autoSchemaFile: true,
@@ -76,8 +84,16 @@ export class GraphQLContextModule {}
           validationRules: on('query-limits') ? limits.validationRules : [],
           parseOptions: on('query-limits') ? limits.parseOptions : {},
           csrfPrevention: true,
+          // Documents named by hash come from the manifest (docs/api.md, Trusted documents).
+          ...(trusted && {
+            persistedQueries: { cache: trustedDocumentCache(trusted, onlyTrusted), ttl: null },
+          }),
           includeStacktraceInErrorResponses: false,
-          context: (req: FastifyRequest, res: FastifyReply) => contexts.create(req, res),
+          context: async (req: FastifyRequest, res: FastifyReply) => {
+            const context = await contexts.create(req, res);
+            if (trusted && onlyTrusted) refuseUntrustedText(trusted, req, context);
+            return context;
+          },
           transformSchema: describeRootTypes,
           formatError: on('error-formatting')
             ? (formatted, error) => {
@@ -89,6 +105,7 @@ export class GraphQLContextModule {}
           // @nestjs/apollo types its plugins against the CommonJS build of @apollo/server, ours against the ESM one.
           plugins: [
             ...(on('request-plugin') ? [requestPlugin(new Logger('GraphQL'))] : []),
+            ...(trusted ? [documentIdPlugin()] : []),
             ...(on('query-limits') ? limits.armorPlugins : []),
             ...(on('cost-limit') ? [limits.costPlugin] : []),
             // Responses to cookie-authenticated POSTs are never HTTP-cacheable; without this,

@@ -85,6 +85,10 @@ export interface AppConfig {
     readonly maxCost: number;
     /** GraphQL requests per minute per viewer (per address before authentication). */
     readonly rateLimitPerMinute: number;
+    /** Path of a manifest of trusted documents (hash → text) clients may name by id. */
+    readonly trustedDocuments: string | undefined;
+    /** Refuse every other document text (admins excepted). */
+    readonly trustedDocumentsOnly: boolean;
   };
   readonly cors: { readonly origins: readonly RegExp[] };
   readonly metrics: {
@@ -307,6 +311,11 @@ export function loadConfig(
 
   const corsOrigins = parseCorsOrigins(raw('CORS_ORIGINS'), raw('CORS_REGEX'), problems);
   const cookieSecure = boolean('COOKIE_SECURE', true);
+  const trustedDocumentsOnly = boolean('TRUSTED_DOCUMENTS_ONLY', false);
+  if (trustedDocumentsOnly && !raw('TRUSTED_DOCUMENTS'))
+    problems.push(
+      'TRUSTED_DOCUMENTS_ONLY=true needs TRUSTED_DOCUMENTS: the path of the manifest of trusted documents',
+    );
   const cookieSameSite = oneOf('COOKIE_SAMESITE', ['lax', 'strict', 'none'] as const, 'lax');
   const returnToOrigins = (raw('AUTH_RETURN_TO_ORIGINS') ?? '')
     .split(',')
@@ -386,6 +395,8 @@ export function loadConfig(
       maxTokens: integer('GRAPHQL_MAX_TOKENS', 2000, 100, 100_000),
       maxCost: integer('GRAPHQL_MAX_COST', 25_000, 10, 10_000_000),
       rateLimitPerMinute: integer('GRAPHQL_RATE_LIMIT_PER_MINUTE', 600, 1, 10_000_000),
+      trustedDocuments: raw('TRUSTED_DOCUMENTS'),
+      trustedDocumentsOnly,
     },
     auth: {
       url: url('AUTH_URL'),

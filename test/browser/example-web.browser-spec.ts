@@ -1,8 +1,9 @@
 /**
  * The example app (examples/web, built by `npm run test:browser` before Jest starts) in Debian's
  * Chromium: served on a second origin of the API's site (localhost:PORT2 beside localhost:PORT),
- * through every flow docs/frontend.md describes; then the same app on 127.0.0.1, another site,
- * failing the way docs/frontend.md says it fails. Screenshots go to test-artifacts/browser/web-*.png.
+ * through every flow docs/frontend.md describes, against an API that accepts only the app's
+ * trusted documents; then the same app on 127.0.0.1, another site, failing the way
+ * docs/frontend.md says it fails. Screenshots go to test-artifacts/browser/web-*.png.
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -37,6 +38,7 @@ let page: Page;
 let appOrigin: string;
 let crossSiteOrigin: string;
 const sites: Server[] = [];
+const graphqlBodies: Record<string, unknown>[] = [];
 
 /** Serves the built app, with a config.json pointing it at the API. */
 function serveApp(port: number, config: { apiUrl: string; pageSize: number }): Promise<void> {
@@ -93,6 +95,9 @@ beforeAll(async () => {
     LOG_LEVEL: 'info',
     MONGODB_URI: mongodbUri,
     JWT_TTL: `${TOKEN_TTL_SECONDS}s`,
+    // The app's documents are the only ones this API accepts (its codegen wrote the manifest).
+    TRUSTED_DOCUMENTS: join(ROOT, 'examples', 'web', 'src', 'gql', 'persisted-documents.json'),
+    TRUSTED_DOCUMENTS_ONLY: 'true',
     // Both allowed, as a team would configure them: the second one still cannot work (another site).
     AUTH_RETURN_TO_ORIGINS: `${appOrigin},${crossSiteOrigin}`,
   });
@@ -105,6 +110,10 @@ beforeAll(async () => {
   });
   context = await browser.newContext({ viewport: { width: 1024, height: 768 } });
   page = await context.newPage();
+  page.on('request', (request) => {
+    if (request.url() === `${apiOrigin}/graphql` && request.method() === 'POST')
+      graphqlBodies.push(JSON.parse(request.postData() ?? '{}') as Record<string, unknown>);
+  });
 }, 60_000);
 
 afterAll(async () => {
@@ -192,6 +201,16 @@ describe('the example app on another origin of the same site (localhost:PORT2)',
       await page.getByRole('button', { name: 'Create order' }).click();
       await page.getByRole('status').getByText('Order created').waitFor();
     }));
+
+  it('named every document by its hash: no request carried document text (TRUSTED_DOCUMENTS_ONLY)', () => {
+    expect(graphqlBodies.length).toBeGreaterThan(5);
+    for (const body of graphqlBodies) {
+      expect(body.query).toBeUndefined();
+      expect(body.extensions).toMatchObject({
+        persistedQuery: { version: 1, sha256Hash: expect.stringMatching(/^[0-9a-f]{64}$/) },
+      });
+    }
+  });
 
   it('signs out: the app shows UNAUTHENTICATED again, also after a reload', () =>
     step('web-9-signed-out-again', async () => {
