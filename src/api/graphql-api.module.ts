@@ -1,14 +1,15 @@
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { Logger, Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { APP_FILTER } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
 import { AuthVerificationModule } from '../auth/auth-verification.module';
-import { GqlAuthGuard } from '../auth/gql-auth.guard';
-import { APP_CONFIG, featureOn, type AppConfig, type BenchFeature } from '../config/app-config';
-import { formatError } from '../graphql/error-formatting';
+import { PinoLogger } from 'nestjs-pino';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { errorCode, formatError } from '../graphql/error-formatting';
+import { requestLogFacts } from '../logging/request-context';
 import { GraphQLErrorPassthrough } from '../graphql/graphql-error.filter';
 import { AppMetrics } from '../metrics/app-metrics';
 import { GraphQLInfrastructureModule } from '../graphql/graphql-infrastructure.module';
@@ -26,7 +27,6 @@ import { UsersModule } from '../users/users.module';
 import { UsersGraphQLModule } from '../users/users-graphql.module';
 import { BrowserNavigation } from './browser-navigation';
 import { GraphQLContextFactory } from './context.factory';
-import { GraphQLErrorEnvelope } from './graphql-error-envelope';
 
 const ROOT_DESCRIPTIONS = {
   Query: 'Every read. All of them need a signed-in viewer (cookie or bearer token).',
@@ -63,14 +63,14 @@ export class GraphQLContextModule {}
     GraphQLModule.forRootAsync<ApolloDriverConfig>({
       driver: ApolloDriver,
       imports: [GraphQLContextModule],
-      inject: [APP_CONFIG, GraphQLContextFactory, AppMetrics],
+      inject: [APP_CONFIG, GraphQLContextFactory, AppMetrics, PinoLogger],
       useFactory: (
         config: AppConfig,
         contexts: GraphQLContextFactory,
         metrics: AppMetrics,
+        requestLog: PinoLogger,
       ): ApolloDriverConfig => {
         const limits = queryLimits(config);
-        const on = (feature: BenchFeature) => featureOn(config, feature);
         const { trustedDocuments: manifest, trustedDocumentsOnly: onlyTrusted } = config.graphql;
         const trusted = manifest ? loadTrustedDocuments(manifest) : undefined;
         return {
@@ -81,35 +81,46 @@ export class GraphQLContextModule {}
           graphiql: false,
           introspection: config.graphql.introspection,
           allowBatchedHttpRequests: false,
-          validationRules: on('query-limits') ? limits.validationRules : [],
-          parseOptions: on('query-limits') ? limits.parseOptions : {},
+          validationRules: limits.validationRules,
+          parseOptions: limits.parseOptions,
           csrfPrevention: true,
           // Documents named by hash come from the manifest (docs/api.md, Trusted documents).
           ...(trusted && {
             persistedQueries: { cache: trustedDocumentCache(trusted, onlyTrusted), ttl: null },
           }),
           includeStacktraceInErrorResponses: false,
-          context: async (req: FastifyRequest, res: FastifyReply) => {
-            const context = await contexts.create(req, res);
-            if (trusted && onlyTrusted) refuseUntrustedText(trusted, req, context);
-            return context;
-          },
+          // A request refused here (401, 429, an untrusted document) never reaches the request
+          // plugin: its code is noted for the log.
+          context: (req: FastifyRequest, res: FastifyReply) =>
+            contexts
+              .create(req, res)
+              .then((context) => {
+                if (trusted && onlyTrusted) refuseUntrustedText(trusted, req, context);
+                return context;
+              })
+              .catch((error: unknown) => {
+                requestLogFacts(req.raw).graphqlErrorCodes = [errorCode(error)];
+                throw error;
+              }),
           transformSchema: describeRootTypes,
-          formatError: on('error-formatting')
-            ? (formatted, error) => {
-                const sent = formatError(formatted, error, { production: config.isProduction });
-                metrics.graphqlError(String(sent.extensions?.code ?? 'INTERNAL_SERVER_ERROR'));
-                return sent;
-              }
-            : undefined,
+          // Every error a client gets, including Apollo's refusals before any context exists,
+          // passes here: its code, a safe message, and the request id from the request's log context.
+          formatError: (formatted, error) => {
+            const sent = formatError(formatted, error, {
+              production: config.isProduction,
+              requestId: requestLog.logger.bindings().reqId as string | undefined,
+            });
+            metrics.graphqlError(String(sent.extensions?.code ?? 'INTERNAL_SERVER_ERROR'));
+            return sent;
+          },
           // @nestjs/apollo types its plugins against the CommonJS build of @apollo/server, ours against the ESM one.
           plugins: [
-            ...(on('request-plugin') ? [requestPlugin(new Logger('GraphQL'))] : []),
+            requestPlugin(new Logger('GraphQL')),
             ...(trusted ? [documentIdPlugin()] : []),
-            ...(on('query-limits') ? limits.armorPlugins : []),
-            ...(on('cost-limit') ? [limits.costPlugin] : []),
+            ...limits.armorPlugins,
+            limits.costPlugin,
             // Responses to cookie-authenticated POSTs are never HTTP-cacheable; without this,
-            // Apollo wraps every field resolver to collect cache hints (docs/performance.md).
+            // Apollo wraps every field resolver to collect cache hints.
             ApolloServerPluginCacheControlDisabled(),
           ] as never[],
         };
@@ -121,11 +132,6 @@ export class GraphQLContextModule {}
     // BrowserNavigation shows the signed-in user's name in GraphiQL.
     UsersModule,
   ],
-  providers: [
-    { provide: APP_GUARD, useExisting: GqlAuthGuard },
-    { provide: APP_FILTER, useClass: GraphQLErrorPassthrough },
-    BrowserNavigation,
-    GraphQLErrorEnvelope,
-  ],
+  providers: [{ provide: APP_FILTER, useClass: GraphQLErrorPassthrough }, BrowserNavigation],
 })
 export class GraphQLApiModule {}
