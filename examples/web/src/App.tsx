@@ -89,18 +89,14 @@ function OrderList({
         </span>
       </h2>
       <ol className="orders">
-        {edges.map(({ node }) =>
-          node ? (
-            <li key={node.id} className="order">
-              <span className="order-date">{node.order_date ?? 'no date'}</span>:{' '}
-              {(node.order_items?.edges ?? [])
-                .map(({ node: line }) =>
-                  line ? `${line.quantity} × ${line.desc ?? 'unknown item'}` : '',
-                )
-                .join(', ')}
-            </li>
-          ) : null,
-        )}
+        {edges.map(({ node }) => (
+          <li key={node.id} className="order">
+            <span className="order-date">{node.order_date ?? 'no date'}</span>:{' '}
+            {(node.order_items?.edges ?? [])
+              .map(({ node: line }) => `${line.quantity} × ${line.desc ?? 'unknown item'}`)
+              .join(', ')}
+          </li>
+        ))}
       </ol>
       {connection?.pageInfo.hasNextPage && endCursor && (
         <button
@@ -155,13 +151,11 @@ function CreateOrder({ viewerId }: { viewerId: string }) {
       <form onSubmit={submit}>
         <label htmlFor="item_id">Item</label>
         <select id="item_id" name="item_id">
-          {(items.data?.listItems?.edges ?? []).map(({ node }) =>
-            node ? (
-              <option key={node.id} value={node.id}>
-                {node.desc} ({node.item_category})
-              </option>
-            ) : null,
-          )}
+          {(items.data?.listItems?.edges ?? []).map(({ node }) => (
+            <option key={node.id} value={node.id}>
+              {node.desc} ({node.item_category})
+            </option>
+          ))}
         </select>
         <label htmlFor="quantity">Quantity</label>
         <input id="quantity" name="quantity" type="number" step="any" defaultValue="1" />
