@@ -17,14 +17,16 @@ import {
 
 const USAGE = `Usage: npm run schema:check [-- --base <file or git ref:path>] [--schema <file>] [--changelog <file>]
 
-Compares the schema with a base (default: main:schema.graphql, from git) and fails on a breaking
+Compares the schema with a base (default: main:schema.graphql, else origin/main's) and fails on a breaking
 change (a removed field, type or argument, a changed type, a new required argument ...) unless
 the CHANGELOG's "## Unreleased" section names it by its schema coordinate, e.g. \`User.username\`
 or \`Query.listUsers(first:)\`.`;
 
+const DEFAULT_BASES = ['main:schema.graphql', 'origin/main:schema.graphql'];
+
 const { values } = parseArgs({
   options: {
-    base: { type: 'string', default: 'main:schema.graphql' },
+    base: { type: 'string' },
     schema: { type: 'string', default: 'schema.graphql' },
     changelog: { type: 'string', default: 'CHANGELOG.md' },
     help: { type: 'boolean', short: 'h', default: false },
@@ -35,8 +37,8 @@ if (values.help) {
   process.exit(0);
 }
 
-/** A file, or `<git ref>:<path>` read with `git show`. */
-function readSchemaText(source: string): string {
+/** A file, or `<git ref>:<path>` read with `git show`; undefined when it is neither. */
+function readSchemaText(source: string): string | undefined {
   if (existsSync(source)) return readFileSync(source, 'utf8');
   try {
     return execFileSync('git', ['show', source], {
@@ -44,9 +46,21 @@ function readSchemaText(source: string): string {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
   } catch {
-    console.error(`schema:check: ${source} is neither a file nor a git <ref>:<path>`);
+    return undefined;
+  }
+}
+
+/** The given base, or main's schema (the local branch, else origin's). */
+function baseSource(): { source: string; text: string } | undefined {
+  for (const source of values.base ? [values.base] : DEFAULT_BASES) {
+    const text = readSchemaText(source);
+    if (text !== undefined) return { source, text };
+  }
+  if (values.base) {
+    console.error(`schema:check: ${values.base} is neither a file nor a git <ref>:<path>`);
     process.exit(2);
   }
+  return undefined;
 }
 
 /** The text between `## Unreleased` and the next `## ` heading. */
@@ -69,23 +83,34 @@ function coordinateOf(change: BreakingChange): string {
   return change.description.split(' ')[0].replace(/\.$/, '');
 }
 
-function loadSchema(source: string): GraphQLSchema {
+function loadSchema(source: string, text: string | undefined): GraphQLSchema {
+  if (text === undefined) {
+    console.error(`schema:check: cannot read ${source}`);
+    process.exit(2);
+  }
   try {
-    return buildSchema(readSchemaText(source));
+    return buildSchema(text);
   } catch (error) {
     console.error(`schema:check: ${source} is not a valid schema: ${(error as Error).message}`);
     process.exit(2);
   }
 }
 
-const base = loadSchema(values.base);
-const current = loadSchema(values.schema);
+const found = baseSource();
+if (!found) {
+  console.log(
+    'schema:check: no main branch here (neither main nor origin/main): nothing to compare',
+  );
+  process.exit(0);
+}
+const base = loadSchema(found.source, found.text);
+const current = loadSchema(values.schema, readSchemaText(values.schema));
 const listed = unreleasedSection(values.changelog);
 const breaking = findBreakingChanges(base, current);
 const dangerous = findDangerousChanges(base, current);
 const unlisted = breaking.filter((change) => !listed.includes(coordinateOf(change)));
 
-console.log(`schema:check: ${values.schema} against ${values.base}`);
+console.log(`schema:check: ${values.schema} against ${found.source}`);
 for (const change of breaking) {
   const where = unlisted.includes(change) ? 'NOT in the CHANGELOG' : 'in the CHANGELOG';
   console.log(`  breaking (${where}): ${change.description} [${coordinateOf(change)}]`);

@@ -38,4 +38,3 @@ export function displayHost(host: string): string {
       ? `[${host}]`
       : host;
 }
-
