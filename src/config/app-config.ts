@@ -150,6 +150,8 @@ const ENVIRONMENT = z.object({
   GRAPHQL_RATE_LIMIT_PER_MINUTE: integer(1, 10_000_000).default(600),
   WS_MAX_OPERATIONS_PER_CONNECTION: integer(1, 1000).default(10),
   WS_MAX_CONNECTIONS_PER_VIEWER: integer(1, 100_000).default(20),
+  TRUSTED_DOCUMENTS: z.string().optional(),
+  TRUSTED_DOCUMENTS_ONLY: boolean().default(false),
 
   AUTH_URL: httpUrl().optional(),
   JWT_ALG: oneOf(JWT_ALGORITHMS, true).default('ES256'),
@@ -259,6 +261,10 @@ export function configSchema(cwd: string) {
         maxOperationsPerConnection: env.WS_MAX_OPERATIONS_PER_CONNECTION,
         /** Subscriptions (graphql-ws): connections open at once per viewer, on this process. */
         maxConnectionsPerViewer: env.WS_MAX_CONNECTIONS_PER_VIEWER,
+        /** Path of a manifest of trusted documents (hash → text) clients may name by id. */
+        trustedDocuments: env.TRUSTED_DOCUMENTS,
+        /** Refuse every other document text (admins excepted). */
+        trustedDocumentsOnly: env.TRUSTED_DOCUMENTS_ONLY,
       },
       cors: { origins: cors.patterns },
       metrics: {
@@ -306,6 +312,10 @@ export function configSchema(cwd: string) {
       warnings,
     };
 
+    if (env.TRUSTED_DOCUMENTS_ONLY && !env.TRUSTED_DOCUMENTS)
+      problem(
+        'TRUSTED_DOCUMENTS_ONLY=true needs TRUSTED_DOCUMENTS: the path of the manifest of trusted documents',
+      );
     if (env.COOKIE_SAMESITE === 'none' && !env.COOKIE_SECURE)
       problem(
         'COOKIE_SAMESITE="none" requires COOKIE_SECURE=true (browsers drop such cookies otherwise)',
