@@ -2,9 +2,10 @@ import type { FastifyHelmetOptions } from '@fastify/helmet';
 
 /**
  * helmet's full set, for documents a browser renders (sign-in pages, GraphiQL, the outage page).
- * `formTargets`: the other origins a form may lead to (the login's 303 to AUTH_RETURN_TO_ORIGINS).
+ * `appOrigins` (AUTH_RETURN_TO_ORIGINS) may receive the sign-in form's redirect: browsers apply
+ * `form-action` to where a form submission is redirected, too.
  */
-export function documentHeaders(formTargets: readonly string[]): FastifyHelmetOptions {
+export function documentHeaders(appOrigins: readonly string[]): FastifyHelmetOptions {
   return {
     contentSecurityPolicy: {
       directives: {
@@ -14,8 +15,7 @@ export function documentHeaders(formTargets: readonly string[]): FastifyHelmetOp
         scriptSrc: ["'self'"],
         imgSrc: ["'self'", 'data:'],
         connectSrc: ["'self'"],
-        // Chromium applies form-action to the redirect after a form post, too.
-        formAction: ["'self'", ...formTargets],
+        formAction: ["'self'", ...appOrigins],
         frameAncestors: ["'none'"],
       },
     },
