@@ -448,7 +448,13 @@ async function main(): Promise<void> {
       ? await start('typical', {
           script: join(ROOT, 'dist-bench', 'bench', 'reference-servers.js'),
           args: ['typical'],
-          env: { NODE_ENV: 'production', JWT_ALG: ALG, JWT_PUBLIC_KEY_PEM: pair.publicKey },
+          env: {
+            NODE_ENV: 'production',
+            JWT_ALG: ALG,
+            JWT_PUBLIC_KEY_PEM: pair.publicKey,
+            // The name the API gives its cookie in production (docs/auth.md).
+            COOKIE_NAME: '__Host-token',
+          },
         })
       : undefined;
     const cached = await api('api');
