@@ -59,6 +59,7 @@ async function main(): Promise<void> {
       LOG_LEVEL: 'info',
       LOG_PRETTY: 'false',
       MONGODB_URI: uri,
+      CORS_ORIGINS: 'https://app.example.com',
       JWT_PRIV_KEY_B64: Buffer.from(pair.privateKey).toString('base64'),
       GRAPHQL_RATE_LIMIT_PER_MINUTE: '10000000',
       LOGIN_RATE_LIMIT_PER_ADDRESS: '100000',

@@ -36,7 +36,13 @@ describe('everyday client mistakes (production mode)', () => {
     const keys = await makeTestKeys();
     app = await startTestApp({
       captureLogs: true,
-      env: { ...keys.env, NODE_ENV: 'production', COOKIE_SECURE: 'true', LOG_LEVEL: 'debug' },
+      env: {
+        ...keys.env,
+        NODE_ENV: 'production',
+        COOKIE_SECURE: 'true',
+        CORS_ORIGINS: 'https://app.example.com',
+        LOG_LEVEL: 'debug',
+      },
     });
     // Production refuses to seed development passwords: seed through a development app.
     const dev = await startTestApp({

@@ -34,7 +34,12 @@ describe('hostile queries (production mode)', () => {
   beforeAll(async () => {
     const keys = await makeTestKeys();
     app = await startTestApp({
-      env: { ...keys.env, NODE_ENV: 'production', COOKIE_SECURE: 'true' },
+      env: {
+        ...keys.env,
+        NODE_ENV: 'production',
+        COOKIE_SECURE: 'true',
+        CORS_ORIGINS: 'https://app.example.com',
+      },
     });
     await seedSampleData(app).catch(() => undefined); // refused in production: seed through a dev app below
     const dev = await startTestApp({
@@ -245,7 +250,12 @@ describe('a repository whose database has gone away (provider overridden)', () =
   it('answers SERVICE_UNAVAILABLE with the request id and no driver text', async () => {
     const keys = await makeTestKeys();
     const app = await startTestApp({
-      env: { ...keys.env, NODE_ENV: 'production', COOKIE_SECURE: 'true' },
+      env: {
+        ...keys.env,
+        NODE_ENV: 'production',
+        COOKIE_SECURE: 'true',
+        CORS_ORIGINS: 'https://app.example.com',
+      },
       override: (builder) =>
         builder.overrideProvider(UsersRepository).useValue({
           findByIds: () =>

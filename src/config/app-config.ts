@@ -4,6 +4,7 @@ import { parse as parseDotenv } from 'dotenv';
 import { compileOriginPattern, isValidOriginPattern } from './cors-origins';
 import { z } from 'zod';
 import { parseDurationMs } from './duration';
+import { productionRefusals } from './production-rules';
 
 /** The algorithms passport-jwt's verifier (jsonwebtoken) supports with asymmetric keys; it has no EdDSA. */
 export const JWT_ALGORITHMS = ['ES256', 'RS256', 'PS256'] as const;
@@ -62,6 +63,8 @@ export interface AppConfig {
   readonly database: {
     /** Unset: start the embedded database. */
     readonly uri: string | undefined;
+    /** Production refuses to start without `uri` unless this says to run the embedded database. */
+    readonly embeddedInProduction: boolean;
     readonly debugLog: boolean;
     readonly dataDir: string;
     /** How long a query may wait for an unreachable database before failing. */
@@ -344,6 +347,7 @@ export function loadConfig(
     },
     database: {
       uri: mongodbUri,
+      embeddedInProduction: boolean('EMBEDDED_DATABASE_IN_PRODUCTION', false),
       debugLog: boolean('DB_DEBUG_LOG', false),
       dataDir: resolve(cwd, raw('DATA_DIR') ?? '.data'),
       operationTimeoutMs: duration('DB_TIMEOUT', 2_000, 100, 120_000),
@@ -443,30 +447,7 @@ export function loadConfig(
     );
   }
   if (isProduction) {
-    if (!cookieSecure)
-      problems.push(
-        'COOKIE_SECURE=false is refused in production: the token cookie must be Secure',
-      );
-    if (raw('INSECURE_FIXED_VIEWER') !== undefined) {
-      problems.push('INSECURE_FIXED_VIEWER is refused in production: it turns authentication off');
-    }
-    if (corsOrigins.wildcard) {
-      problems.push(
-        'CORS_ORIGINS="*" is refused in production: credentials (cookies) must never be sent cross-site to any origin',
-      );
-    }
-    const runsApi = config.role !== 'auth';
-    const runsAuth = config.role !== 'api';
-    if (runsAuth && !config.auth.jwt.privateKey) {
-      problems.push(
-        'JWT_PRIV_KEY_FILE or JWT_PRIV_KEY_B64 is required in production (the auth endpoint signs tokens with it)',
-      );
-    }
-    if (runsApi && !runsAuth && !config.auth.jwt.publicKeys && !config.auth.jwt.jwksUrl) {
-      problems.push(
-        'JWT_PUB_KEY_FILE, JWT_PUB_KEY_B64 or JWKS_URL is required in production for an API-only process',
-      );
-    }
+    problems.push(...productionRefusals(config, env));
   } else {
     if (!cookieSecure)
       warnings.push(

@@ -298,6 +298,7 @@ async function main(): Promise<void> {
       LOG_LEVEL: 'info',
       LOG_PRETTY: 'false',
       MONGODB_URI: mongodbUri,
+      CORS_ORIGINS: 'https://app.example.com',
       // HAProxy on loopback is the only peer whose X-Forwarded-For is believed.
       TRUST_PROXY: '127.0.0.1',
       SHUTDOWN_DRAIN_DELAY: DRAIN,
