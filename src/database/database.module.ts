@@ -1,5 +1,6 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
+import type { Connection } from 'mongoose';
 import type { AppConfig } from '../config/app-config';
 import { DatabaseHealth } from './database-health';
 import {
@@ -33,6 +34,9 @@ export class DatabaseModule {
             // Start even when the database is down; DatabaseSupervisor keeps trying.
             lazyConnection: true,
             retryAttempts: 0,
+            // A first attempt failing before DatabaseSupervisor watches it must not end the
+            // process: mongoose counts an 'error' listener as handling it (the supervisor logs).
+            connectionFactory: (connection: Connection) => connection.on('error', () => undefined),
             ...connectionOptions(config),
           }),
         }),

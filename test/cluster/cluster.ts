@@ -17,17 +17,21 @@
  *      once it is withdrawn from the JWKS (and a token it had verified, once
  *      that token expires);
  *   5. the sixth failed sign-in for one username is refused whichever auth
- *      process receives it.
+ *      process receives it;
+ *   6. behind nginx instead (docs/deployment.md's recipe: passive checks,
+ *      proxy_next_upstream), the same rolling restart fails no request, and a
+ *      forged X-Forwarded-For does not reach the replicas.
  * Prints a table and `N passed, N failed`; exits non-zero on any failure.
  * `--drain 0` runs the replicas without SHUTDOWN_DRAIN_DELAY (to see what it
- * prevents). Bounded: it gives up after `--timeout` seconds (default 300). Ctrl-C stops
+ * prevents); `--nginx-load POST` sends the load behind nginx as POSTs, which
+ * nginx cannot resend. Bounded: it gives up after `--timeout` seconds (default 300). Ctrl-C stops
  * everything it started. Process logs stay in a temporary folder, printed at
  * the end.
  */
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -52,12 +56,18 @@ const AUTH_OUTAGE_SECONDS = numberFlag('auth-outage', 20);
 const CONNECTIONS = 4;
 /** Replicas drain this long after SIGTERM: above HAProxy's inter × fall (300 ms × 2). `--drain 0` shows why. */
 const DRAIN = textFlag('drain', '1500ms');
+/**
+ * How the load behind nginx sends its query: GET (idempotent, so nginx retries it on another
+ * replica) unless `--nginx-load POST` asks to see what nginx cannot retry.
+ */
+const NGINX_LOAD = textFlag('nginx-load', 'GET') === 'POST' ? 'POST' : 'GET';
 /** A withdrawn key is refused once the replicas' copy of the key set is this old. */
 const JWKS_CACHE_MAX_AGE_SECONDS = 5;
 const ISSUER = 'user-order-auth';
 const AUDIENCE = 'user-order-api';
 const JANE = { id: '1E4Yo11Y3r9a', username: 'jane01', password: 'jane01-dev-password' };
-const QUERY = JSON.stringify({ query: 'query ClusterViewer { viewer { username } }' });
+const QUERY_TEXT = 'query ClusterViewer { viewer { username } }';
+const QUERY = JSON.stringify({ query: QUERY_TEXT });
 const EXPECTED_BODY = '{"data":{"viewer":{"username":"jane01"}}}';
 
 interface KeyPair {
@@ -168,22 +178,33 @@ async function waitUntil(
   return Date.now() - started;
 }
 
-/** Steady load through the balancer until `stop()`; every non-2xx, error, timeout or wrong body is a failure. */
-function startLoad(url: string, token: string) {
+/**
+ * Steady load through the balancer until `stop()`; every non-2xx, error, timeout or wrong body
+ * is a failure. The query goes as a POST (what Apollo Client sends), or as a GET: an idempotent
+ * request, which a balancer may send to another replica when one closes under it.
+ */
+function startLoad(url: string, token: string, method: 'POST' | 'GET' = 'POST') {
   let wrongBodies = 0;
   let finished: (result: autocannon.Result) => void;
   const done = new Promise<autocannon.Result>((resolve) => (finished = resolve));
   const instance = autocannon(
     {
-      url: `${url}/graphql`,
+      url:
+        method === 'POST'
+          ? `${url}/graphql`
+          : `${url}/graphql?query=${encodeURIComponent(QUERY_TEXT)}`,
       connections: CONNECTIONS,
       duration: 3600,
       timeout: 10,
       requests: [
         {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', cookie: `token=${token}` },
-          body: QUERY,
+          method,
+          headers:
+            method === 'POST'
+              ? { 'content-type': 'application/json', cookie: `token=${token}` }
+              : // A header a cross-site form cannot send: Apollo's CSRF prevention lets the GET run.
+                { 'apollo-require-preflight': 'true', cookie: `token=${token}` },
+          body: method === 'POST' ? QUERY : undefined,
           onResponse: (status: number, body: string) => {
             if (status === 200 && body.trim() !== EXPECTED_BODY) wrongBodies += 1;
           },
@@ -251,13 +272,70 @@ frontend stats
 `;
 }
 
+/**
+ * docs/deployment.md's nginx recipe (nginx has no active health checks in its
+ * free version): passive checks, retries only of requests that never reached a
+ * replica (nginx never resends a POST it has sent), the client's address in
+ * X-Forwarded-For for TRUST_PROXY. Paths are this test's own folder.
+ */
+function nginxConfig(
+  dir: string,
+  ports: { nginx: number; auth: readonly number[]; api: readonly number[] },
+): string {
+  const upstream = (name: string, list: readonly number[]) =>
+    `  upstream ${name} {
+${list.map((port) => `    server 127.0.0.1:${port} max_fails=1 fail_timeout=2s;`).join('\n')}
+    keepalive 16;
+    # Shorter than SHUTDOWN_DRAIN_DELAY: by the time a draining replica closes, nginx has
+    # dropped every idle connection to it (it never resends a POST that met a closing one).
+    keepalive_timeout 1s;
+  }`;
+  return `worker_processes 1;
+pid ${dir}/nginx.pid;
+error_log ${dir}/nginx-error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/client_body;
+  proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi;
+  scgi_temp_path ${dir}/scgi;
+${upstream('api', ports.api)}
+${upstream('auth', ports.auth)}
+  server {
+    listen 127.0.0.1:${ports.nginx};
+    # Kept-alive connections to the replicas (they answer Connection: close while draining).
+    proxy_http_version 1.1;
+    proxy_set_header Connection "";
+    proxy_set_header Host $host;
+    # The edge proxy: the client's own address, never one the client sent.
+    proxy_set_header X-Forwarded-For $remote_addr;
+    proxy_set_header X-Forwarded-Proto $scheme;
+    proxy_connect_timeout 2s;
+    proxy_next_upstream error timeout http_502 http_503 http_504;
+    proxy_next_upstream_tries 3;
+    proxy_next_upstream_timeout 10s;
+    location / { proxy_pass http://api; }
+    location /auth/ { proxy_pass http://auth; }
+    location /.well-known/ { proxy_pass http://auth; }
+  }
+}
+`;
+}
+
 async function main(): Promise<void> {
   const workDir = mkdtempSync(join(tmpdir(), 'cluster-'));
   const started: { stop(): Promise<void> }[] = [];
+  /** Processes still starting: stopping everything waits for them, so none is left running. */
+  const starting = new Set<Promise<unknown>>();
   let database: RunningDatabase | undefined;
   let haproxy: ChildProcess | undefined;
+  let nginx: ChildProcess | undefined;
   const stopAll = async () => {
     haproxy?.kill('SIGKILL');
+    nginx?.kill('SIGKILL');
+    await Promise.allSettled([...starting]);
     await Promise.all(started.splice(0).map((p) => p.stop().catch(() => undefined)));
     await database?.stop().catch(() => undefined);
     database = undefined;
@@ -286,6 +364,7 @@ async function main(): Promise<void> {
     const ports = {
       public: await freePort(),
       stats: await freePort(),
+      nginx: await freePort(),
       auth: [await freePort(), await freePort()],
       api: [await freePort(), await freePort(), await freePort()],
     };
@@ -313,7 +392,7 @@ async function main(): Promise<void> {
       index: number,
       env: Record<string, string>,
     ) => {
-      const child = await startNodeProcess({
+      const starts = startNodeProcess({
         script,
         nodeArgs,
         port,
@@ -321,9 +400,15 @@ async function main(): Promise<void> {
         logFile: join(workDir, `${name}${index + 1}.log`),
         readyPath: '/health/ready',
       });
-      tier[index] = child;
-      started.push(child);
-      return child;
+      starting.add(starts);
+      try {
+        const child = await starts;
+        tier[index] = child;
+        started.push(child);
+        return child;
+      } finally {
+        starting.delete(starts);
+      }
     };
     const auth: BenchProcess[] = [];
     const startAuthTier = (signing: KeyPair, published: readonly KeyPair[]) =>
@@ -589,6 +674,90 @@ async function main(): Promise<void> {
         perAuth.every((n) => n > 0) &&
         direct.every((s) => s === 429),
       `${failedStatuses.join(', ')}; direct: ${direct.join(', ')}`,
+    );
+
+    // 7. The same rolling restart behind nginx (docs/deployment.md's recipe).
+    say('nginx in front of the same processes: rolling restart under load');
+    const nginxDir = join(workDir, 'nginx');
+    mkdirSync(nginxDir);
+    writeFileSync(join(nginxDir, 'nginx.conf'), nginxConfig(nginxDir, ports));
+    nginx = spawn(
+      'nginx',
+      ['-p', nginxDir, '-c', join(nginxDir, 'nginx.conf'), '-g', 'daemon off;'],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
+    let nginxErrors = '';
+    nginx.stderr!.on('data', (chunk: Buffer) => (nginxErrors += chunk.toString()));
+    started.push({
+      stop: async () => {
+        if (nginx && nginx.exitCode === null) {
+          const exited = once(nginx, 'exit');
+          nginx.kill('SIGQUIT');
+          await exited;
+        }
+      },
+    });
+    const nginxUrl = `http://127.0.0.1:${ports.nginx}`;
+    await waitUntil(
+      'nginx to answer',
+      async () => (await viewerStatus(nginxUrl, newToken)) === 200,
+      10_000,
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}\n${nginxErrors}`);
+    });
+    // A client that claims another address in X-Forwarded-For: nginx replaces it with the real one.
+    const spoofId = `cluster-spoof-${Date.now()}`;
+    const spoofed = await fetch(`${nginxUrl}/graphql`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        cookie: `token=${newToken}`,
+        'x-forwarded-for': '203.0.113.7',
+        'x-request-id': spoofId,
+      },
+      body: QUERY,
+    });
+    await spoofed.arrayBuffer();
+    const spoofLines = ['api1', 'api2', 'api3']
+      .flatMap((name) => readFileSync(join(workDir, `${name}.log`), 'utf8').split('\n'))
+      .filter((line) => line.includes(spoofId));
+    stopLoad = startLoad(nginxUrl, newToken, NGINX_LOAD);
+    const nginxRestartTimes: number[] = [];
+    for (const [i, name] of ['api1', 'api2', 'api3'].entries()) {
+      const begun = Date.now();
+      await api[i].stop();
+      started.splice(started.indexOf(api[i]), 1);
+      await startApi(i);
+      nginxRestartTimes.push(Date.now() - begun);
+      say(`  ${name} restarted behind nginx and ready in ${nginxRestartTimes.at(-1)} ms`);
+    }
+    // The last replica back in service for a moment before the load stops.
+    await sleep(1_000);
+    const nginxRolling = await stopLoad();
+    table.push([
+      `nginx: rolling restart (${NGINX_LOAD} queries), requests, failed`,
+      `${nginxRolling.requests}, ${nginxRolling.failed}`,
+    ]);
+    table.push(['  each replica: SIGTERM to ready again (ms)', nginxRestartTimes.join(', ')]);
+    table.push([
+      '  a spoofed X-Forwarded-For (203.0.113.7) in the replica log',
+      spoofLines.length === 0
+        ? 'request not logged'
+        : String(spoofLines.some((l) => l.includes('203.0.113.7'))),
+    ]);
+    check(
+      'behind nginx (passive checks, proxy_next_upstream) a rolling restart fails no request',
+      nginxRolling.failed === 0 && nginxRolling.requests > 0,
+      `${nginxRolling.failed} failed of ${nginxRolling.requests}`,
+    );
+    check(
+      'nginx passes the client address, not the one the client claims (TRUST_PROXY)',
+      spoofed.status === 200 &&
+        spoofLines.length > 0 &&
+        !spoofLines.some((line) => line.includes('203.0.113.7')),
+      `HTTP ${spoofed.status}; ${spoofLines.length} log line(s) of the request, spoofed address ${spoofLines.some((l) => l.includes('203.0.113.7')) ? 'present' : 'absent'}`,
     );
   } catch (error) {
     if (!interrupted) check('the cluster ran to the end', false, (error as Error).message);
