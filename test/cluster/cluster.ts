@@ -381,7 +381,8 @@ async function main(): Promise<void> {
   let nginx: ChildProcess | undefined;
   const stopAll = async () => {
     haproxy?.kill('SIGKILL');
-    nginx?.kill('SIGKILL');
+    // nginx's fast shutdown: the master stops its workers (which run as another user) and exits.
+    nginx?.kill('SIGTERM');
     await Promise.allSettled([...starting]);
     await Promise.all(started.splice(0).map((p) => p.stop().catch(() => undefined)));
     await database?.stop().catch(() => undefined);
@@ -787,13 +788,11 @@ async function main(): Promise<void> {
     );
     let nginxErrors = '';
     nginx.stderr!.on('data', (chunk: Buffer) => (nginxErrors += chunk.toString()));
+    const nginxExited = once(nginx, 'exit');
     started.push({
       stop: async () => {
-        if (nginx && nginx.exitCode === null) {
-          const exited = once(nginx, 'exit');
-          nginx.kill('SIGQUIT');
-          await exited;
-        }
+        nginx?.kill('SIGTERM');
+        await nginxExited;
       },
     });
     const nginxUrl = `http://127.0.0.1:${ports.nginx}`;
