@@ -19,7 +19,7 @@ import { presentItem } from '../items/items.presenter';
 import { UserModel } from '../users/models/user.model';
 import { ITEM_BY_ID } from '../items/items.loaders';
 import { loadUserFor } from '../users/users.loaders';
-import { Viewer } from '../auth/viewer.decorator';
+import { Viewer } from '../graphql/viewer.decorator';
 import { expectGlobalId, toGlobalId } from '../common/ids';
 import type { Viewer as ViewerType } from '../common/viewer';
 import { completionObj } from '../graphql/models/completion-obj.model';
