@@ -189,6 +189,8 @@ async function main(): Promise<void> {
           LOG_PRETTY: 'false',
           MONGODB_URI: `${database.uri}breakdown`,
           CORS_ORIGINS: 'https://app.example.com',
+          // One token for the whole run: the API refuses tokens that outlive its JWT_TTL.
+          JWT_TTL: '1h',
           JWT_PRIV_KEY_B64: Buffer.from(pair.privateKey).toString('base64'),
           GRAPHQL_RATE_LIMIT_PER_MINUTE: '10000000',
           ...env,

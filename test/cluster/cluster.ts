@@ -26,7 +26,7 @@
  * Prints a table and `N passed, N failed`; exits non-zero on any failure.
  * `--drain 0` runs the replicas without SHUTDOWN_DRAIN_DELAY (to see what it
  * prevents); `--nginx-load POST` sends the load behind nginx as POSTs, which
- * nginx cannot resend. Bounded: it gives up after `--timeout` seconds (default 300). Ctrl-C stops
+ * nginx cannot resend. Bounded: it gives up after `--timeout` seconds (default 600). Ctrl-C stops
  * everything it started. Process logs stay in a temporary folder, printed at
  * the end.
  */
@@ -62,7 +62,7 @@ import {
   type BenchProcess,
 } from '../../bench/support/processes';
 
-const TIMEOUT_SECONDS = numberFlag('timeout', 300);
+const TIMEOUT_SECONDS = numberFlag('timeout', 600);
 const AUTH_OUTAGE_SECONDS = numberFlag('auth-outage', 20);
 const CONNECTIONS = 4;
 /** Replicas drain this long after SIGTERM: above HAProxy's inter × fall (300 ms × 2). `--drain 0` shows why. */
@@ -701,54 +701,125 @@ async function main(): Promise<void> {
 
     // 5. Step 4 of the runbook (after JWT_TTL in production): the old key is dropped.
     say('Dropping the old key (runbook step 4)');
-    // A token of the old key, verified by every process now, expiring soon.
-    const expiringOld = await signAs(oldKey, 12, 'old-key-expiring');
-    const expiringOldAt = Date.now() + 12_000;
-    await Promise.all(everyApi().map((replica) => viewerStatus(replica.url, expiringOld)));
+    /** Until each process refuses what `token()` gives; the times, in ms from `since`. */
+    const refusedBy = (processes: BenchProcess[], token: () => Promise<string>, since: number) =>
+      Promise.all(
+        processes.map((replica) =>
+          waitUntil(
+            'a token to be refused',
+            async () => (await viewerStatus(replica.url, await token())) === 401,
+            (JWKS_CACHE_MAX_AGE_SECONDS + 30) * 1000,
+          ).then(() => Date.now() - since),
+        ),
+      );
+    // A token of the old key that every process has verified (and cached) before the drop.
+    const cachedOld = await signAs(oldKey, 900, 'old-key-cached');
+    await Promise.all(everyApi().map((replica) => viewerStatus(replica.url, cachedOld)));
     await restartAuthTier({ JWT_PRIV_KEY_FILE: newKey.privatePath });
     await restartApiOnKeyFile(newKey.publicPath);
-    const withdrawn = Date.now();
-    const refuseMs = await Promise.all(
-      everyApi().map((replica, i) =>
-        waitUntil(
-          'the withdrawn key to be refused',
-          async () =>
-            (await viewerStatus(
-              replica.url,
-              `${await signAs(oldKey, 900, `fresh-old-${i}-${Date.now()}`)}`,
-            )) === 401,
-          (JWKS_CACHE_MAX_AGE_SECONDS + 30) * 1000,
-        ),
-      ),
+    const dropped = Date.now();
+    const freshRefusedMs = await refusedBy(
+      everyApi(),
+      () => signAs(oldKey, 900, `fresh-old-${Date.now()}`),
+      dropped,
     );
-    const timeToRefuse = Date.now() - withdrawn;
-    const cachedBeforeExp = await Promise.all(
-      everyApi().map((replica) => viewerStatus(replica.url, expiringOld)),
-    );
-    await sleep(Math.max(0, expiringOldAt - Date.now() + 1_000));
-    const cachedAfterExp = await Promise.all(
-      everyApi().map((replica) => viewerStatus(replica.url, expiringOld)),
-    );
+    const cachedRefusedMs = await refusedBy(everyApi(), async () => cachedOld, dropped);
     const newStill = await Promise.all(
       everyApi().map((replica) => viewerStatus(replica.url, newToken)),
     );
     table.push([
-      'old key dropped: time until every process refuses it (ms)',
-      `${timeToRefuse} (${refuseMs.join(', ')})`,
-    ]);
-    table.push([
-      '  an old-key token verified before: before / after its exp',
-      `${cachedBeforeExp.join(', ')} / ${cachedAfterExp.join(', ')}`,
+      'old key dropped: until every process refuses a fresh / a cached old-key token (ms)',
+      `${Math.max(...freshRefusedMs)} / ${Math.max(...cachedRefusedMs)} (cached: ${cachedRefusedMs.join(', ')})`,
     ]);
     check(
-      `every process refuses the dropped key within JWKS_CACHE_MAX_AGE (${JWKS_CACHE_MAX_AGE_SECONDS} s) and its tokens once expired`,
-      timeToRefuse <= (JWKS_CACHE_MAX_AGE_SECONDS + 5) * 1000 &&
-        cachedAfterExp.every((s) => s === 401) &&
+      `every process refuses the dropped key within JWKS_CACHE_MAX_AGE (${JWKS_CACHE_MAX_AGE_SECONDS} s), tokens it verified before included`,
+      Math.max(...freshRefusedMs, ...cachedRefusedMs) <= (JWKS_CACHE_MAX_AGE_SECONDS + 5) * 1000 &&
         newStill.every((s) => s === 200),
-      `refused after ${timeToRefuse} ms; verified token after exp: ${cachedAfterExp.join(', ')}; new key: ${newStill.join(', ')}`,
+      `fresh ${freshRefusedMs.join(', ')} ms; cached ${cachedRefusedMs.join(', ')} ms; new key: ${newStill.join(', ')}`,
     );
 
-    // 6. The sixth failed sign-in, whichever auth process receives it.
+    // 6. The signing key leaked: the procedure of docs/deployment.md (Keys, a leaked key).
+    say('Leaked key: the auth tier restarted at once on a new key, the leaked one withdrawn');
+    const leaked = newKey;
+    const victimSignIn = await login(publicUrl, JANE.username, JANE.password);
+    const leakedToken = tokenCookie(victimSignIn).slice('token='.length);
+    const refreshCookie = victimSignIn.headers
+      .getSetCookie()
+      .find((cookie) => cookie.startsWith('refresh='))
+      ?.split(';')[0];
+    // What a holder of the leaked key could mint, and what users hold: both verified everywhere.
+    const minted = await signAs(leaked, 900, 'minted-with-the-leaked-key');
+    const beforeLeak = await Promise.all(
+      everyApi().flatMap((replica) => [
+        viewerStatus(replica.url, leakedToken),
+        viewerStatus(replica.url, minted),
+      ]),
+    );
+    // Step 1: a new pair. Step 2: every auth process on it alone, restarted together.
+    const freshKey = await keyPairFromCli(keysDir);
+    await stopAuthTier();
+    for (const p of auth) started.splice(started.indexOf(p), 1);
+    await startAuthTier({ JWT_PRIV_KEY_FILE: freshKey.privatePath });
+    const withdrawnAt = Date.now();
+    // Meanwhile the user's request with the leaked key's token, on every process, until refused.
+    const leakedRefused = refusedBy(everyApi(), async () => leakedToken, withdrawnAt);
+    // Step 3: processes on JWT_PUB_KEY_FILE get the new public key alone.
+    await restartApiOnKeyFile(freshKey.publicPath);
+    // Step 4, what users see: their next request is refused, the client refreshes (the
+    // refresh token is not signed with the key) and goes on with a token of the new key.
+    await waitUntil(
+      'the auth tier to be UP again',
+      async () => (await serverUp('auth/auth1')) && (await serverUp('auth/auth2')),
+    );
+    const refreshed = await fetch(`${publicUrl}/auth/refresh`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie: refreshCookie ?? '' },
+      body: '{}',
+    });
+    const liveToken = refreshed.status === 200 ? tokenCookie(refreshed).slice('token='.length) : '';
+    const liveKid = liveToken
+      ? JSON.parse(Buffer.from(liveToken.split('.')[0], 'base64url').toString()).kid
+      : undefined;
+    // Users carrying new tokens reach every replica: each then fetches the set without the leaked key.
+    const liveAcceptedMs = await Promise.all(
+      everyApi().map((replica) =>
+        waitUntil(
+          'a token of the new key to be accepted',
+          async () => (await viewerStatus(replica.url, liveToken)) === 200,
+          40_000,
+        ).catch(() => -1),
+      ),
+    );
+    const liveStatuses = await Promise.all(
+      everyApi().map((replica) => viewerStatus(replica.url, liveToken)),
+    );
+    const leakedRefusedMs = await leakedRefused;
+    const mintedRefused = await Promise.all(
+      everyApi().map((replica) => viewerStatus(replica.url, minted)),
+    );
+    table.push([
+      'leaked key: until every process refuses a token it had verified with it (ms)',
+      `${Math.max(...leakedRefusedMs)} (${leakedRefusedMs.join(', ')}; api-file restarted on the new key)`,
+    ]);
+    table.push([
+      '  users: refresh after the refusal, then the new token on every process',
+      `refresh ${refreshed.status}, new kid ${liveKid === freshKey.kid}; ${liveStatuses.join(', ')} (accepted after ${liveAcceptedMs.join(', ')} ms)`,
+    ]);
+    table.push([
+      '  a token minted with the leaked key: before / after, every process',
+      `${beforeLeak.filter((_, i) => i % 2 === 1).join(', ')} / ${mintedRefused.join(', ')}`,
+    ]);
+    check(
+      'a leaked key is refused everywhere, cached tokens included, and users go on after a refresh',
+      beforeLeak.every((s) => s === 200) &&
+        Math.max(...leakedRefusedMs) <= (JWKS_CACHE_MAX_AGE_SECONDS + 5) * 1000 &&
+        mintedRefused.every((s) => s === 401) &&
+        liveKid === freshKey.kid &&
+        liveStatuses.every((s) => s === 200),
+      `refused after ${leakedRefusedMs.join(', ')} ms; minted: ${mintedRefused.join(', ')}; refresh ${refreshed.status}; new token: ${liveStatuses.join(', ')}`,
+    );
+
+    // 7. The sixth failed sign-in, whichever auth process receives it.
     say('Failed sign-ins for one username through the balancer');
     const authBefore = await haproxyStats(statsUrl);
     const failedStatuses: number[] = [];
@@ -774,7 +845,7 @@ async function main(): Promise<void> {
       `${failedStatuses.join(', ')}; direct: ${direct.join(', ')}`,
     );
 
-    // 7. The same rolling restart behind nginx (docs/deployment.md's recipe).
+    // 8. The same rolling restart behind nginx (docs/deployment.md's recipe).
     say('nginx in front of the same processes: rolling restart under load');
     const nginxDir = join(workDir, 'nginx');
     mkdirSync(nginxDir);
@@ -798,7 +869,7 @@ async function main(): Promise<void> {
     const nginxUrl = `http://127.0.0.1:${ports.nginx}`;
     await waitUntil(
       'nginx to answer',
-      async () => (await viewerStatus(nginxUrl, newToken)) === 200,
+      async () => (await viewerStatus(nginxUrl, liveToken)) === 200,
       10_000,
     ).catch((error: Error) => {
       throw new Error(`${error.message}\n${nginxErrors}`);
@@ -809,7 +880,7 @@ async function main(): Promise<void> {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
-        cookie: `token=${newToken}`,
+        cookie: `token=${liveToken}`,
         'x-forwarded-for': '203.0.113.7',
         'x-request-id': spoofId,
       },
@@ -819,7 +890,7 @@ async function main(): Promise<void> {
     const spoofLines = ['api1', 'api2', 'api3']
       .flatMap((name) => readFileSync(join(workDir, `${name}.log`), 'utf8').split('\n'))
       .filter((line) => line.includes(spoofId));
-    stopLoad = startLoad(nginxUrl, newToken, NGINX_LOAD);
+    stopLoad = startLoad(nginxUrl, liveToken, NGINX_LOAD);
     const nginxRestartTimes: number[] = [];
     for (const [i, name] of ['api1', 'api2', 'api3'].entries()) {
       const begun = Date.now();
