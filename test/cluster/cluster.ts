@@ -743,10 +743,6 @@ async function main(): Promise<void> {
     const leaked = newKey;
     const victimSignIn = await login(publicUrl, JANE.username, JANE.password);
     const leakedToken = tokenCookie(victimSignIn).slice('token='.length);
-    const refreshCookie = victimSignIn.headers
-      .getSetCookie()
-      .find((cookie) => cookie.startsWith('refresh='))
-      ?.split(';')[0];
     // What a holder of the leaked key could mint, and what users hold: both verified everywhere.
     const minted = await signAs(leaked, 900, 'minted-with-the-leaked-key');
     const beforeLeak = await Promise.all(
@@ -765,18 +761,25 @@ async function main(): Promise<void> {
     const leakedRefused = refusedBy(everyApi(), async () => leakedToken, withdrawnAt);
     // Step 3: processes on JWT_PUB_KEY_FILE get the new public key alone.
     await restartApiOnKeyFile(freshKey.publicPath);
-    // Step 4, what users see: their next request is refused, the client refreshes (the
-    // refresh token is not signed with the key) and goes on with a token of the new key.
+    // Step 4, what users see: their next request is refused; /auth/refresh takes a valid access
+    // token, so it refuses theirs too (and a minted one), and they sign in again.
     await waitUntil(
       'the auth tier to be UP again',
       async () => (await serverUp('auth/auth1')) && (await serverUp('auth/auth2')),
     );
-    const refreshed = await fetch(`${publicUrl}/auth/refresh`, {
+    const refreshLeaked = await fetch(`${publicUrl}/auth/refresh`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', cookie: refreshCookie ?? '' },
+      headers: { 'content-type': 'application/json', cookie: `token=${leakedToken}` },
       body: '{}',
     });
-    const liveToken = refreshed.status === 200 ? tokenCookie(refreshed).slice('token='.length) : '';
+    const refreshMinted = await fetch(`${publicUrl}/auth/refresh`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie: `token=${minted}` },
+      body: '{}',
+    });
+    const signInAgain = await login(publicUrl, JANE.username, JANE.password);
+    const liveToken =
+      signInAgain.status === 200 ? tokenCookie(signInAgain).slice('token='.length) : '';
     const liveKid = liveToken
       ? JSON.parse(Buffer.from(liveToken.split('.')[0], 'base64url').toString()).kid
       : undefined;
@@ -802,21 +805,23 @@ async function main(): Promise<void> {
       `${Math.max(...leakedRefusedMs)} (${leakedRefusedMs.join(', ')}; api-file restarted on the new key)`,
     ]);
     table.push([
-      '  users: refresh after the refusal, then the new token on every process',
-      `refresh ${refreshed.status}, new kid ${liveKid === freshKey.kid}; ${liveStatuses.join(', ')} (accepted after ${liveAcceptedMs.join(', ')} ms)`,
+      '  users: refresh with the leaked / a minted token; signed in again, new kid, every process',
+      `${refreshLeaked.status} / ${refreshMinted.status}; ${signInAgain.status}, ${liveKid === freshKey.kid ? 'new kid' : 'OLD kid'}, ${liveStatuses.join(', ')} (accepted after ${liveAcceptedMs.join(', ')} ms)`,
     ]);
     table.push([
       '  a token minted with the leaked key: before / after, every process',
       `${beforeLeak.filter((_, i) => i % 2 === 1).join(', ')} / ${mintedRefused.join(', ')}`,
     ]);
     check(
-      'a leaked key is refused everywhere, cached tokens included, and users go on after a refresh',
+      'a leaked key is refused everywhere, cached tokens included; its tokens cannot be refreshed; users sign in again',
       beforeLeak.every((s) => s === 200) &&
         Math.max(...leakedRefusedMs) <= (JWKS_CACHE_MAX_AGE_SECONDS + 5) * 1000 &&
         mintedRefused.every((s) => s === 401) &&
+        refreshLeaked.status === 401 &&
+        refreshMinted.status === 401 &&
         liveKid === freshKey.kid &&
         liveStatuses.every((s) => s === 200),
-      `refused after ${leakedRefusedMs.join(', ')} ms; minted: ${mintedRefused.join(', ')}; refresh ${refreshed.status}; new token: ${liveStatuses.join(', ')}`,
+      `refused after ${leakedRefusedMs.join(', ')} ms; minted: ${mintedRefused.join(', ')}; refresh ${refreshLeaked.status}/${refreshMinted.status}; signed in again: ${liveStatuses.join(', ')}`,
     );
 
     // 7. The sixth failed sign-in, whichever auth process receives it.
