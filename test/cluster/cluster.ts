@@ -758,9 +758,10 @@ async function main(): Promise<void> {
     await startAuthTier({ JWT_PRIV_KEY_FILE: freshKey.privatePath });
     const withdrawnAt = Date.now();
     // Meanwhile the user's request with the leaked key's token, on every process, until refused.
-    const leakedRefused = refusedBy(everyApi(), async () => leakedToken, withdrawnAt);
+    const leakedRefused = refusedBy(api, async () => leakedToken, withdrawnAt);
     // Step 3: processes on JWT_PUB_KEY_FILE get the new public key alone.
     await restartApiOnKeyFile(freshKey.publicPath);
+    const fileProcessOnLeaked = await viewerStatus(fileTier[0].url, leakedToken);
     // Step 4, what users see: their next request is refused; /auth/refresh takes a valid access
     // token, so it refuses theirs too (and a minted one), and they sign in again.
     await waitUntil(
@@ -801,8 +802,8 @@ async function main(): Promise<void> {
       everyApi().map((replica) => viewerStatus(replica.url, minted)),
     );
     table.push([
-      'leaked key: until every process refuses a token it had verified with it (ms)',
-      `${Math.max(...leakedRefusedMs)} (${leakedRefusedMs.join(', ')}; api-file restarted on the new key)`,
+      'leaked key: until every JWKS_URL replica refuses a token it had verified with it (ms)',
+      `${Math.max(...leakedRefusedMs)} (${leakedRefusedMs.join(', ')}); api-file, restarted on the new key: ${fileProcessOnLeaked} from its start`,
     ]);
     table.push([
       '  users: refresh with the leaked / a minted token; signed in again, new kid, every process',
@@ -816,12 +817,13 @@ async function main(): Promise<void> {
       'a leaked key is refused everywhere, cached tokens included; its tokens cannot be refreshed; users sign in again',
       beforeLeak.every((s) => s === 200) &&
         Math.max(...leakedRefusedMs) <= (JWKS_CACHE_MAX_AGE_SECONDS + 5) * 1000 &&
+        fileProcessOnLeaked === 401 &&
         mintedRefused.every((s) => s === 401) &&
         refreshLeaked.status === 401 &&
         refreshMinted.status === 401 &&
         liveKid === freshKey.kid &&
         liveStatuses.every((s) => s === 200),
-      `refused after ${leakedRefusedMs.join(', ')} ms; minted: ${mintedRefused.join(', ')}; refresh ${refreshLeaked.status}/${refreshMinted.status}; signed in again: ${liveStatuses.join(', ')}`,
+      `refused after ${leakedRefusedMs.join(', ')} ms (api-file ${fileProcessOnLeaked} from its start); minted: ${mintedRefused.join(', ')}; refresh ${refreshLeaked.status}/${refreshMinted.status}; signed in again: ${liveStatuses.join(', ')}`,
     );
 
     // 7. The sixth failed sign-in, whichever auth process receives it.
