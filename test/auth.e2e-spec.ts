@@ -272,7 +272,11 @@ describe('authentication', () => {
 
     it('refresh issues a new token that keeps auth_time', async () => {
       const authTime = Math.floor(Date.now() / 1000) - 3600;
-      const old = await signToken(keys, { auth_time: authTime, iat: authTime + 3000 });
+      const old = await signToken(keys, {
+        auth_time: authTime,
+        iat: authTime + 3000,
+        exp: authTime + 3900,
+      });
       const response = await app.request('/auth/refresh', {
         method: 'POST',
         headers: { cookie: `token=${old}`, 'content-type': 'application/json' },
