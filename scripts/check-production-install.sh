@@ -2,8 +2,8 @@
 # The production install, as docs/deployment.md and the Dockerfile do it: the
 # built application copied into a fresh folder, `npm ci --omit=dev`, then
 # `node dist/main.js` in production mode against a database of its own
-# (MONGODB_URI), signing with a key pair made by the documented command. Checks
-# readiness, a sign-up (which signs in), one query, a
+# (MONGODB_URI), after applying the migrations as a deploy does, signing with a key
+# pair made by the documented command. Checks readiness, a sign-up (which signs in), one query, a
 # clean SIGTERM, and that nothing development-only was loaded. Needs `npm run
 # build` and a ferretdb binary (scripts/install-ferretdb.sh). Exits non-zero on
 # any failure; leaves nothing running or behind.
@@ -52,6 +52,14 @@ refused=$(cd "$work/app" && env -i PATH="$PATH" HOME="$HOME" NODE_ENV=production
 echo "$refused" | grep -q '^ *MONGODB_URI (or DB_URI) is required in production' || fail "no refusal naming MONGODB_URI: $refused"
 echo "$refused" | grep -q '^ *CORS_ORIGINS is required in production' || fail "no refusal naming CORS_ORIGINS: $refused"
 [ ! -e "$work/app/.data" ] || fail "an embedded database was started (.data/ exists)"
+
+echo "production install: node dist/maintenance/migrate.cli.js up (once per deploy, before the service)"
+(cd "$work/app" && env -i PATH="$PATH" HOME="$HOME" NODE_ENV=production \
+  MONGODB_URI="mongodb://127.0.0.1:$db_port/production_check" node dist/maintenance/migrate.cli.js up >"$work/migrate.log" 2>&1) ||
+  { cat "$work/migrate.log" >&2; fail "the migrations did not apply"; }
+(cd "$work/app" && env -i PATH="$PATH" HOME="$HOME" NODE_ENV=production \
+  MONGODB_URI="mongodb://127.0.0.1:$db_port/production_check" node dist/maintenance/migrate.cli.js status --check >"$work/migrate.log" 2>&1) ||
+  { cat "$work/migrate.log" >&2; fail "migrations pending or indexes missing after up"; }
 
 port=$(free_port)
 cat > "$work/loaded.js" <<'EOF'

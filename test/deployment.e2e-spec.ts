@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { loadConfig } from '../src/config/app-config';
+import { loadMaintenanceConfig } from '../src/maintenance/cli-database';
 import { configVariablesRead } from './support/config-variables';
 import { runBuiltScript } from './support/service-process';
 
@@ -15,6 +16,7 @@ const compose = parse(readFileSync(join(root, 'compose.yaml'), 'utf8'), { merge:
       image?: string;
       build?: string;
       environment?: Record<string, string>;
+      command?: string[];
       healthcheck?: { test?: unknown };
     }
   >;
@@ -51,8 +53,12 @@ describe('compose.yaml', () => {
             : value,
         ]),
       );
+      // The migration job runs the maintenance command, which needs only the database's settings.
+      const migrates = compose.services[name].command?.includes('dist/maintenance/migrate.cli.js');
       expect(() =>
-        loadConfig({ ...resolved, COOKIE_SECURE: 'true' }, { dotenv: false }),
+        migrates
+          ? loadMaintenanceConfig(resolved)
+          : loadConfig({ ...resolved, COOKIE_SECURE: 'true' }, { dotenv: false }),
       ).not.toThrow();
     },
   );

@@ -34,10 +34,14 @@ export class DatabaseModule {
             // Start even when the database is down; DatabaseSupervisor keeps trying.
             lazyConnection: true,
             retryAttempts: 0,
-            // A first attempt failing before DatabaseSupervisor watches it must not end the
-            // process: mongoose counts an 'error' listener as handling it (the supervisor logs).
-            connectionFactory: (connection: Connection) => connection.on('error', () => undefined),
-            ...connectionOptions(config),
+            ...connectionOptions(config, server.uri),
+            connectionFactory: (connection: Connection) => {
+              // Every query carries maxTimeMS: the database stops work no one waits for any more.
+              connection.set('maxTimeMS', config.database.operationTimeoutMs);
+              // A first attempt failing before DatabaseSupervisor watches it must not end the
+              // process: mongoose counts an 'error' listener as handling it (the supervisor logs).
+              return connection.on('error', () => undefined);
+            },
           }),
         }),
       ],
