@@ -15,21 +15,35 @@ import { AppMetrics } from '../metrics/app-metrics';
 import { GraphQLInfrastructureModule } from '../graphql/graphql-infrastructure.module';
 import { queryLimits } from '../graphql/query-limits';
 import { requestPlugin } from '../graphql/request-plugin';
+import {
+  documentIdPlugin,
+  loadTrustedDocuments,
+  refuseUntrustedText,
+  trustedDocumentCache,
+} from '../graphql/trusted-documents';
 import { ItemsGraphQLModule } from '../items/items-graphql.module';
 import { OrdersGraphQLModule } from '../orders/orders-graphql.module';
 import { UsersModule } from '../users/users.module';
 import { UsersGraphQLModule } from '../users/users-graphql.module';
 import { BrowserNavigation } from './browser-navigation';
 import { GraphQLContextFactory } from './context.factory';
+import { httpSubscriptionRefusal } from './subscriptions/http-subscription-refusal';
+import { SubscriptionServer } from './subscriptions/subscription-server';
 
 const ROOT_DESCRIPTIONS = {
   Query: 'Every read. All of them need a signed-in viewer (cookie or bearer token).',
   Mutation: 'Every write. Business outcomes come back in `completionObj`, not as errors.',
+  Subscription:
+    'Live events over WebSocket (graphql-ws, `graphql-transport-ws`) on /graphql and /graph; the same sign-in as queries.',
 };
 
 /** Code-first root types have no place for a description; the schema file is documentation, so add one. */
 function describeRootTypes(schema: GraphQLSchema): GraphQLSchema {
-  for (const type of [schema.getQueryType(), schema.getMutationType()]) {
+  for (const type of [
+    schema.getQueryType(),
+    schema.getMutationType(),
+    schema.getSubscriptionType(),
+  ]) {
     if (type)
       type.description =
         ROOT_DESCRIPTIONS[type.name as keyof typeof ROOT_DESCRIPTIONS] ?? type.description;
@@ -54,6 +68,7 @@ export class GraphQLContextModule {}
   imports: [
     AuthVerificationModule,
     GraphQLInfrastructureModule,
+    GraphQLContextModule,
     GraphQLModule.forRootAsync<ApolloDriverConfig>({
       driver: ApolloDriver,
       imports: [GraphQLContextModule],
@@ -65,6 +80,8 @@ export class GraphQLContextModule {}
         requestLog: PinoLogger,
       ): ApolloDriverConfig => {
         const limits = queryLimits(config);
+        const { trustedDocuments: manifest, trustedDocumentsOnly: onlyTrusted } = config.graphql;
+        const trusted = manifest ? loadTrustedDocuments(manifest) : undefined;
         return {
           path: '/graphql',
           autoSchemaFile: true,
@@ -76,13 +93,24 @@ export class GraphQLContextModule {}
           validationRules: limits.validationRules,
           parseOptions: limits.parseOptions,
           csrfPrevention: true,
+          // Documents named by hash come from the manifest (docs/api.md, Trusted documents).
+          ...(trusted && {
+            persistedQueries: { cache: trustedDocumentCache(trusted, onlyTrusted), ttl: null },
+          }),
           includeStacktraceInErrorResponses: false,
-          // A request refused here (401, 429) never reaches the request plugin: its code is noted for the log.
+          // A request refused here (401, 429, an untrusted document) never reaches the request
+          // plugin: its code is noted for the log.
           context: (req: FastifyRequest, res: FastifyReply) =>
-            contexts.create(req, res).catch((error: unknown) => {
-              requestLogFacts(req.raw).graphqlErrorCodes = [errorCode(error)];
-              throw error;
-            }),
+            contexts
+              .create(req, res)
+              .then((context) => {
+                if (trusted && onlyTrusted) refuseUntrustedText(trusted, req, context);
+                return context;
+              })
+              .catch((error: unknown) => {
+                requestLogFacts(req.raw).graphqlErrorCodes = [errorCode(error)];
+                throw error;
+              }),
           transformSchema: describeRootTypes,
           // Every error a client gets, including Apollo's refusals before any context exists,
           // passes here: its code, a safe message, and the request id from the request's log context.
@@ -97,8 +125,10 @@ export class GraphQLContextModule {}
           // @nestjs/apollo types its plugins against the CommonJS build of @apollo/server, ours against the ESM one.
           plugins: [
             requestPlugin(new Logger('GraphQL')),
+            ...(trusted ? [documentIdPlugin()] : []),
             ...limits.armorPlugins,
             limits.costPlugin,
+            httpSubscriptionRefusal,
             // Responses to cookie-authenticated POSTs are never HTTP-cacheable; without this,
             // Apollo wraps every field resolver to collect cache hints.
             ApolloServerPluginCacheControlDisabled(),
@@ -115,6 +145,7 @@ export class GraphQLContextModule {}
   providers: [
     { provide: APP_FILTER, useClass: GraphQLErrorPassthrough },
     BrowserNavigation,
+    SubscriptionServer,
   ],
 })
 export class GraphQLApiModule {}

@@ -132,6 +132,10 @@ const ENVIRONMENT = z.object({
       'off, same (GET /metrics on PORT), or a port number for a metrics listener of its own',
     )
     .optional(),
+  REDIS_URL: secret(
+    z.url({ protocol: /^rediss?$/ }),
+    'a redis:// or rediss:// URL (value not shown: it may hold a password)',
+  ).optional(),
   RATE_LIMIT_REDIS_URL: secret(
     z.url({ protocol: /^rediss?$/ }),
     'a redis:// or rediss:// URL (value not shown: it may hold a password)',
@@ -147,6 +151,10 @@ const ENVIRONMENT = z.object({
   GRAPHQL_MAX_TOKENS: integer(100, 100_000).default(2000),
   GRAPHQL_MAX_COST: integer(10, 10_000_000).default(25_000),
   GRAPHQL_RATE_LIMIT_PER_MINUTE: integer(1, 10_000_000).default(600),
+  WS_MAX_OPERATIONS_PER_CONNECTION: integer(1, 1000).default(10),
+  WS_MAX_CONNECTIONS_PER_VIEWER: integer(1, 100_000).default(20),
+  TRUSTED_DOCUMENTS: z.string().optional(),
+  TRUSTED_DOCUMENTS_ONLY: boolean().default(false),
 
   AUTH_URL: httpUrl().optional(),
   JWT_ALG: oneOf(JWT_ALGORITHMS, true).default('ES256'),
@@ -253,6 +261,14 @@ export function configSchema(cwd: string) {
         maxCost: env.GRAPHQL_MAX_COST,
         /** GraphQL requests per minute per viewer (per address before authentication). */
         rateLimitPerMinute: env.GRAPHQL_RATE_LIMIT_PER_MINUTE,
+        /** Subscriptions (graphql-ws): operations open at once on one connection. */
+        maxOperationsPerConnection: env.WS_MAX_OPERATIONS_PER_CONNECTION,
+        /** Subscriptions (graphql-ws): connections open at once per viewer, on this process. */
+        maxConnectionsPerViewer: env.WS_MAX_CONNECTIONS_PER_VIEWER,
+        /** Path of a manifest of trusted documents (hash → text) clients may name by id. */
+        trustedDocuments: env.TRUSTED_DOCUMENTS,
+        /** Refuse every other document text (admins excepted). */
+        trustedDocumentsOnly: env.TRUSTED_DOCUMENTS_ONLY,
       },
       cors: { origins: cors.patterns },
       metrics: {
@@ -264,7 +280,7 @@ export function configSchema(cwd: string) {
          * Unset: sign-in and sign-up limits are counted in MongoDB (shared by every process),
          * GraphQL limits in each process's memory. Set: every limit is counted in this Redis.
          */
-        redisUrl: env.RATE_LIMIT_REDIS_URL,
+        redisUrl: env.REDIS_URL ?? env.RATE_LIMIT_REDIS_URL,
       },
       auth: {
         /** Where the login page lives; unset means this server. */
@@ -300,6 +316,10 @@ export function configSchema(cwd: string) {
       warnings,
     };
 
+    if (env.TRUSTED_DOCUMENTS_ONLY && !env.TRUSTED_DOCUMENTS)
+      problem(
+        'TRUSTED_DOCUMENTS_ONLY=true needs TRUSTED_DOCUMENTS: the path of the manifest of trusted documents',
+      );
     if (env.COOKIE_SAMESITE === 'none' && !env.COOKIE_SECURE)
       problem(
         'COOKIE_SAMESITE="none" requires COOKIE_SECURE=true (browsers drop such cookies otherwise)',

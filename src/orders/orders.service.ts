@@ -19,6 +19,7 @@ import type { Item } from '../items/item';
 import { ItemsRepository } from '../items/items.repository';
 import { UsersRepository } from '../users/users.repository';
 import type { NewOrder, Order, OrderLine } from './order';
+import { OrderEvents } from './order-events';
 import { OrdersRepository } from './orders.repository';
 
 export const ORDER_SORTABLE = { order_date: 'order_date', created_at: 'created_at' } as const;
@@ -123,6 +124,7 @@ export class OrdersService {
     private readonly orders: OrdersRepository,
     private readonly users: UsersRepository,
     private readonly items: ItemsRepository,
+    private readonly events: OrderEvents,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.limits = pageLimitsOf(config);
@@ -243,6 +245,7 @@ export class OrdersService {
         })),
       };
       const created = await this.insertRetryingIdCollisions(order);
+      await this.events.created(created);
       return ORDER_OUTCOMES.created(created._id);
     } catch (error) {
       if (isDatabaseUnavailable(error)) throw error;

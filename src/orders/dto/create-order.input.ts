@@ -60,7 +60,6 @@ export class CreateOrderPayload {
   order_id?: string | null;
 
   @Field(() => CompletionObj, {
-    nullable: true,
     description: 'The outcome (code "0" success, "1" failure, msg_id, msg).',
   })
   completionObj!: CompletionObj;

@@ -55,10 +55,10 @@ export class OrderItemModel implements Node {
   })
   item_category?: string | null;
 
-  @Field(() => Float, { nullable: true, description: 'How many.' })
+  @Field(() => Float, { description: 'How many.' })
   quantity!: number;
 
-  @Field(() => Float, { nullable: true, description: 'What the line costs in all.' })
+  @Field(() => Float, { description: 'What the line costs in all.' })
   amount!: number;
 
   @Field(() => String, {

@@ -16,7 +16,7 @@ export class UserModel implements Node {
   @Field(() => String, { nullable: true, description: 'Full name, as the user gave it.' })
   full_name?: string;
 
-  @Field(() => String, { nullable: true, description: 'Unique sign-in name.' })
+  @Field(() => String, { description: 'Unique sign-in name.' })
   username?: string;
 
   @Field(() => String, {
