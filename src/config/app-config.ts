@@ -168,11 +168,12 @@ const ENVIRONMENT = z.object({
   JWT_PUB_KEY_FILE: z.string().optional(),
   JWKS_URL: httpUrl().optional(),
   JWKS_CACHE_MAX_AGE: duration(1_000, 24 * 3_600_000).default(5 * 60_000),
+  /** Default `__Host-token` in production without COOKIE_DOMAIN, else `token`. */
   COOKIE_NAME: z
     .string()
     .regex(/^[A-Za-z0-9_-]{1,64}$/)
     .describe('1-64 letters, digits, _ or -')
-    .default('token'),
+    .optional(),
   COOKIE_SECURE: boolean().default(true),
   COOKIE_SAMESITE: oneOf(['lax', 'strict', 'none']).default('lax'),
   COOKIE_DOMAIN: z.string().optional(),
@@ -282,6 +283,8 @@ export function configSchema(cwd: string) {
          */
         redisUrl: env.REDIS_URL ?? env.RATE_LIMIT_REDIS_URL,
       },
+      /** REDIS_URL (or RATE_LIMIT_REDIS_URL): rate-limit counters and the session revocation feed. */
+      redis: { url: env.REDIS_URL ?? env.RATE_LIMIT_REDIS_URL },
       auth: {
         /** Where the login page lives; unset means this server. */
         url: env.AUTH_URL,
@@ -298,7 +301,8 @@ export function configSchema(cwd: string) {
           jwksCacheMaxAgeMs: env.JWKS_CACHE_MAX_AGE,
         },
         cookie: {
-          name: env.COOKIE_NAME,
+          // `__Host-` makes browsers refuse a cookie planted by a sibling sub-domain; it cannot carry a Domain.
+          name: env.COOKIE_NAME ?? (isProduction && !env.COOKIE_DOMAIN ? '__Host-token' : 'token'),
           secure: env.COOKIE_SECURE,
           sameSite: env.COOKIE_SAMESITE,
           domain: env.COOKIE_DOMAIN,

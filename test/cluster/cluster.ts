@@ -16,11 +16,16 @@
  *      documented command, the auth tier restarted one process at a time),
  *      under load: no request fails, on the JWKS_URL replicas and on one more
  *      API process on JWT_PUB_KEY_FILE; once the old key is dropped, every
- *      process refuses it (and a token it had verified, once that token
- *      expires);
+ *      process refuses it, tokens it had verified included; then the leaked-key procedure: the time until every process
+ *      refuses the leaked key's tokens, cached ones included, and users
+ *      refreshing into a token of the new key;
  *   5. the sixth failed sign-in for one username is refused whichever auth
  *      process receives it;
- *   6. behind nginx instead (docs/deployment.md's recipe: passive checks,
+ *   6. sign-out everywhere under load: a user's tokens in use on every
+ *      replica are refused by all of them within 2 s (the revocation feed;
+ *      the time is the slowest replica's, p100), while no request of another
+ *      user fails; a reused refresh token ends its session on every replica;
+ *   7. behind nginx instead (docs/deployment.md's recipe: passive checks,
  *      proxy_next_upstream), the same rolling restart fails no request, and a
  *      forged X-Forwarded-For does not reach the replicas.
  * Prints a table and `N passed, N failed`; exits non-zero on any failure.
@@ -77,6 +82,9 @@ const JWKS_CACHE_MAX_AGE_SECONDS = 5;
 const ISSUER = 'user-order-auth';
 const AUDIENCE = 'user-order-api';
 const JANE = { id: '1E4Yo11Y3r9a', username: 'jane01', password: 'jane01-dev-password' };
+const JOHN = { username: 'john01', password: 'john01-dev-password' };
+/** Production's access cookie (no COOKIE_DOMAIN): `__Host-` so a sibling sub-domain cannot plant one. */
+const COOKIE = '__Host-token';
 const QUERY_TEXT = 'query ClusterViewer { viewer { username } }';
 const QUERY = JSON.stringify({ query: QUERY_TEXT });
 const EXPECTED_BODY = '{"data":{"viewer":{"username":"jane01"}}}';
@@ -145,14 +153,64 @@ function signAs(key: KeyPair, lifetimeSeconds: number, jti: string): Promise<str
     .sign(createPrivateKey(key.privatePem));
 }
 
+/** The status of a viewer query with a token, straight to one replica. */
+async function statusWith(baseUrl: string, token: string): Promise<number> {
+  const response = await fetch(`${baseUrl}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', cookie: `${COOKIE}=${token}` },
+    body: QUERY,
+  });
+  await response.arrayBuffer();
+  return response.status;
+}
+
+/** The value of a cookie a response sets. */
+function cookieValue(response: Response, name: string): string {
+  const header = response.headers.getSetCookie().find((c) => c.startsWith(`${name}=`));
+  if (!header) throw new Error(`no ${name} cookie in the response (status ${response.status})`);
+  return header.slice(name.length + 1).split(';')[0];
+}
+
+/**
+ * Polls every replica with every token until each refuses it (or `timeoutMs`
+ * passes): per replica, the milliseconds from `since` to its last first refusal.
+ */
+async function timeUntilRefused(
+  replicas: readonly string[],
+  tokens: readonly string[],
+  since: number,
+  timeoutMs: number,
+): Promise<number[]> {
+  return Promise.all(
+    replicas.map(async (replica) => {
+      const times = await Promise.all(
+        tokens.map(async (token) => {
+          while (Date.now() - since < timeoutMs) {
+            if ((await statusWith(replica, token)) === 401) return Date.now() - since;
+            await sleep(20);
+          }
+          return Number.POSITIVE_INFINITY;
+        }),
+      );
+      return Math.max(...times);
+    }),
+  );
+}
+
 async function viewerStatus(baseUrl: string, token: string): Promise<number> {
   const response = await fetch(`${baseUrl}/graphql`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', cookie: `token=${token}` },
+    headers: { 'content-type': 'application/json', cookie: `${COOKIE}=${token}` },
     body: QUERY,
   });
   const body = await response.text();
   return response.status === 200 && body.trim() !== EXPECTED_BODY ? 599 : response.status;
+}
+
+/** The access token a sign-in answered with. */
+function accessToken(signIn: Response): string {
+  const pair = tokenCookie(signIn);
+  return pair.slice(pair.indexOf('=') + 1);
 }
 
 function login(baseUrl: string, username: string, password: string): Promise<Response> {
@@ -235,9 +293,9 @@ function startLoad(url: string, token: string, method: 'POST' | 'GET' = 'POST') 
           method,
           headers:
             method === 'POST'
-              ? { 'content-type': 'application/json', cookie: `token=${token}` }
+              ? { 'content-type': 'application/json', cookie: `${COOKIE}=${token}` }
               : // A header a cross-site form cannot send: Apollo's CSRF prevention lets the GET run.
-                { 'apollo-require-preflight': 'true', cookie: `token=${token}` },
+                { 'apollo-require-preflight': 'true', cookie: `${COOKIE}=${token}` },
           body: method === 'POST' ? QUERY : undefined,
           onResponse: (status: number, body: string) => {
             if (status === 200 && body.trim() !== EXPECTED_BODY) wrongBodies += 1;
@@ -543,7 +601,7 @@ async function main(): Promise<void> {
     const signIn = await login(publicUrl, JANE.username, JANE.password);
     if (signIn.status !== 200)
       throw new Error(`sign-in through the balancer answered ${signIn.status}`);
-    const oldToken = tokenCookie(signIn).slice('token='.length);
+    const oldToken = accessToken(signIn);
 
     // 1. Every replica serves.
     say('Steady load for 5 s');
@@ -665,7 +723,7 @@ async function main(): Promise<void> {
     });
     const rotationMs = Date.now() - rotationBegun;
     const rotatedSignIn = await login(publicUrl, JANE.username, JANE.password);
-    const newToken = tokenCookie(rotatedSignIn).slice('token='.length);
+    const newToken = accessToken(rotatedSignIn);
     const newKid = JSON.parse(Buffer.from(newToken.split('.')[0], 'base64url').toString()).kid;
     const everyApi = () => [...api, ...fileTier];
     const newStatuses = await Promise.all(
@@ -742,7 +800,8 @@ async function main(): Promise<void> {
     say('Leaked key: the auth tier restarted at once on a new key, the leaked one withdrawn');
     const leaked = newKey;
     const victimSignIn = await login(publicUrl, JANE.username, JANE.password);
-    const leakedToken = tokenCookie(victimSignIn).slice('token='.length);
+    const leakedToken = accessToken(victimSignIn);
+    const victimRefresh = cookieValue(victimSignIn, 'refresh');
     // What a holder of the leaked key could mint, and what users hold: both verified everywhere.
     const minted = await signAs(leaked, 900, 'minted-with-the-leaked-key');
     const beforeLeak = await Promise.all(
@@ -762,25 +821,28 @@ async function main(): Promise<void> {
     // Step 3: processes on JWT_PUB_KEY_FILE get the new public key alone.
     await restartApiOnKeyFile(freshKey.publicPath);
     const fileProcessOnLeaked = await viewerStatus(fileTier[0].url, leakedToken);
-    // Step 4, what users see: their next request is refused; /auth/refresh takes a valid access
-    // token, so it refuses theirs too (and a minted one), and they sign in again.
+    // Step 4, what users see: their next request is refused, and their client refreshes with the
+    // refresh cookie (sent with the access cookie, as a browser does), which no key signs; a
+    // minted token comes without one.
     await waitUntil(
       'the auth tier to be UP again',
       async () => (await serverUp('auth/auth1')) && (await serverUp('auth/auth2')),
     );
-    const refreshLeaked = await fetch(`${publicUrl}/auth/refresh`, {
+    const refreshed = await fetch(`${publicUrl}/auth/refresh`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', cookie: `token=${leakedToken}` },
+      headers: {
+        'content-type': 'application/json',
+        cookie: `${COOKIE}=${leakedToken}; refresh=${victimRefresh}`,
+      },
       body: '{}',
     });
     const refreshMinted = await fetch(`${publicUrl}/auth/refresh`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', cookie: `token=${minted}` },
+      headers: { 'content-type': 'application/json', cookie: `${COOKIE}=${minted}` },
       body: '{}',
     });
-    const signInAgain = await login(publicUrl, JANE.username, JANE.password);
-    const liveToken =
-      signInAgain.status === 200 ? tokenCookie(signInAgain).slice('token='.length) : '';
+    await refreshMinted.arrayBuffer();
+    const liveToken = refreshed.status === 200 ? accessToken(refreshed) : '';
     const liveKid = liveToken
       ? JSON.parse(Buffer.from(liveToken.split('.')[0], 'base64url').toString()).kid
       : undefined;
@@ -806,24 +868,24 @@ async function main(): Promise<void> {
       `${Math.max(...leakedRefusedMs)} (${leakedRefusedMs.join(', ')}); api-file, restarted on the new key: ${fileProcessOnLeaked} from its start`,
     ]);
     table.push([
-      '  users: refresh with the leaked / a minted token; signed in again, new kid, every process',
-      `${refreshLeaked.status} / ${refreshMinted.status}; ${signInAgain.status}, ${liveKid === freshKey.kid ? 'new kid' : 'OLD kid'}, ${liveStatuses.join(', ')} (accepted after ${liveAcceptedMs.join(', ')} ms)`,
+      '  users: refresh with their session / with a minted token; new kid, every process',
+      `${refreshed.status} / ${refreshMinted.status}; ${liveKid === freshKey.kid ? 'new kid' : 'OLD kid'}, ${liveStatuses.join(', ')} (accepted after ${liveAcceptedMs.join(', ')} ms)`,
     ]);
     table.push([
       '  a token minted with the leaked key: before / after, every process',
       `${beforeLeak.filter((_, i) => i % 2 === 1).join(', ')} / ${mintedRefused.join(', ')}`,
     ]);
     check(
-      'a leaked key is refused everywhere, cached tokens included; its tokens cannot be refreshed; users sign in again',
+      'a leaked key is refused everywhere, cached tokens included; a minted token cannot be refreshed; users refresh into the new key',
       beforeLeak.every((s) => s === 200) &&
         Math.max(...leakedRefusedMs) <= (JWKS_CACHE_MAX_AGE_SECONDS + 5) * 1000 &&
         fileProcessOnLeaked === 401 &&
         mintedRefused.every((s) => s === 401) &&
-        refreshLeaked.status === 401 &&
+        refreshed.status === 200 &&
         refreshMinted.status === 401 &&
         liveKid === freshKey.kid &&
         liveStatuses.every((s) => s === 200),
-      `refused after ${leakedRefusedMs.join(', ')} ms (api-file ${fileProcessOnLeaked} from its start); minted: ${mintedRefused.join(', ')}; refresh ${refreshLeaked.status}/${refreshMinted.status}; signed in again: ${liveStatuses.join(', ')}`,
+      `refused after ${leakedRefusedMs.join(', ')} ms (api-file ${fileProcessOnLeaked} from its start); minted: ${mintedRefused.join(', ')}; refresh ${refreshed.status}/${refreshMinted.status}; refreshed token: ${liveStatuses.join(', ')}`,
     );
 
     // 7. The sixth failed sign-in, whichever auth process receives it.
@@ -852,7 +914,86 @@ async function main(): Promise<void> {
       `${failedStatuses.join(', ')}; direct: ${direct.join(', ')}`,
     );
 
-    // 8. The same rolling restart behind nginx (docs/deployment.md's recipe).
+    // 8. Sign-out everywhere under load, and a reused refresh token.
+    say('Sign-out everywhere for john01 while jane01 keeps the replicas busy');
+    const replicas = api.map((replica) => replica.url);
+    const johnSignIns = await Promise.all(
+      [1, 2, 3].map(() => login(publicUrl, JOHN.username, JOHN.password)),
+    );
+    const johnTokens = johnSignIns.map(accessToken);
+    const janeNow = accessToken(await login(publicUrl, JANE.username, JANE.password));
+    const acceptedBefore = (
+      await Promise.all(replicas.flatMap((r) => johnTokens.map((t) => statusWith(r, t))))
+    ).every((status) => status === 200);
+    stopLoad = startLoad(publicUrl, janeNow);
+    await sleep(1_000);
+    const signOutAt = Date.now();
+    const signOut = await fetch(`${publicUrl}/auth/logout`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        cookie: `refresh=${cookieValue(johnSignIns[0], 'refresh')}`,
+      },
+      body: JSON.stringify({ scope: 'all' }),
+    });
+    const revokedAfter = await timeUntilRefused(replicas, johnTokens, signOutAt, 10_000);
+    await sleep(1_000);
+    const othersDuring = await stopLoad();
+    const slowest = Math.max(...revokedAfter);
+    table.push([
+      'sign-out everywhere: time until every replica refuses (ms, p100; api1, api2, api3)',
+      `${slowest} (${revokedAfter.join(', ')})`,
+    ]);
+    table.push([
+      '  another user under load meanwhile: requests, failed',
+      `${othersDuring.requests}, ${othersDuring.failed}`,
+    ]);
+    check(
+      'sign-out everywhere reaches every replica within 2 s under load',
+      acceptedBefore && signOut.status === 204 && slowest <= 2_000,
+      `accepted before: ${acceptedBefore}; logout ${signOut.status}; refused by all after ${slowest} ms`,
+    );
+    check(
+      "no other user's request failed meanwhile",
+      othersDuring.failed === 0 && othersDuring.requests > 0,
+      `${othersDuring.failed} failed of ${othersDuring.requests}`,
+    );
+
+    say('A refresh token used twice');
+    const victim = await login(publicUrl, JOHN.username, JOHN.password);
+    const firstRefresh = cookieValue(victim, 'refresh');
+    const refresh = (value: string) =>
+      fetch(`${publicUrl}/auth/refresh`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', cookie: `refresh=${value}` },
+        body: '{}',
+      });
+    const rotated = await refresh(firstRefresh);
+    const sessionTokens = [accessToken(victim), accessToken(rotated)];
+    const liveBefore = (
+      await Promise.all(replicas.flatMap((r) => sessionTokens.map((t) => statusWith(r, t))))
+    ).every((status) => status === 200);
+    const reusedAt = Date.now();
+    const reused = await refresh(firstRefresh);
+    const reason = ((await reused.json()) as { reason?: string }).reason;
+    const killedAfter = await timeUntilRefused(replicas, sessionTokens, reusedAt, 10_000);
+    const newest = await refresh(cookieValue(rotated, 'refresh'));
+    table.push([
+      'reused refresh token: answer, time until every replica refuses the session (ms)',
+      `${reused.status} ${reason}, ${Math.max(...killedAfter)} (${killedAfter.join(', ')})`,
+    ]);
+    check(
+      'a reused refresh token kills its session on every replica',
+      liveBefore &&
+        rotated.status === 200 &&
+        reused.status === 401 &&
+        reason === 'revoked' &&
+        Math.max(...killedAfter) <= 2_000 &&
+        newest.status === 401,
+      `reuse answered ${reused.status} ${reason}; refused everywhere after ${Math.max(...killedAfter)} ms; the newer refresh token: ${newest.status}`,
+    );
+
+    // 9. The same rolling restart behind nginx (docs/deployment.md's recipe).
     say('nginx in front of the same processes: rolling restart under load');
     const nginxDir = join(workDir, 'nginx');
     mkdirSync(nginxDir);
@@ -887,7 +1028,7 @@ async function main(): Promise<void> {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
-        cookie: `token=${liveToken}`,
+        cookie: `${COOKIE}=${liveToken}`,
         'x-forwarded-for': '203.0.113.7',
         'x-request-id': spoofId,
       },

@@ -318,21 +318,21 @@ let database: OwnDatabase;
 let server: ServiceProcess;
 let connection: mongoose.Connection;
 const tokens: Record<'jane' | 'admin', string> = { jane: '', admin: '' };
+/** Production's access cookie (no COOKIE_DOMAIN). */
+const COOKIE = '__Host-token';
 const sockets: Partial<Record<'jane' | 'admin', Client>> = {};
 
 /**
  * A subscription over graphql-ws: its errors if it was refused or ended with
  * errors, none if it stayed open quietly (then it is ended here).
  */
-async function subscriptionAnswer(
-  call: Call,
-): Promise<{
+async function subscriptionAnswer(call: Call): Promise<{
   status: number;
   errors: { message: string; extensions?: Record<string, unknown> }[];
 }> {
   let client = sockets[call.as];
   if (!client) {
-    const opened = wsClient(server.url, { token: tokens[call.as] });
+    const opened = wsClient(server.url, { token: tokens[call.as], cookieName: COOKIE });
     void opened.closed.then(() => delete sockets[call.as]);
     client = sockets[call.as] = opened.client;
   }
@@ -360,7 +360,7 @@ async function signIn(user: { username: string; password: string }): Promise<str
     body: JSON.stringify({ username: user.username, password: user.password }),
   });
   if (response.status !== 200) throw new Error(`sign-in failed: ${response.status}`);
-  return tokenCookie(response)!.value;
+  return tokenCookie(response, COOKIE)!.value;
 }
 
 beforeAll(async () => {
@@ -401,7 +401,10 @@ it(
             ? await subscriptionAnswer(call)
             : await fetch(`${server.url}/graphql`, {
                 method: 'POST',
-                headers: { 'content-type': 'application/json', cookie: `token=${tokens[call.as]}` },
+                headers: {
+                  'content-type': 'application/json',
+                  cookie: `${COOKIE}=${tokens[call.as]}`,
+                },
                 body,
               });
         requests += 1;
@@ -456,7 +459,7 @@ it(
     expect(ready.status).toBe(200);
     const viewer = await fetch(`${server.url}/graphql`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', cookie: `token=${tokens.jane}` },
+      headers: { 'content-type': 'application/json', cookie: `${COOKIE}=${tokens.jane}` },
       body: JSON.stringify({ query: '{ viewer { username } }' }),
     });
     expect(await viewer.json()).toEqual({ data: { viewer: { username: 'jane01' } } });

@@ -4,6 +4,8 @@ import WebSocket from 'ws';
 export interface SocketOptions {
   /** Sent as the access cookie with the upgrade. */
   readonly token?: string;
+  /** The access cookie's name: `token` unless given (production's is `__Host-token`). */
+  readonly cookieName?: string;
   /** Sent as `connectionParams.authorization: "Bearer …"`. */
   readonly bearer?: string;
   readonly origin?: string;
@@ -17,7 +19,7 @@ export interface Closed {
 }
 
 const upgradeHeaders = (options: SocketOptions): Record<string, string> => ({
-  ...(options.token ? { cookie: `token=${options.token}` } : {}),
+  ...(options.token ? { cookie: `${options.cookieName ?? 'token'}=${options.token}` } : {}),
   ...(options.origin ? { origin: options.origin } : {}),
 });
 
