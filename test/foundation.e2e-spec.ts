@@ -8,6 +8,7 @@ import { locateFerretdb } from '../src/database/embedded/embedded-database';
 import { startFerretdb } from '../src/database/embedded/ferretdb-process';
 import { findFreePort } from '../src/database/embedded/ports';
 import type { RunningDatabase } from '../src/database/embedded/types';
+import { ensureDistBuilt } from './support/dist-build';
 import { runBuiltScript, startServiceProcess } from './support/service-process';
 import {
   startTestApp,
@@ -369,8 +370,9 @@ describe('stopping `npm start`', () => {
     group = undefined;
   });
 
-  /** `npm start` (the build skipped: Jest's setup built dist/) as a terminal's foreground job. */
+  /** `npm start` (its build skipped: the kit builds dist/ once per run) as a terminal's foreground job. */
   async function npmStart() {
+    ensureDistBuilt();
     const dataDir = mkdtempSync(join(tmpdir(), 'npm-start-'));
     const child = spawn('npm', ['start', '--ignore-scripts', '--silent'], {
       cwd: root,

@@ -14,7 +14,7 @@ import { pageOfArray, resolveSort, type PageLimits } from '../common/pagination/
 import { withTotal, type ListPage, type ListRequest } from '../common/pagination/list';
 import { canSeePrivateDataOf, type Viewer } from '../common/viewer';
 import { APP_CONFIG, pageLimitsOf, type AppConfig } from '../config/app-config';
-import { isDatabaseUnavailable } from '../database/database-errors';
+import { isDatabaseUnavailable, isDuplicateKey } from '../database/database-errors';
 import type { Item } from '../items/item';
 import { ItemsRepository } from '../items/items.repository';
 import { UsersRepository } from '../users/users.repository';
@@ -291,7 +291,7 @@ export class OrdersService {
       try {
         return await this.orders.insert(attempt === 0 ? order : { ...order, _id: newDbId() });
       } catch (error) {
-        if ((error as { code?: unknown }).code !== 11000 || attempt >= 3) throw error;
+        if (!isDuplicateKey(error) || attempt >= 3) throw error;
       }
     }
   }

@@ -1,0 +1,130 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse } from 'yaml';
+import {
+  codeOf,
+  expectCode,
+  isolateEachTest,
+  ITEMS,
+  KIT_LIMITS,
+  ORDERS,
+  startTestApp,
+  UNKNOWN_USER_ID,
+  USERS,
+  type KitApp,
+} from './support';
+
+/** The test kit itself (docs/testing.md): each helper does what it says. */
+describe('the test kit', () => {
+  let app: KitApp;
+  beforeAll(async () => {
+    app = await startTestApp({ seed: true });
+  });
+  afterAll(() => app.close());
+
+  it('names the sample data as data/sample-data.yaml has it', () => {
+    const sample = parse(
+      readFileSync(resolve(__dirname, '..', 'data', 'sample-data.yaml'), 'utf8'),
+    );
+    expect(
+      sample.users.map((u: any) => ({
+        id: u._id,
+        username: u.username,
+        password: u.dev_password,
+        roles: u.roles,
+      })),
+    ).toEqual(
+      Object.values(USERS).map(({ id, username, password, roles }) => ({
+        id,
+        username,
+        password,
+        roles,
+      })),
+    );
+    expect(sample.items.map((i: any) => ({ id: i._id, desc: i.desc }))).toEqual(
+      Object.values(ITEMS).map(({ id, desc }) => ({ id, desc })),
+    );
+    expect(sample.orders.map((o: any) => ({ id: o._id, userId: o.user_id }))).toEqual(
+      Object.values(ORDERS).map(({ id, userId }) => ({ id, userId })),
+    );
+  });
+
+  it('acts as a sample user without a password', async () => {
+    const jane = await app.asUser(USERS.jane);
+    const { status, data } = await jane.graphql('{ viewer { id username } }');
+    expect(status).toBe(200);
+    expect(data.viewer).toEqual({ id: USERS.jane.globalId, username: 'jane01' });
+  });
+
+  it('signs a token for any user id, with the roles asked for', async () => {
+    const nobody = await app.asUser(UNKNOWN_USER_ID);
+    expect((await nobody.graphql('{ viewer { id } }')).data).toEqual({ viewer: null });
+    const admin = await app.asUser({ id: UNKNOWN_USER_ID, roles: ['user', 'admin'] });
+    const orders = await admin.graphql(
+      'query ($u: ID!) { listUserOrders(user_id: $u) { totalCount } }',
+      {
+        u: USERS.jane.globalId,
+      },
+    );
+    expect(orders.data.listUserOrders.totalCount).toBe(2);
+  });
+
+  it('signs in through the auth endpoint with a password', async () => {
+    const john = await app.signInAs(USERS.john);
+    expect((await john.graphql('{ viewer { username } }')).data.viewer.username).toBe('john01');
+  });
+
+  it('reads and asserts error codes with their request id', async () => {
+    const anonymous = await app.anonymous().graphql('{ viewer { id } }');
+    expect(anonymous.status).toBe(401);
+    expect(codeOf(anonymous)).toBe('UNAUTHENTICATED');
+    const jane = await app.asUser(USERS.jane);
+    const johns = await jane.graphql(
+      'query ($u: ID!) { listUserOrders(user_id: $u) { totalCount } }',
+      {
+        u: USERS.john.globalId,
+      },
+    );
+    expect(expectCode(johns, 'FORBIDDEN').message).toMatch(/orders/);
+    expect(() => expectCode(johns, 'NOT_FOUND')).toThrow();
+  });
+
+  it('counts the database commands a request sends', async () => {
+    const jane = await app.asUser(USERS.jane);
+    const { result, commands } = await app.countCommands(() =>
+      jane.graphql('query ($id: ID!) { node(id: $id) { id } }', { id: ITEMS.food.globalId }),
+    );
+    expect(result.data.node).toEqual({ id: ITEMS.food.globalId });
+    expect(commands).toEqual(['find item']);
+  });
+
+  it('raises the harness limits, each in KIT_LIMITS with its reason', () => {
+    expect(app.config.auth.loginRateLimit.perAddress).toBe(
+      Number(KIT_LIMITS.LOGIN_RATE_LIMIT_PER_ADDRESS),
+    );
+    expect(app.config.graphql.rateLimitPerMinute).toBe(
+      Number(KIT_LIMITS.GRAPHQL_RATE_LIMIT_PER_MINUTE),
+    );
+  });
+
+  describe('with a database reset before each test', () => {
+    isolateEachTest(() => app);
+    const createUser = async (username: string) => {
+      const admin = await app.asUser(USERS.admin);
+      const { data } = await admin.graphql(
+        'mutation ($u: UserInput) { createUser(input: { user_data: $u }) { completionObj { msg_id } } }',
+        { u: { username, primary_email: `${username}@example.com` } },
+      );
+      return data.createUser.completionObj.msg_id;
+    };
+
+    it('a test writes a user', async () => {
+      expect(await createUser('isolated.one')).toBe('001');
+    });
+
+    it('the next test starts from the sample data again', async () => {
+      expect(await createUser('isolated.one')).toBe('001');
+      expect(await app.connection.collection('user').countDocuments()).toBe(4);
+    });
+  });
+});

@@ -1,0 +1,24 @@
+/**
+ * The test kit: everything an e2e file needs, from one import (docs/testing.md).
+ *
+ *   const app = await startTestApp({ seed: true });
+ *   const jane = await app.asUser(USERS.jane);
+ *   expect((await jane.graphql('{ viewer { username } }')).data.viewer.username).toBe('jane01');
+ */
+export { KIT_LIMITS, signInAs, startTestApp, type KitApp, type KitAppOptions } from './kit-app';
+export {
+  asUser,
+  clientFor,
+  codeOf,
+  expectCode,
+  type GraphQLError,
+  type GraphQLResult,
+  type TestClient,
+  type TokenSubject,
+} from './graphql-client';
+export { ITEMS, ORDERS, UNKNOWN_USER_ID, USERS } from './fixtures';
+export { countCommands } from './command-counter';
+export { isolateEachTest, resetDatabase, seedSampleData, type ResetOptions } from './isolation';
+export { makeTestKeys, signToken, type TestKeys } from './auth-helpers';
+export { ensureDistBuilt } from './dist-build';
+export type { TestApp, TestAppOptions } from './test-app';
