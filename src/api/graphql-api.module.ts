@@ -14,11 +14,9 @@ import { AppMetrics } from '../metrics/app-metrics';
 import { GraphQLInfrastructureModule } from '../graphql/graphql-infrastructure.module';
 import { queryLimits } from '../graphql/query-limits';
 import { requestPlugin } from '../graphql/request-plugin';
-import { ItemsGraphQLModule } from '../items/items-graphql.module';
-import { OrdersGraphQLModule } from '../orders/orders-graphql.module';
 import { UsersModule } from '../users/users.module';
-import { UsersGraphQLModule } from '../users/users-graphql.module';
 import { BrowserNavigation } from './browser-navigation';
+import { FEATURE_MODULES } from './features';
 import { GraphQLContextFactory } from './context.factory';
 import { GraphQLErrorEnvelope } from './graphql-error-envelope';
 
@@ -98,9 +96,7 @@ export class GraphQLContextModule {}
         };
       },
     }),
-    UsersGraphQLModule,
-    ItemsGraphQLModule,
-    OrdersGraphQLModule,
+    ...FEATURE_MODULES,
     // BrowserNavigation shows the signed-in user's name in GraphiQL.
     UsersModule,
   ],
