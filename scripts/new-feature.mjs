@@ -7,7 +7,8 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as prettier from 'prettier';
 
-const USAGE = 'usage: npm run new:feature -- <name> (plural, lower case, e.g. reviews or gift-cards)';
+const USAGE =
+  'usage: npm run new:feature -- <name> (plural, lower case, e.g. reviews or gift-cards)';
 const NAME = /^[a-z][a-z0-9]*(-[a-z][a-z0-9]*)*$/;
 /** The file the GraphQL API mounts features from. */
 const MOUNT = join('src', 'api', 'features.ts');
@@ -83,7 +84,10 @@ export function messageIdsFor(root, names) {
     .join('\n');
   const successes = [...text.matchAll(/succeeded\('(\d{3})'/g)].map((m) => Number(m[1]));
   const letters = new Set([...text.matchAll(/failed\('[DE]([A-Z])\d\d'/g)].map((m) => m[1]));
-  const candidates = [...names.Type.toUpperCase().replace(/[^A-Z]/g, ''), ...'ABCDFGHIJKLMNPQRSTVWXYZ'];
+  const candidates = [
+    ...names.Type.toUpperCase().replace(/[^A-Z]/g, ''),
+    ...'ABCDFGHIJKLMNPQRSTVWXYZ',
+  ];
   const letter = candidates.find((c) => !letters.has(c));
   return {
     created: String(Math.max(0, ...successes) + 1).padStart(3, '0'),
@@ -602,23 +606,50 @@ export function mount(root, n) {
   const path = join(root, MOUNT);
   const text = readFileSync(path, 'utf8');
   const list = /export const FEATURE_MODULES = \[([^\]]*)\]/;
-  if (!list.test(text)) fail(`${MOUNT} has no "export const FEATURE_MODULES = [...]" to add ${n.Types}Module to`);
+  if (!list.test(text))
+    fail(`${MOUNT} has no "export const FEATURE_MODULES = [...]" to add ${n.Types}Module to`);
   const withImport = text.replace(
     /((?:^import [^\n]*\n)+)/m,
     `$1import { ${n.Types}Module } from '../${n.folder}/${n.plural}.module';\n`,
   );
   writeFileSync(
     path,
-    withImport.replace(list, (_m, items) => `export const FEATURE_MODULES = [${items.trim().replace(/,$/, '')}, ${n.Types}Module]`),
+    withImport.replace(
+      list,
+      (_m, items) =>
+        `export const FEATURE_MODULES = [${items.trim().replace(/,$/, '')}, ${n.Types}Module]`,
+    ),
   );
   return MOUNT;
+}
+
+/** Adds the new mutation's outcomes to docs/api.md's outcome table, after its last row. */
+export function documentOutcomes(root, n, ids) {
+  const path = join(root, 'docs', 'api.md');
+  const lines = readFileSync(path, 'utf8').split('\n');
+  const header = lines.findIndex((line) => /^\| mutation\s+\| outcome\s+\| code/.test(line));
+  if (header < 0) return undefined;
+  let last = header + 1;
+  while (lines[last + 1]?.startsWith('|')) last += 1;
+  const mutation = `create${n.Type}`;
+  lines.splice(
+    last + 1,
+    0,
+    `| ${mutation} | created | 0 | ${ids.created} | ${n.words[0].toUpperCase()}${n.words.slice(1)} created |`,
+    `| ${mutation} | invalid input | 1 | ${ids.invalid} | names the field |`,
+    `| ${mutation} | name taken | 1 | ${ids.taken} | A ${n.words} with this name exists already |`,
+    `| ${mutation} | other failure | 1 | ${ids.failed} | Error creating ${n.Type} |`,
+  );
+  writeFileSync(path, lines.join('\n'));
+  return join('docs', 'api.md');
 }
 
 export async function generate(root, plural) {
   const problem = problemWith(root, plural);
   if (problem) fail(problem);
   const n = namesOf(plural);
-  const files = templates(n, messageIdsFor(root, n));
+  const ids = messageIdsFor(root, n);
+  const files = templates(n, ids);
   const config = await prettier.resolveConfig(join(root, 'package.json'));
   for (const [file, source] of Object.entries(files)) {
     mkdirSync(dirname(join(root, file)), { recursive: true });
@@ -627,13 +658,15 @@ export async function generate(root, plural) {
       await prettier.format(source.trimStart(), { ...config, filepath: join(root, file) }),
     );
   }
-  const mounted = mount(root, n);
-  const formattedMount = await prettier.format(readFileSync(join(root, mounted), 'utf8'), {
-    ...config,
-    filepath: join(root, mounted),
-  });
-  writeFileSync(join(root, mounted), formattedMount);
-  return { names: n, files: [...Object.keys(files), mounted] };
+  const edited = [mount(root, n), documentOutcomes(root, n, ids)].filter(Boolean);
+  for (const file of edited) {
+    const path = join(root, file);
+    writeFileSync(
+      path,
+      await prettier.format(readFileSync(path, 'utf8'), { ...config, filepath: path }),
+    );
+  }
+  return { names: n, files: [...Object.keys(files), ...edited] };
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
@@ -641,7 +674,9 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const args = process.argv.slice(2);
   if (args.length !== 1 || args[0].startsWith('-')) fail(USAGE);
   const { names, files } = await generate(root, args[0]);
-  console.log(`Wrote the ${names.plural} feature, mounted in ${MOUNT}:`);
+  console.log(
+    `Wrote the ${names.plural} feature, mounted in ${MOUNT}, its outcomes in docs/api.md:`,
+  );
   for (const file of files) console.log(`  ${relative(root, join(root, file))}`);
   console.log(
     `Next: npm run schema; npm test -- src/${names.folder} test/${names.plural}.e2e-spec.ts; then make it yours (docs/architecture.md, "A new feature").`,

@@ -62,6 +62,9 @@ describe('npm run new:feature', () => {
     expect(readFileSync(join(copy, 'src/api/features.ts'), 'utf8')).toMatch(
       /import \{ GiftCardsModule \} from '\.\.\/gift-cards\/gift-cards\.module';[\s\S]*FEATURE_MODULES = \[[^\]]*GiftCardsModule/,
     );
+    expect(readFileSync(join(copy, 'docs/api.md'), 'utf8')).toMatch(
+      /\| createGiftCard +\| created +\| 0 +\| 003 +\| Gift card created +\|/,
+    );
     expect(stdout).toMatch(/Next: npm run schema/);
   });
 
