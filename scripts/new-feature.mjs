@@ -152,6 +152,9 @@ export class ${n.Type}Model implements Node {
   @Field(() => ID, { description: 'Global id (\`${n.Type}:<id>\` in base64).' })
   id!: string;
 
+  /** The database id, for other features' fields on ${n.Type} (not in the schema). */
+  dbId!: string;
+
   @Field(() => String, { description: 'Its name, unique among ${n.wordsPlural}.' })
   name!: string;
 
@@ -164,6 +167,7 @@ export class ${n.Type}Model implements Node {
   static from(${n.type}: ${n.Type}): ${n.Type}Model {
     return Object.assign(new ${n.Type}Model(), {
       id: toGlobalId('${n.Type}', ${n.type}._id),
+      dbId: ${n.type}._id,
       name: ${n.type}.name,
       owner_id: toGlobalId('User', ${n.type}.owner_id),
       created_at: ${n.type}.created_at,
@@ -432,13 +436,20 @@ import { ${n.Types}Repository } from './${n.plural}.repository';
 import { ${n.Types}Resolver } from './${n.plural}.resolver';
 import { ${n.Types}Service } from './${n.plural}.service';
 
-/** The ${n.wordsPlural} feature, mounted by the GraphQL API (src/api/features.ts). */
+/** The ${n.wordsPlural}' data and rules: what another feature imports to use them. */
 @Module({
   imports: [MongooseModule.forFeature([{ name: ${n.Type}Document.name, schema: ${n.Type}Schema }])],
-  providers: [${n.Types}Repository, ${n.Types}Service, ${n.Types}Resolver, ${n.Types}Loaders],
+  providers: [${n.Types}Repository, ${n.Types}Service],
   exports: [${n.Types}Repository, ${n.Types}Service],
 })
 export class ${n.Types}Module {}
+
+/**
+ * The ${n.wordsPlural}' GraphQL side (resolvers, loaders, \`node\`), mounted by the API
+ * (src/api/features.ts); apart, so a process without the API loads none of it.
+ */
+@Module({ imports: [${n.Types}Module], providers: [${n.Types}Resolver, ${n.Types}Loaders] })
+export class ${n.Types}GraphQLModule {}
 `;
 
   files[`${dir}/${n.plural}.service.spec.ts`] = `
@@ -607,17 +618,19 @@ export function mount(root, n) {
   const text = readFileSync(path, 'utf8');
   const list = /export const FEATURE_MODULES = \[([^\]]*)\]/;
   if (!list.test(text))
-    fail(`${MOUNT} has no "export const FEATURE_MODULES = [...]" to add ${n.Types}Module to`);
+    fail(
+      `${MOUNT} has no "export const FEATURE_MODULES = [...]" to add ${n.Types}GraphQLModule to`,
+    );
   const withImport = text.replace(
     /((?:^import [^\n]*\n)+)/m,
-    `$1import { ${n.Types}Module } from '../${n.folder}/${n.plural}.module';\n`,
+    `$1import { ${n.Types}GraphQLModule } from '../${n.folder}/${n.plural}.module';\n`,
   );
   writeFileSync(
     path,
     withImport.replace(
       list,
       (_m, items) =>
-        `export const FEATURE_MODULES = [${items.trim().replace(/,$/, '')}, ${n.Types}Module]`,
+        `export const FEATURE_MODULES = [${items.trim().replace(/,$/, '')}, ${n.Types}GraphQLModule]`,
     ),
   );
   return MOUNT;

@@ -79,7 +79,7 @@ describe('npm run new:feature', () => {
     ])
       expect([file, existsSync(join(copy, file))]).toEqual([file, true]);
     expect(readFileSync(join(copy, 'src/api/features.ts'), 'utf8')).toMatch(
-      /import \{ GiftCardsModule \} from '\.\.\/gift-cards\/gift-cards\.module';[\s\S]*FEATURE_MODULES = \[[^\]]*GiftCardsModule/,
+      /import \{ GiftCardsGraphQLModule \} from '\.\.\/gift-cards\/gift-cards\.module';[\s\S]*FEATURE_MODULES = \[[^\]]*GiftCardsGraphQLModule/,
     );
     expect(readFileSync(join(copy, 'docs/api.md'), 'utf8')).toMatch(
       /\| createGiftCard +\| created +\| 0 +\| 004 +\| Gift card created +\|/,

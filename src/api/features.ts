@@ -1,4 +1,4 @@
-import { ItemsGraphQLModule } from '../items/items-graphql.module';
+import { ItemsGraphQLModule } from '../items/items.module';
 import { OrdersGraphQLModule } from '../orders/orders-graphql.module';
 import { UsersGraphQLModule } from '../users/users-graphql.module';
 

@@ -14,8 +14,7 @@ import { toConnection } from '../graphql/connections';
 import { ListArgs, listRequest, SortedPagingArgs } from '../graphql/dto/list.args';
 import type { GraphQLContext } from '../graphql/graphql-context';
 import { ConnectionType, type Connection } from '../graphql/models/connection.factory';
-import { ItemModel } from '../items/models/item.model';
-import { presentItem } from '../items/items.presenter';
+import { ItemModel } from '../items/item.model';
 import { UserModel } from '../users/models/user.model';
 import { ITEM_BY_ID } from '../items/items.loaders';
 import { loadUserFor } from '../users/users.loaders';
@@ -150,7 +149,7 @@ export class OrderItemsResolver {
     @Context() context: GraphQLContext,
   ): Promise<ItemModel | null> {
     const item = await context.loaders.get(ITEM_BY_ID).load(line.itemDbId);
-    return item ? presentItem(item) : null;
+    return item ? ItemModel.from(item) : null;
   }
 }
 

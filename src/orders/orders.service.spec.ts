@@ -3,7 +3,7 @@ import { Test } from '@nestjs/testing';
 import { ApiError } from '../common/errors';
 import type { Viewer } from '../common/viewer';
 import { APP_CONFIG, loadConfig } from '../config/app-config';
-import { ItemDocument } from '../items/item.schema';
+import { ItemDocument } from '../items/item.model';
 import { ItemsRepository } from '../items/items.repository';
 import { UserDocument } from '../users/user.schema';
 import { UsersRepository } from '../users/users.repository';

@@ -15,7 +15,7 @@ import { withTotal, type ListPage, type ListRequest } from '../common/pagination
 import { canSeePrivateDataOf, type Viewer } from '../common/viewer';
 import { APP_CONFIG, pageLimitsOf, type AppConfig } from '../config/app-config';
 import { isDatabaseUnavailable, isDuplicateKey } from '../database/database-errors';
-import type { Item } from '../items/item';
+import type { Item } from '../items/item.model';
 import { ItemsRepository } from '../items/items.repository';
 import { UsersRepository } from '../users/users.repository';
 import type { NewOrder, Order, OrderLine } from './order';

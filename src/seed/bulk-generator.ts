@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Item } from '../items/item';
+import type { Item } from '../items/item.model';
 import { ItemsRepository } from '../items/items.repository';
 import type { NewOrder } from '../orders/order';
 import { OrdersRepository } from '../orders/orders.repository';
