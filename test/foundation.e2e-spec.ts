@@ -8,7 +8,7 @@ import { locateFerretdb } from '../src/database/embedded/embedded-database';
 import { startFerretdb } from '../src/database/embedded/ferretdb-process';
 import { findFreePort } from '../src/database/embedded/ports';
 import type { RunningDatabase } from '../src/database/embedded/types';
-import { ensureDistBuilt } from './support/dist-build';
+import { buildDistBeforeAll, ensureDistBuilt } from './support/dist-build';
 import { runBuiltScript, startServiceProcess } from './support/service-process';
 import {
   startTestApp,
@@ -32,6 +32,8 @@ async function waitForStatus(
     await sleep(100);
   }
 }
+
+buildDistBeforeAll();
 
 describe('foundation (HTTP, health, logs)', () => {
   let app: TestApp;

@@ -8,6 +8,7 @@ import {
   ITEMS,
   KIT_LIMITS,
   ORDERS,
+  signInAs,
   startTestApp,
   UNKNOWN_USER_ID,
   USERS,
@@ -69,8 +70,17 @@ describe('the test kit', () => {
     expect(orders.data.listUserOrders.totalCount).toBe(2);
   });
 
-  it('signs in through the auth endpoint with a password', async () => {
-    const john = await app.signInAs(USERS.john);
+  it('signs in by username, the same without a password, or through the auth endpoint with one', async () => {
+    const jane = await app.asUser('jane01');
+    expect((await jane.graphql('{ viewer { username } }')).data.viewer.username).toBe('jane01');
+    const admin = await signInAs(app, 'admin01');
+    const orders = await admin.graphql(
+      'query ($u: ID!) { listUserOrders(user_id: $u) { totalCount } }',
+      { u: USERS.jane.globalId },
+    );
+    expect(orders.data.listUserOrders.totalCount).toBe(2);
+    await expect(app.asUser('nobody99')).rejects.toThrow('no user named nobody99');
+    const john = await app.logIn(USERS.john);
     expect((await john.graphql('{ viewer { username } }')).data.viewer.username).toBe('john01');
   });
 

@@ -1,5 +1,6 @@
 import type { TestKeys } from './auth-helpers';
 import { signToken } from './auth-helpers';
+import { isDbId } from '../../src/common/ids';
 import type { TestApp } from './test-app';
 
 export interface GraphQLError {
@@ -54,19 +55,19 @@ export function clientFor(app: Pick<TestApp, 'url' | 'config'>, token?: string):
 }
 
 /**
- * A client with a valid token for any user id, signed with the app's own test
- * key: no password, no sign-in request, no user document needed (the API
- * trusts the token's claims, as it does in production).
+ * A client with a valid token, signed with the app's own test key as the auth
+ * endpoint would sign it: no password, no sign-in request. `user` is a user id
+ * (no user document needed: the API trusts the token's claims, as in
+ * production), `{ id, roles, locale }`, a sample user (`USERS.jane`), or the
+ * username of a user in the app's database (`'jane01'`), whose id and roles
+ * are looked up.
  */
 export async function asUser(
-  app: Pick<TestApp, 'url' | 'config'> & { readonly keys: TestKeys },
-  subject: TokenSubject,
+  app: Pick<TestApp, 'url' | 'config' | 'connection'> & { readonly keys: TestKeys },
+  user: TokenSubject,
 ): Promise<TestClient> {
-  const {
-    id,
-    roles = ['user'],
-    locale = 'en',
-  } = typeof subject === 'string' ? { id: subject } : subject;
+  const subject = typeof user === 'string' ? await subjectNamed(app, user) : user;
+  const { id, roles = ['user'], locale = 'en' } = subject;
   const token = await signToken(app.keys, {
     sub: id,
     user_id: id,
@@ -76,6 +77,27 @@ export async function asUser(
     aud: app.config.auth.jwt.audience,
   });
   return clientFor(app, token);
+}
+
+/** `asUser` by another name: the kit's sign-in without a password. */
+export const signInAs = asUser;
+
+/** A database id as is; anything else is a username looked up in the `user` collection. */
+async function subjectNamed(
+  app: Pick<TestApp, 'connection'>,
+  idOrUsername: string,
+): Promise<Exclude<TokenSubject, string>> {
+  if (isDbId(idOrUsername)) return { id: idOrUsername };
+  const found = await app.connection
+    .collection<{ _id: string; roles?: string[]; primary_locale?: string }>('user')
+    .findOne({ username: idOrUsername });
+  if (!found)
+    throw new Error(`asUser: no user named ${idOrUsername} (seed the sample data first?)`);
+  return {
+    id: found._id,
+    roles: found.roles?.length ? found.roles : ['user'],
+    locale: found.primary_locale,
+  };
 }
 
 type WithErrors =

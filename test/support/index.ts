@@ -2,12 +2,13 @@
  * The test kit: everything an e2e file needs, from one import (docs/testing.md).
  *
  *   const app = await startTestApp({ seed: true });
- *   const jane = await app.asUser(USERS.jane);
+ *   const jane = await app.asUser('jane01');
  *   expect((await jane.graphql('{ viewer { username } }')).data.viewer.username).toBe('jane01');
  */
-export { KIT_LIMITS, signInAs, startTestApp, type KitApp, type KitAppOptions } from './kit-app';
+export { KIT_LIMITS, logIn, startTestApp, type KitApp, type KitAppOptions } from './kit-app';
 export {
   asUser,
+  signInAs,
   clientFor,
   codeOf,
   expectCode,

@@ -28,12 +28,12 @@ export interface KitAppOptions extends TestAppOptions {
 export interface KitApp extends TestApp {
   /** The key pair the app verifies tokens with; `asUser` signs with it. */
   readonly keys: TestKeys;
-  /** A client with a valid token for any user id (a sample user or any id): no password. */
-  asUser(subject: TokenSubject): Promise<TestClient>;
+  /** A client with a valid token for any user id, a sample user or a username: no password (see asUser). */
+  asUser(user: TokenSubject): Promise<TestClient>;
   /** A client without a token. */
   anonymous(): TestClient;
-  /** Signs a sample user in through POST /auth/login with their password. */
-  signInAs(user: { readonly username: string; readonly password: string }): Promise<TestClient>;
+  /** Signs a user in through POST /auth/login with their password: for tests of signing in itself. */
+  logIn(user: { readonly username: string; readonly password: string }): Promise<TestClient>;
   /** Loads the sample data. */
   seed(): Promise<void>;
   /** Empties the database and (unless `{ seed: false }`) reloads the sample data. */
@@ -55,9 +55,9 @@ export async function startTestApp(options: KitAppOptions = {}): Promise<KitApp>
   const app: KitApp = {
     ...bare,
     keys,
-    asUser: (subject) => asUser(app, subject),
+    asUser: (user) => asUser(app, user),
     anonymous: () => clientFor(bare),
-    signInAs: (user) => signInAs(app, user),
+    logIn: (user) => logIn(app, user),
     seed: () => seedSampleData(bare),
     reset: (resetOptions) => resetDatabase(bare, resetOptions),
     countCommands: (work) => countCommands(bare.connection, work),
@@ -67,7 +67,7 @@ export async function startTestApp(options: KitAppOptions = {}): Promise<KitApp>
 }
 
 /** A client signed in through the auth endpoint with a password (for tests of signing in itself). */
-export async function signInAs(
+export async function logIn(
   app: Pick<TestApp, 'url' | 'config' | 'request'>,
   user: { readonly username: string; readonly password: string },
 ): Promise<TestClient> {
