@@ -368,7 +368,7 @@ export class ${n.Types}Loaders implements OnModuleInit {
   files[`${dir}/${n.plural}.resolver.ts`] = `
 import { Args, Context, ID, Info, Mutation, Query, Resolver } from '@nestjs/graphql';
 import type { GraphQLResolveInfo } from 'graphql';
-import { Viewer } from '../auth/viewer.decorator';
+import { Viewer } from '../graphql/viewer.decorator';
 import { expectGlobalId, toGlobalId } from '../common/ids';
 import type { Viewer as ViewerType } from '../common/viewer';
 import { toConnection } from '../graphql/connections';

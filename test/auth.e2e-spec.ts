@@ -3,7 +3,6 @@ import { base64url, CompactSign, exportJWK } from 'jose';
 import { createHmac, createPrivateKey, sign } from 'node:crypto';
 import { CredentialsRepository } from '../src/auth/credentials/credentials.repository';
 import { PasswordHasher } from '../src/auth/credentials/password-hasher';
-import { VerifyThread } from '../src/auth/token/verify-thread';
 import {
   ADMIN,
   AUDIENCE,
@@ -22,7 +21,7 @@ import {
   tokenCookie,
   type TestKeys,
 } from './support/auth-helpers';
-import { startTestApp, testDatabaseUri, type TestApp } from './support/test-app';
+import { startTestApp, type TestApp } from './support/test-app';
 
 const VIEWER = '{ viewer { id username primary_email } }';
 
@@ -408,27 +407,9 @@ describe('authentication', () => {
     });
   });
 
-  // The same answers whether jsonwebtoken runs on the event loop or on the verify thread.
-  describe.each(['off', 'on'])('rejected tokens (AUTH_VERIFY_THREAD=%s)', (mode) => {
-    let target: TestApp;
-    beforeAll(async () => {
-      target =
-        mode === 'off'
-          ? app
-          : await startTestApp({
-              mongodbUri: testDatabaseUri(app.connection.name),
-              env: { ...keys.env, AUTH_VERIFY_THREAD: mode },
-            });
-    });
-    afterAll(async () => {
-      if (target !== app) {
-        // Every token that reached a signature check was checked on the thread.
-        expect(target.app.get(VerifyThread).verdicts).toBeGreaterThan(5);
-        await target.close();
-      }
-    });
+  describe('rejected tokens', () => {
     const expectRefused = async (token: string) => {
-      const { status, body } = await graphql(target, VIEWER, { token });
+      const { status, body } = await graphql(app, VIEWER, { token });
       expect(status).toBe(401);
       expect(body.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
       expect(body.data).toBeUndefined();
@@ -436,7 +417,7 @@ describe('authentication', () => {
     const now = () => Math.floor(Date.now() / 1000);
 
     it('accepts the well-formed token these cases are variations of', async () => {
-      const { status } = await graphql(target, VIEWER, { token: await signToken(keys) });
+      const { status } = await graphql(app, VIEWER, { token: await signToken(keys) });
       expect(status).toBe(200);
     });
 
@@ -568,7 +549,7 @@ describe('authentication', () => {
     it('cookie and bearer header both present and different', async () => {
       const jane = await signToken(keys);
       const john = await signToken(keys, { sub: JOHN.id, user_id: JOHN.id });
-      const { status, body } = await graphql(target, VIEWER, { token: jane, bearer: john });
+      const { status, body } = await graphql(app, VIEWER, { token: jane, bearer: john });
       expect(status).toBe(401);
       expect(body.errors?.[0].message).toMatch(/Conflicting credentials/);
     });

@@ -1,8 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, UseGuards, type OnModuleInit } from '@nestjs/common';
+import { ExternalContextCreator } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { GqlAuthGuard } from '../auth/gql-auth.guard';
 import type { Viewer } from '../common/viewer';
-import { APP_CONFIG, featureOn, type AppConfig } from '../config/app-config';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { requestLogFacts } from '../logging/request-context';
 import type { GraphQLContext } from '../graphql/graphql-context';
 import { graphqlError } from '../graphql/graphql-errors';
@@ -22,15 +23,21 @@ function tooManyRequests(retryAfterSeconds: number, requestId: string) {
   );
 }
 
-/** Builds each request's context and authenticates it (GqlAuthGuard) before any resolver runs. */
+/**
+ * Builds each request's context. GqlAuthGuard authenticates it first, once, before
+ * execution: so an operation that no resolver answers (`{ __typename }`) is refused too.
+ */
 @Injectable()
-export class GraphQLContextFactory {
-  private readonly fixedViewer: Viewer | undefined;
-  private readonly perViewer: RateLimit | undefined;
-  private readonly perAddress: RateLimit | undefined;
+export class GraphQLContextFactory implements OnModuleInit {
+  private readonly perViewer: RateLimit;
+  private readonly perAddress: RateLimit;
+  /** Called with a resolver's four arguments (root, args, context, info), as GqlAuthGuard expects. */
+  private authenticate!: (
+    ...args: [undefined, object, GraphQLContext, undefined]
+  ) => Promise<Viewer>;
 
   constructor(
-    private readonly authGuard: GqlAuthGuard,
+    private readonly guards: ExternalContextCreator,
     private readonly loaders: LoaderRegistry,
     @Inject(APP_CONFIG) config: AppConfig,
     limits: RateLimits,
@@ -39,40 +46,42 @@ export class GraphQLContextFactory {
     // proxies). In memory unless Redis is configured; a Redis outage lets requests through
     // rather than taking the API down with it.
     const local = { scope: 'local', whenStoreFails: 'allow' } as const;
-    this.perViewer = featureOn(config, 'viewer-limit')
-      ? limits.define({
-          name: 'graphql_viewer',
-          points: config.graphql.rateLimitPerMinute,
-          ...local,
-        })
-      : undefined;
-    this.perAddress = featureOn(config, 'address-limit')
-      ? limits.define({
-          name: 'graphql_address',
-          points: config.graphql.rateLimitPerMinute * 5,
-          ...local,
-        })
-      : undefined;
-    const fixed = config.auth.insecureFixedViewer;
-    this.fixedViewer = fixed ? { user_id: fixed, locale: 'en', roles: ['user'] } : undefined;
+    const points = config.graphql.rateLimitPerMinute;
+    this.perViewer = limits.define({ name: 'graphql_viewer', points, ...local });
+    this.perAddress = limits.define({ name: 'graphql_address', points: points * 5, ...local });
+  }
+
+  /** `viewerOf` wrapped in its guard the way @nestjs/graphql wraps a resolver (Nest's public API). */
+  onModuleInit(): void {
+    this.authenticate = this.guards.create(
+      this,
+      this.viewerOf,
+      'viewerOf',
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      { guards: true, interceptors: false, filters: false },
+      'graphql',
+    );
+  }
+
+  /** Reached only once GqlAuthGuard has put the token's viewer in `req.user`. */
+  @UseGuards(GqlAuthGuard)
+  viewerOf(_root: unknown, _args: unknown, context: unknown): Viewer {
+    return (context as GraphQLContext).req.user!;
   }
 
   async create(req: FastifyRequest, res: FastifyReply): Promise<GraphQLContext> {
     const requestId = String(req.id);
     // Anonymous requests count against their address before the token is even checked.
-    if (this.perAddress) {
-      const byAddress = await this.perAddress.hit(req.ip);
-      if (!byAddress.allowed) throw tooManyRequests(byAddress.retryAfterSeconds, requestId);
-    }
-    // `viewer` is filled in by the guard just below; a request it refuses never gets further.
+    const byAddress = await this.perAddress.hit(req.ip);
+    if (!byAddress.allowed) throw tooManyRequests(byAddress.retryAfterSeconds, requestId);
     const context = { req, res, loaders: this.loaders.forRequest(), requestId } as GraphQLContext;
-    if (this.fixedViewer) context.viewer = this.fixedViewer;
-    const viewer = await this.authGuard.authenticate(context);
-    requestLogFacts(req.raw).userId = viewer.user_id;
-    if (this.perViewer) {
-      const byViewer = await this.perViewer.hit(viewer.user_id);
-      if (!byViewer.allowed) throw tooManyRequests(byViewer.retryAfterSeconds, requestId);
-    }
+    context.viewer = await this.authenticate(undefined, {}, context, undefined);
+    requestLogFacts(req.raw).userId = context.viewer.user_id;
+    const byViewer = await this.perViewer.hit(context.viewer.user_id);
+    if (!byViewer.allowed) throw tooManyRequests(byViewer.retryAfterSeconds, requestId);
     return context;
   }
 }

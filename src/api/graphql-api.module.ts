@@ -1,12 +1,11 @@
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { Logger, Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { APP_FILTER } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
 import { AuthVerificationModule } from '../auth/auth-verification.module';
-import { GqlAuthGuard } from '../auth/gql-auth.guard';
 import { APP_CONFIG, featureOn, type AppConfig, type BenchFeature } from '../config/app-config';
 import { formatError } from '../graphql/error-formatting';
 import { GraphQLErrorPassthrough } from '../graphql/graphql-error.filter';
@@ -101,7 +100,6 @@ export class GraphQLContextModule {}
     UsersModule,
   ],
   providers: [
-    { provide: APP_GUARD, useExisting: GqlAuthGuard },
     { provide: APP_FILTER, useClass: GraphQLErrorPassthrough },
     BrowserNavigation,
     GraphQLErrorEnvelope,

@@ -22,7 +22,7 @@ import { isAllowedStateChange } from './http/origin-check';
 import { loginPage, signupPage } from './http/pages';
 import { safeReturnTo } from './http/return-to';
 import type { IssuedToken } from './token/token-issuer';
-import type { VerifiedToken } from './token/token-rules';
+import type { VerifiedToken } from './jwt.strategy';
 
 type Fields = Record<string, unknown>;
 

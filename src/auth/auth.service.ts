@@ -12,7 +12,7 @@ import {
 import type { RateDecision, RateLimit } from '../rate-limits/rate-limit';
 import { RateLimits } from '../rate-limits/rate-limits';
 import { TokenIssuer, type IssuedToken } from './token/token-issuer';
-import type { VerifiedToken } from './token/token-rules';
+import type { VerifiedToken } from './jwt.strategy';
 
 /** Too many attempts, or (`unavailable`) the shared counters cannot be read: try again later. */
 export type Throttled =

@@ -6,11 +6,9 @@ import passport from 'passport';
 import { Strategy } from 'passport-jwt';
 import { APP_CONFIG, loadConfig, type AppConfig } from '../config/app-config';
 import { AppMetrics } from '../metrics/app-metrics';
-import { JwtStrategy, verifyOptions } from './jwt.strategy';
+import { JwtStrategy, TokenRefusal, type VerifiedToken } from './jwt.strategy';
 import { generatePemKeyPair, parseSigningKey } from './keys/key-material';
 import { KeyStore } from './keys/key-store';
-import { TokenRefusal, type VerifiedToken } from './token/token-rules';
-import { VerifyThread } from './token/verify-thread';
 
 const ISSUER = 'user-order-auth';
 const AUDIENCE = 'user-order-api';
@@ -88,31 +86,23 @@ const refusalOf = (outcome: Outcome) => {
   return outcome.info as Error;
 };
 
-// `off`: jsonwebtoken verifies on the event loop; `on`: on the verify thread, every time.
-describe.each(['off', 'on'])('JwtStrategy (passport-jwt), AUTH_VERIFY_THREAD=%s', (mode) => {
+describe('JwtStrategy (passport-jwt)', () => {
   let key: TestKey;
   let mainThreadChecks: jest.SpyInstance;
-  let thread: VerifyThread | undefined;
-  let threadVerdictsBefore = 0;
   let metrics: AppMetrics;
-  /** Signature checks on the event loop and on the thread since the test began. */
-  const signatureChecks = () =>
-    mainThreadChecks.mock.calls.length + (thread?.verdicts ?? 0) - threadVerdictsBefore;
+  /** Signature checks since the test began. */
+  const signatureChecks = () => mainThreadChecks.mock.calls.length;
 
   async function build(env: Record<string, string> = {}): Promise<AppConfig> {
     const config = loadConfig(
       {
         NODE_ENV: 'test',
         JWT_PRIV_KEY_B64: Buffer.from(key.pem.privateKey).toString('base64'),
-        AUTH_VERIFY_THREAD: mode,
         ...env,
       },
       { dotenv: false },
     );
     metrics = new AppMetrics(true);
-    // One thread for every test (what differs between builds is not what it checks).
-    thread ??= new VerifyThread(config.auth.verifyThread, verifyOptions(config.auth.jwt));
-    threadVerdictsBefore = thread.verdicts;
     await Test.createTestingModule({
       imports: [PassportModule],
       providers: [
@@ -120,7 +110,6 @@ describe.each(['off', 'on'])('JwtStrategy (passport-jwt), AUTH_VERIFY_THREAD=%s'
         { provide: AppMetrics, useValue: metrics },
         { provide: APP_CONFIG, useValue: config },
         { provide: KeyStore, useFactory: () => new KeyStore(config).load() },
-        { provide: VerifyThread, useValue: thread },
       ],
     }).compile();
     return config;
@@ -138,12 +127,10 @@ describe.each(['off', 'on'])('JwtStrategy (passport-jwt), AUTH_VERIFY_THREAD=%s'
     await build();
   });
   afterEach(() => jest.restoreAllMocks());
-  afterAll(() => thread?.onApplicationShutdown());
 
-  it(`verifies ${mode === 'on' ? 'on the thread' : 'on the event loop'}`, async () => {
+  it('verifies with passport-jwt, once', async () => {
     expect((await withCookie(await signWith(key))).user).toBeTruthy();
-    expect(mainThreadChecks).toHaveBeenCalledTimes(mode === 'on' ? 0 : 1);
-    expect(thread!.verdicts - threadVerdictsBefore).toBe(mode === 'on' ? 1 : 0);
+    expect(mainThreadChecks).toHaveBeenCalledTimes(1);
   });
 
   it('accepts a token from the cookie: the viewer as user, the verified token as info', async () => {
@@ -260,27 +247,17 @@ describe.each(['off', 'on'])('JwtStrategy (passport-jwt), AUTH_VERIFY_THREAD=%s'
     expect(signatureChecks()).toBe(2);
   });
 
-  it('checks every time with AUTH_TOKEN_CACHE=false', async () => {
-    await build({ AUTH_TOKEN_CACHE: 'false' });
-    const token = await signWith(key);
-    await withCookie(token);
-    await withCookie(token);
+  it('forgets a cached token at its exp; past exp and the clock tolerance it is refused', async () => {
+    const realNow = Date.now();
+    const token = await signWith(key, { exp: now() + 60 });
+    expect((await withCookie(token)).user).toBeTruthy();
+    const clock = jest.spyOn(Date, 'now').mockReturnValue(realNow + 61_000);
+    // Out of the cache, checked again: still within the 30 s tolerance.
+    expect((await withCookie(token)).user).toBeTruthy();
     expect(signatureChecks()).toBe(2);
+    clock.mockReturnValue(realNow + 95_000);
+    expect(refusalOf(await withCookie(token)).message).toMatch(/jwt expired/);
   });
-
-  // The thread keeps its own clock, which jest cannot move; `expired` above covers it there.
-  if (mode === 'off')
-    it('forgets a cached token at its exp; past exp and the clock tolerance it is refused', async () => {
-      const realNow = Date.now();
-      const token = await signWith(key, { exp: now() + 60 });
-      expect((await withCookie(token)).user).toBeTruthy();
-      const clock = jest.spyOn(Date, 'now').mockReturnValue(realNow + 61_000);
-      // Out of the cache, checked again: still within the 30 s tolerance.
-      expect((await withCookie(token)).user).toBeTruthy();
-      expect(signatureChecks()).toBe(2);
-      clock.mockReturnValue(realNow + 95_000);
-      expect(refusalOf(await withCookie(token)).message).toMatch(/jwt expired/);
-    });
 
   it('verifies RS256 tokens with an RSA key', async () => {
     const rsa = await makeKey('RS256');

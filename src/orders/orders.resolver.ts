@@ -18,7 +18,7 @@ import { ItemModel } from '../items/item.model';
 import { UserModel } from '../users/models/user.model';
 import { ITEM_BY_ID } from '../items/items.loaders';
 import { loadUserFor } from '../users/users.loaders';
-import { Viewer } from '../auth/viewer.decorator';
+import { Viewer } from '../graphql/viewer.decorator';
 import { expectGlobalId, toGlobalId } from '../common/ids';
 import type { Viewer as ViewerType } from '../common/viewer';
 import { completionObj } from '../graphql/models/completion-obj.model';

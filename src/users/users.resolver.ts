@@ -1,7 +1,7 @@
 import { Args, Context, Info, Mutation, Query, Resolver } from '@nestjs/graphql';
 import type { GraphQLResolveInfo } from 'graphql';
-import { isAdmin } from '../common/viewer';
-import { forbidden } from '../common/errors';
+import type { Viewer as ViewerType } from '../common/viewer';
+import { Viewer } from '../graphql/viewer.decorator';
 import { toGlobalId } from '../common/ids';
 import { toConnection } from '../graphql/connections';
 import { ListArgs, listRequest } from '../graphql/dto/list.args';
@@ -12,7 +12,7 @@ import { CreateUserInput, CreateUserPayload } from './dto/create-user.input';
 import { UserModel } from './models/user.model';
 import { loadUserFor } from './users.loaders';
 import { presentUser } from './users.presenter';
-import { USER_OUTCOMES, UsersService } from './users.service';
+import { UsersService } from './users.service';
 
 export const UserConnection = ConnectionType(UserModel, 'User', 'users');
 
@@ -24,8 +24,11 @@ export class UsersResolver {
     nullable: true,
     description: 'The signed-in user; null if their profile no longer exists.',
   })
-  async viewer(@Context() context: GraphQLContext): Promise<UserModel | null> {
-    return loadUserFor(context, context.viewer.user_id);
+  async viewer(
+    @Viewer() viewer: ViewerType,
+    @Context() context: GraphQLContext,
+  ): Promise<UserModel | null> {
+    return loadUserFor(context, viewer.user_id);
   }
 
   @Query(() => UserModel, {
@@ -39,10 +42,10 @@ export class UsersResolver {
       description: 'JSON filter over user fields, e.g. {"full_name": "John Public"}.',
     })
     itemQuery: string,
-    @Context() context: GraphQLContext,
+    @Viewer() viewer: ViewerType,
   ): Promise<UserModel | null> {
-    const user = await this.users.findFirst(context.viewer, itemQuery);
-    return user ? presentUser(user, context.viewer) : null;
+    const user = await this.users.findFirst(viewer, itemQuery);
+    return user ? presentUser(user, viewer) : null;
   }
 
   @Query(() => UserConnection, {
@@ -51,11 +54,11 @@ export class UsersResolver {
   })
   async listUsers(
     @Args() args: ListArgs,
-    @Context() context: GraphQLContext,
+    @Viewer() viewer: ViewerType,
     @Info() info: GraphQLResolveInfo,
   ): Promise<Connection<UserModel>> {
-    const page = await this.users.list(context.viewer, listRequest(args, info));
-    return toConnection(page, (user) => presentUser(user, context.viewer));
+    const page = await this.users.list(viewer, listRequest(args, info));
+    return toConnection(page, (user) => presentUser(user, viewer));
   }
 
   @Mutation(() => CreateUserPayload, {
@@ -69,19 +72,21 @@ export class UsersResolver {
       description: 'The profile and a clientMutationId.',
     })
     input: CreateUserInput,
-    @Context() context: GraphQLContext,
+    @Viewer() viewer: ViewerType,
   ): Promise<CreateUserPayload> {
-    if (!isAdmin(context.viewer)) throw forbidden('Only admins can create users');
     const clientMutationId = input.clientMutationId ?? null;
     const data = input.user_data;
-    const outcome = data
-      ? await this.users.create({
-          username: data.username,
-          primary_email: data.primary_email,
-          full_name: data.full_name ?? undefined,
-          primary_locale: data.primary_locale ?? undefined,
-        })
-      : USER_OUTCOMES.invalid('user_data is required');
+    const outcome = await this.users.createAs(
+      viewer,
+      data
+        ? {
+            username: data.username,
+            primary_email: data.primary_email,
+            full_name: data.full_name ?? undefined,
+            primary_locale: data.primary_locale ?? undefined,
+          }
+        : undefined,
+    );
     return {
       user_id: outcome.kind === 'created' ? toGlobalId('User', outcome.user._id) : null,
       completionObj: completionObj(outcome),

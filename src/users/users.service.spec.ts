@@ -56,6 +56,15 @@ describe('UsersService.create', () => {
 
   const jane = { username: 'jane01', primary_email: 'JD@Example.com', full_name: 'Jane Doe' };
 
+  it('createAs: admins only; anyone else is FORBIDDEN and nothing is stored', async () => {
+    const user = { user_id: 'u1', locale: 'en', roles: ['user'] } as const;
+    await expect(service.createAs(user, jane)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    expect(model.stored).toEqual([]);
+    const admin = { ...user, roles: ['admin'] } as const;
+    expect(await service.createAs(admin, jane)).toMatchObject({ ok: true, msgId: '001' });
+    expect(await service.createAs(admin, undefined)).toMatchObject({ ok: false });
+  });
+
   it('001: creates the user with a new id, a lower-cased email and the defaults', async () => {
     const outcome = await service.create(jane);
     expect(outcome).toMatchObject({ ok: true, msgId: '001', msg: 'User created' });

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Error as MongooseError } from 'mongoose';
 import { isAdmin, type Viewer } from '../common/viewer';
 import { parseSafeFilter, RAW_ID_FIELD, type FilterField } from '../common/filters/safe-filter';
+import { forbidden } from '../common/errors';
 import { newDbId } from '../common/ids';
 import { hasControlCharacters } from '../common/text-rules';
 import { isDatabaseUnavailable, isDuplicateKey } from '../database/database-errors';
@@ -95,6 +96,12 @@ export class UsersService {
       return 'primary_locale must be a locale such as en or pt-BR';
     }
     return undefined;
+  }
+
+  /** `createUser` of the API: admins only (people sign up at /auth/signup). */
+  async createAs(viewer: Viewer, input: NewUser | undefined): Promise<CreateUserOutcome> {
+    if (!isAdmin(viewer)) throw forbidden('Only admins can create users');
+    return input ? this.create(input) : USER_OUTCOMES.invalid('user_data is required');
   }
 
   async create(input: NewUser): Promise<CreateUserOutcome> {

@@ -1,7 +1,7 @@
 /** Server-rendered sign-in and sign-up pages: no script, no external asset, work without JavaScript. */
 import { FAVICON_SVG } from '../../common/http/favicon';
 
-export function escapeHtml(text: string): string {
+function escapeHtml(text: string): string {
   return text.replace(
     /[&<>"']/g,
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
@@ -21,7 +21,7 @@ const STYLE = `
   p.alt{margin-top:1.25rem;text-align:center}
 `;
 
-export const PRODUCT_NAME = 'User-Order API';
+const PRODUCT_NAME = 'User-Order API';
 
 function layout(title: string, body: string): string {
   return `<!doctype html>

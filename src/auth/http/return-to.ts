@@ -1,4 +1,4 @@
-export const DEFAULT_RETURN_TO = '/graph';
+const DEFAULT_RETURN_TO = '/graph';
 
 /**
  * Where to send the browser after sign-in: a path on this site, or a URL on

@@ -33,7 +33,7 @@ export function readPem(source: KeySource): string {
 }
 
 /** Every PEM block in a text (a public key file may hold several keys during a rotation). */
-export function pemBlocks(text: string): string[] {
+function pemBlocks(text: string): string[] {
   return [...text.matchAll(PEM_BLOCK)].map((match) => match[0]);
 }
 
