@@ -1,6 +1,6 @@
 import { ItemsGraphQLModule } from '../items/items.module';
-import { OrdersGraphQLModule } from '../orders/orders-graphql.module';
-import { UsersGraphQLModule } from '../users/users-graphql.module';
+import { OrdersGraphQLModule } from '../orders/orders.module';
+import { UsersGraphQLModule } from '../users/users.module';
 
 /**
  * The features the GraphQL API mounts: their resolvers, loaders and node

@@ -13,23 +13,23 @@ import type { GraphQLResolveInfo } from 'graphql';
 import { toConnection } from '../graphql/connections';
 import { ListArgs, listRequest, SortedPagingArgs } from '../graphql/dto/list.args';
 import type { GraphQLContext } from '../graphql/graphql-context';
-import { ConnectionType, type Connection } from '../graphql/models/connection.factory';
+import type { Connection } from '../graphql/models/connection.factory';
 import { ItemModel } from '../items/item.model';
-import { UserModel } from '../users/models/user.model';
+import { UserModel } from '../users/user.model';
 import { ITEM_BY_ID } from '../items/items.loaders';
 import { loadUserFor } from '../users/users.loaders';
 import { Viewer } from '../graphql/viewer.decorator';
 import { expectGlobalId, toGlobalId } from '../common/ids';
 import type { Viewer as ViewerType } from '../common/viewer';
 import { completionObj } from '../graphql/models/completion-obj.model';
+import { CreateOrderInput, OrderItemInput, type OrderInput } from './order.inputs';
 import {
-  CreateOrderInput,
   CreateOrderPayload,
-  OrderItemInput,
-  type OrderInput,
-} from './dto/create-order.input';
-import { OrderItemModel, OrderModel } from './models/order.model';
-import { presentLine, presentOrder } from './orders.presenter';
+  OrderItemConnection,
+  OrderItemModel,
+  OrderModel,
+  UserOrderConnection,
+} from './order.model';
 import { ORDER_OUTCOMES, OrdersService, type OrderRequest } from './orders.service';
 
 /** The input's global ids decoded (an id of the wrong type is BAD_USER_INPUT), null lines dropped. */
@@ -47,9 +47,6 @@ function orderRequestFrom(data: OrderInput): OrderRequest {
     })),
   };
 }
-
-export const UserOrderConnection = ConnectionType(OrderModel, 'UserOrder', 'orders');
-export const OrderItemConnection = ConnectionType(OrderItemModel, 'OrderItem', 'order lines');
 
 @Resolver(() => OrderModel)
 export class OrdersResolver {
@@ -71,7 +68,7 @@ export class OrdersResolver {
       expectGlobalId('User', userId, 'user_id'),
       listRequest(args, info),
     );
-    return toConnection(page, presentOrder);
+    return toConnection(page, OrderModel.from);
   }
 
   @Mutation(() => CreateOrderPayload, {
@@ -133,7 +130,7 @@ export class OrdersResolver {
     const found = items.map((item) => (item instanceof Error ? undefined : item));
     return toConnection(
       this.orders.linesOf(order.order, found, listRequest(args, info)),
-      presentLine,
+      OrderItemModel.from,
     );
   }
 }
@@ -171,7 +168,7 @@ export class UserOrdersResolver {
   ): Promise<Connection<OrderModel>> {
     return toConnection(
       await this.service.ordersOf(viewer, user.dbId, listRequest(args, info)),
-      presentOrder,
+      OrderModel.from,
     );
   }
 }

@@ -5,9 +5,9 @@ import type { Viewer } from '../common/viewer';
 import { APP_CONFIG, loadConfig } from '../config/app-config';
 import { ItemDocument } from '../items/item.model';
 import { ItemsRepository } from '../items/items.repository';
-import { UserDocument } from '../users/user.schema';
+import { UserDocument } from '../users/user.model';
 import { UsersRepository } from '../users/users.repository';
-import { OrderDocument } from './order.schema';
+import { OrderDocument } from './order.model';
 import { OrdersRepository } from './orders.repository';
 import { OrdersService, type OrderRequest } from './orders.service';
 

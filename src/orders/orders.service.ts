@@ -18,7 +18,7 @@ import { isDatabaseUnavailable, isDuplicateKey } from '../database/database-erro
 import type { Item } from '../items/item.model';
 import { ItemsRepository } from '../items/items.repository';
 import { UsersRepository } from '../users/users.repository';
-import type { NewOrder, Order, OrderLine } from './order';
+import type { NewOrder, Order, OrderLine } from './order.model';
 import { OrdersRepository } from './orders.repository';
 
 export const ORDER_SORTABLE = { order_date: 'order_date', created_at: 'created_at' } as const;

@@ -10,7 +10,7 @@ import { failed, succeeded, type Outcome } from '../common/outcome';
 import { resolveSort, type PageLimits } from '../common/pagination/keyset';
 import { withTotal, type ListPage, type ListRequest } from '../common/pagination/list';
 import { APP_CONFIG, pageLimitsOf, type AppConfig } from '../config/app-config';
-import type { NewUser, User } from './user';
+import type { NewUser, User } from './user.model';
 import { UsersRepository } from './users.repository';
 
 /** What creating a user came to, with its message id (docs/api.md, createUser). */
