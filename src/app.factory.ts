@@ -1,126 +1,64 @@
+import fastifyCookie from '@fastify/cookie';
+import fastifyHelmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { LogController, type FastifyBaseLogger } from 'fastify';
-import fastifyCookie from '@fastify/cookie';
 import { Logger } from 'nestjs-pino';
-import { featureOn, type AppConfig, type BenchFeature } from './config/app-config';
-import { originMatcher } from './config/cors-origins';
-import type { DestinationStream, Logger as PinoLogger } from 'pino';
+import { BrowserNavigation } from './api/browser-navigation';
 import { AppModule, type AppModuleOptions } from './app.module';
-import { createRootLogger } from './logging/logging.module';
-import { installRequestLog } from './logging/request-log';
-import { AppMetrics } from './metrics/app-metrics';
-import { installRequestMetrics } from './metrics/request-metrics';
-import { REQUEST_ID_HEADER, requestIdFor } from './logging/request-id';
-import { legacyGraphPath } from './common/http/legacy-graph-path';
-import { isHtml, securityHeaders } from './common/http/security-headers';
 import { FAVICON_SVG } from './common/http/favicon';
+import { legacyGraphPath } from './common/http/legacy-graph-path';
+import { API_HEADERS, DOCUMENT_HEADERS, isHtml } from './common/http/security-headers';
+import type { AppConfig } from './config/app-config';
+import { originMatcher } from './config/cors-origins';
+import { Readiness } from './health/readiness';
+import { REQUEST_ID_HEADER, requestIdFor } from './logging/request-id';
+import { AppMetrics } from './metrics/app-metrics';
+import { recordResponse } from './metrics/request-metrics';
 
-export interface CreateAppOptions extends Omit<AppModuleOptions, 'logger' | 'metrics'> {
-  /** Log lines go here instead of stdout (tests capture them). */
-  readonly logDestination?: DestinationStream;
-}
+export type CreateAppOptions = AppModuleOptions;
 
-/** What the application is built from: the HTTP adapter with this service's wiring, and its logger. */
-export interface HttpFoundation {
-  readonly adapter: FastifyAdapter;
-  readonly rootLogger: PinoLogger;
-  readonly metrics: AppMetrics;
-}
-
-/**
- * Fastify with everything that happens to every request before Nest sees it:
- * request ids, cookies, security headers, the request log line and request metrics. `createApp`
- * and the e2e harness (test/support/test-app.ts) both build on it.
- */
-export async function createHttpFoundation(
-  config: AppConfig,
-  logDestination?: DestinationStream,
-): Promise<HttpFoundation> {
-  const rootLogger = createRootLogger(config, logDestination);
-  const adapter = new FastifyAdapter({
-    loggerInstance: rootLogger,
-    // The request line comes from installRequestLog, once, with what this service wants in it;
-    // the request id comes from the logger's mixin, so no child logger per request.
-    logController: new LogController({ disableRequestLogging: true }),
-    childLoggerFactory: (logger: FastifyBaseLogger) => logger,
+/** Fastify as this service runs it: limits, request ids, proxies, the legacy /graph path. */
+export function createAdapter(config: AppConfig): FastifyAdapter {
+  return new FastifyAdapter({
     bodyLimit: config.http.bodyLimitBytes,
+    // The caller's x-request-id when well-formed, a new UUID otherwise; nestjs-pino logs it.
     genReqId: requestIdFor,
     requestIdHeader: false,
-    // While closing, requests on kept-alive connections get 503 and idle connections are dropped.
-    return503OnClosing: true,
-    forceCloseConnections: 'idle',
     // Off unless configured: a forwarded address from an untrusted peer would let anyone
     // choose the address rate limits and logs see (docs/deployment.md).
     // (Fastify takes a hop count too; the adapter's type omits it.)
     trustProxy: config.http.trustProxy as boolean | string[],
     rewriteUrl: legacyGraphPath,
+    // While closing, requests on kept-alive connections get 503 and idle connections are dropped.
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
   });
-  const on = (feature: BenchFeature) => featureOn(config, feature);
-  if (on('cookies')) await adapter.register(fastifyCookie as never);
-  const headers = securityHeaders({
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        // The login and sign-up pages carry their styles inline; no script runs there.
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        scriptSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:'],
-        connectSrc: ["'self'"],
-        formAction: ["'self'"],
-        frameAncestors: ["'none'"],
-      },
-    },
-    crossOriginResourcePolicy: { policy: 'same-site' },
-    // helmet's default (no-referrer) makes browsers send `Origin: null` on form posts,
-    // which the origin check of the sign-in form must then refuse.
-    referrerPolicy: { policy: 'strict-origin-when-cross-origin' },
-  });
-  installRequestLog(adapter.getInstance(), {
-    idHeader: on('request-id-header') ? REQUEST_ID_HEADER : undefined,
-    asyncContext: on('async-context'),
-    line: on('request-log'),
-  });
-  if (on('security-headers'))
-    adapter.getInstance().addHook('onSend', (_request, reply, payload, done) => {
-      void reply.headers(isHtml(reply.getHeader('content-type')) ? headers.html : headers.api);
-      done(null, payload);
-    });
-  const metrics = new AppMetrics(config.metrics.port !== 'off');
-  if (metrics.enabled) installRequestMetrics(adapter.getInstance(), metrics);
-  // Browsers ask for it on every page; a 404 there only fills logs.
-  adapter.getInstance().get('/favicon.ico', (_request, reply) => {
-    void reply
-      .header('content-type', 'image/svg+xml')
-      .header('cache-control', 'public, max-age=86400')
-      .send(FAVICON_SVG);
-  });
-  return { adapter, rootLogger, metrics };
 }
 
 /** Options for building the Nest application on that adapter. */
 export const NEST_APPLICATION_OPTIONS = {
-  // Start-up lines wait for the pino logger (configureApp); a failed start is reported once,
-  // by the caller (main.ts prints one line for a configuration problem), not by Nest's own logger.
+  // Start-up lines wait for the pino logger; a failed start is reported once, by the
+  // caller (main.ts prints one line for a configuration problem), not by Nest's own logger.
   bufferLogs: true,
   logger: false,
   abortOnError: false,
 } as const;
 
-/** The application-level settings: the pino logger for Nest, CORS, configuration warnings. */
-export function configureApp(
+/**
+ * The request pipeline, in the order a request meets it. `createApp` and the
+ * e2e harness (test/support/test-app.ts) both finish the application here.
+ */
+export async function configureApp(
   app: NestFastifyApplication,
   config: AppConfig,
-): NestFastifyApplication {
+): Promise<NestFastifyApplication> {
+  const fastify = app.getHttpAdapter().getInstance();
   const logger = app.get(Logger);
   app.useLogger(logger);
-  // Browsers on an allowed origin may call with credentials (the cookie); others get no CORS headers.
-  if (featureOn(config, 'cors')) enableCors(app, config);
   for (const warning of config.warnings) logger.warn(warning, 'Config');
-  return app;
-}
 
-function enableCors(app: NestFastifyApplication, config: AppConfig): void {
+  // 1. CORS: browsers on an allowed origin may call with credentials (the cookie); preflights
+  //    are answered here, before anything else runs.
   const allowedOrigin = originMatcher(config.cors.origins);
   app.enableCors({
     origin: (origin: string | undefined, callback: (error: Error | null, allow: boolean) => void) =>
@@ -137,6 +75,52 @@ function enableCors(app: NestFastifyApplication, config: AppConfig): void {
     exposedHeaders: ['x-request-id', 'retry-after'],
     maxAge: 600,
   });
+
+  // 2. The request line and request context (nestjs-pino's pino-http middleware, LoggingModule):
+  //    mounted by init, so it times and logs everything after it.
+  await app.init();
+
+  // 3. The request id, echoed to the client.
+  fastify.addHook('onRequest', (request, reply, done) => {
+    void reply.header(REQUEST_ID_HEADER, request.id);
+    done();
+  });
+
+  // 4. Security headers, set on the way out once the content type is known: helmet's set for
+  //    documents, the API set for everything else. While draining for shutdown, answers tell
+  //    clients to hang up, so they reconnect to another replica.
+  await app.register(fastifyHelmet, { global: false, ...DOCUMENT_HEADERS });
+  const readiness = app.get(Readiness);
+  fastify.addHook('onSend', (_request, reply, payload, done) => {
+    if (isHtml(reply.getHeader('content-type'))) reply.helmet();
+    else void reply.headers(API_HEADERS);
+    if (readiness.draining) void reply.header('connection', 'close');
+    done(null, payload);
+  });
+
+  // 5. Cookies (the token), then a browser opening /graphql: login redirect or GraphiQL.
+  await app.register(fastifyCookie as never);
+  if (config.role !== 'auth') {
+    const navigation = app.get(BrowserNavigation);
+    fastify.addHook('onRequest', (request, reply, done) =>
+      navigation.onRequest(request, reply, done),
+    );
+  }
+
+  // 6. Routes: Nest's guards, filters (HttpErrorFilter), controllers, and GraphQL with its
+  //    Apollo plugins and error formatting (GraphQLApiModule). Browsers ask for a favicon on every
+  //    page; a 404 there only fills logs.
+  fastify.get('/favicon.ico', (_request, reply) => {
+    void reply
+      .header('content-type', 'image/svg+xml')
+      .header('cache-control', 'public, max-age=86400')
+      .send(FAVICON_SVG);
+  });
+
+  // 7. When the response is done: request metrics.
+  const metrics = app.get(AppMetrics);
+  if (metrics.enabled) fastify.addHook('onResponse', recordResponse(metrics));
+  return app;
 }
 
 /** Builds the application on Fastify; `main.ts` and the CLIs start here. */
@@ -144,11 +128,9 @@ export async function createApp(
   config: AppConfig,
   options: CreateAppOptions = {},
 ): Promise<NestFastifyApplication> {
-  const { logDestination, ...moduleOptions } = options;
-  const { adapter, rootLogger, metrics } = await createHttpFoundation(config, logDestination);
   const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot(config, { ...moduleOptions, logger: rootLogger, metrics }),
-    adapter,
+    AppModule.forRoot(config, options),
+    createAdapter(config),
     NEST_APPLICATION_OPTIONS,
   );
   return configureApp(app, config);

@@ -1,6 +1,6 @@
 import { DynamicModule, Module, type Type } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import type { Logger as PinoInstance } from 'pino';
+import type { DestinationStream } from 'pino';
 import type { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/app-config.module';
 import { DatabaseModule } from './database/database.module';
@@ -9,16 +9,13 @@ import { GraphQLApiModule } from './api/graphql-api.module';
 import { HealthModule } from './health/health.module';
 import { HttpErrorFilter } from './http-error.filter';
 import { LoggingModule } from './logging/logging.module';
-import type { AppMetrics } from './metrics/app-metrics';
 import { MetricsModule } from './metrics/metrics.module';
 import { RateLimitsModule } from './rate-limits/rate-limits.module';
 import { SeedModule } from './seed/seed.module';
 
 export interface AppModuleOptions {
-  /** The process's logger (createRootLogger); the app factory makes it. */
-  readonly logger: PinoInstance;
-  /** The process's metrics; the app factory makes them (its request hook records into them). */
-  readonly metrics: AppMetrics;
+  /** Log lines go here instead of stdout (tests capture them). */
+  readonly logDestination?: DestinationStream;
   /** Embedded database in a temporary folder, deleted on shutdown. */
   readonly throwawayDatabase?: boolean;
   /** More modules to mount (tests, or a deployment's own additions). */
@@ -28,17 +25,14 @@ export interface AppModuleOptions {
 /** The whole service, built from one validated configuration. */
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig, options: AppModuleOptions): DynamicModule {
+  static forRoot(config: AppConfig, options: AppModuleOptions = {}): DynamicModule {
     return {
       module: AppModule,
       imports: [
         AppConfigModule.forRoot(config),
-        LoggingModule.forRoot(options.logger),
-        DatabaseModule.forRoot(config, {
-          throwawayEmbedded: options.throwawayDatabase,
-          log: (message) => options.logger.info({ context: 'EmbeddedDatabase' }, message),
-        }),
-        MetricsModule.forRoot(config, options.metrics),
+        LoggingModule.forRoot(options.logDestination),
+        DatabaseModule.forRoot(config, { throwawayEmbedded: options.throwawayDatabase }),
+        MetricsModule.forRoot(config),
         RateLimitsModule,
         HealthModule,
         ...(config.role !== 'auth' ? [GraphQLApiModule] : []),

@@ -2,7 +2,6 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import { createApp, type CreateAppOptions } from './app.factory';
 import { installGracefulShutdown } from './common/graceful-shutdown';
-import { releaseStartupMemory } from './common/release-startup-memory';
 import type { AppConfig } from './config/app-config';
 import { Readiness } from './health/readiness';
 
@@ -18,14 +17,6 @@ export async function bootstrap(
     drainMs: config.http.shutdownDrainMs,
     onDrain: () => app.get(Readiness).startDraining(),
   });
-  if (config.memory.releaseAfterStart) {
-    await app.init();
-    const { rssBeforeBytes, rssAfterBytes, durationMs } = releaseStartupMemory();
-    logger.log(
-      `Released start-up memory: RSS ${megabytes(rssBeforeBytes)} → ${megabytes(rssAfterBytes)} MB in ${Math.round(durationMs)} ms`,
-      'Main',
-    );
-  }
   await app.listen(config.http.port, config.http.host);
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.http.port;
@@ -34,8 +25,4 @@ export async function bootstrap(
     'Main',
   );
   return app;
-}
-
-function megabytes(bytes: number): number {
-  return Math.round(bytes / 1_048_576);
 }

@@ -5,6 +5,7 @@ import { unavailablePage } from './auth/http/pages';
 import { ServiceUnavailableError } from './common/errors';
 import { codeForStatus, httpErrorBody } from './common/http/error-body';
 import { isDatabaseUnavailable } from './database/database-errors';
+import { requestLogFacts } from './logging/request-context';
 
 const GRAPHQL_PATH = /^\/graph(ql)?(\?|\/|$)/;
 const UNAVAILABLE = 'The service is temporarily unavailable; try again shortly';
@@ -48,7 +49,7 @@ export class HttpErrorFilter extends BaseExceptionFilter {
         path: request.url.split('?')[0],
       });
       if (graphqlPath)
-        return this.sendGraphQL(reply, 503, 'SERVICE_UNAVAILABLE', UNAVAILABLE, requestId);
+        return this.sendGraphQL(request, reply, 503, 'SERVICE_UNAVAILABLE', UNAVAILABLE);
       if (String(request.headers.accept ?? '').includes('text/html'))
         return void reply
           .status(503)
@@ -66,18 +67,18 @@ export class HttpErrorFilter extends BaseExceptionFilter {
       if (status === undefined) {
         this.logger.error({ msg: 'Request failed', requestId, error: (exception as Error)?.stack });
         return this.sendGraphQL(
+          request,
           reply,
           500,
           'INTERNAL_SERVER_ERROR',
           'Internal server error',
-          requestId,
         );
       }
       const message =
         exception instanceof HttpException || exception instanceof Error
           ? exception.message
           : 'Bad request';
-      return this.sendGraphQL(reply, status, codeForStatus(status), message, requestId);
+      return this.sendGraphQL(request, reply, status, codeForStatus(status), message);
     }
     if (exception instanceof HttpException && status === undefined) {
       // A deliberate 5xx (readiness answering 503): its own status and body.
@@ -104,12 +105,14 @@ export class HttpErrorFilter extends BaseExceptionFilter {
   }
 
   private sendGraphQL(
+    request: FastifyRequest,
     reply: FastifyReply,
     status: number,
     code: string,
     message: string,
-    requestId: string,
   ): void {
+    const requestId = String(request.id);
+    requestLogFacts(request.raw).graphqlErrorCodes = [code];
     void reply
       .status(status)
       .header('content-type', 'application/json; charset=utf-8')

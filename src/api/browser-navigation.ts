@@ -1,9 +1,8 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import { HttpAdapterHost } from '@nestjs/core';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { requestedUrl } from '../common/http/legacy-graph-path';
 import { requestViewer } from '../auth/request-viewer';
-import { APP_CONFIG, featureOn, type AppConfig } from '../config/app-config';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { UsersRepository } from '../users/users.repository';
 
 type GraphiqlModule = typeof import('../graphiql/graphiql-assets');
@@ -12,11 +11,11 @@ type GraphiqlModule = typeof import('../graphiql/graphiql-assets');
  * A person opening /graph or /graphql in a browser (GET, Accept: text/html)
  * without a valid token is sent to the login page, which sends them back;
  * with one, they get GraphiQL (self-hosted; off in production unless GRAPHIQL=true).
+ * An `onRequest` hook, registered by the app factory.
  */
 @Injectable()
 export class BrowserNavigation implements OnModuleInit {
   constructor(
-    private readonly adapterHost: HttpAdapterHost,
     private readonly users: UsersRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -26,23 +25,21 @@ export class BrowserNavigation implements OnModuleInit {
   private assets: ReturnType<GraphiqlModule['loadGraphiqlAssets']> | undefined;
 
   onModuleInit(): void {
-    if (!featureOn(this.config, 'browser-navigation')) return;
     this.ui = this.config.graphql.graphiql
       ? // eslint-disable-next-line @typescript-eslint/no-require-imports -- on demand, CommonJS as the build
         require('../graphiql/graphiql-assets')
       : undefined;
     this.assets = this.ui?.loadGraphiqlAssets();
-    const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
-    // Every request passes here, almost none is a browser's: a synchronous check first, so an
-    // API call does not pay for an async hook's promise (docs/performance.md).
-    fastify.addHook('onRequest', (request, reply, done) => {
-      const assetPath = this.assetPath(request);
-      if (assetPath === undefined && !isBrowserNavigationToGraphQL(request)) return done();
-      this.answer(request, reply, assetPath).then(
-        (answered) => (answered ? undefined : done()),
-        (error: Error) => done(error),
-      );
-    });
+  }
+
+  /** Every request passes here, almost none is a browser's: a synchronous check first. */
+  onRequest(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+    const assetPath = this.assetPath(request);
+    if (assetPath === undefined && !isBrowserNavigationToGraphQL(request)) return done();
+    this.answer(request, reply, assetPath).then(
+      (answered) => (answered ? undefined : done()),
+      (error: Error) => done(error),
+    );
   }
 
   /** The path of a GraphiQL asset the request asks for, if it asks for one. */

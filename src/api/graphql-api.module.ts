@@ -6,8 +6,10 @@ import { GraphQLModule } from '@nestjs/graphql';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
 import { AuthVerificationModule } from '../auth/auth-verification.module';
-import { APP_CONFIG, featureOn, type AppConfig, type BenchFeature } from '../config/app-config';
-import { formatError } from '../graphql/error-formatting';
+import { PinoLogger } from 'nestjs-pino';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { errorCode, formatError } from '../graphql/error-formatting';
+import { requestLogFacts } from '../logging/request-context';
 import { GraphQLErrorPassthrough } from '../graphql/graphql-error.filter';
 import { AppMetrics } from '../metrics/app-metrics';
 import { GraphQLInfrastructureModule } from '../graphql/graphql-infrastructure.module';
@@ -17,7 +19,6 @@ import { UsersModule } from '../users/users.module';
 import { BrowserNavigation } from './browser-navigation';
 import { FEATURE_MODULES } from './features';
 import { GraphQLContextFactory } from './context.factory';
-import { GraphQLErrorEnvelope } from './graphql-error-envelope';
 
 const ROOT_DESCRIPTIONS = {
   Query: 'Every read. All of them need a signed-in viewer (cookie or bearer token).',
@@ -54,14 +55,14 @@ export class GraphQLContextModule {}
     GraphQLModule.forRootAsync<ApolloDriverConfig>({
       driver: ApolloDriver,
       imports: [GraphQLContextModule],
-      inject: [APP_CONFIG, GraphQLContextFactory, AppMetrics],
+      inject: [APP_CONFIG, GraphQLContextFactory, AppMetrics, PinoLogger],
       useFactory: (
         config: AppConfig,
         contexts: GraphQLContextFactory,
         metrics: AppMetrics,
+        requestLog: PinoLogger,
       ): ApolloDriverConfig => {
         const limits = queryLimits(config);
-        const on = (feature: BenchFeature) => featureOn(config, feature);
         return {
           path: '/graphql',
           autoSchemaFile: true,
@@ -70,26 +71,34 @@ export class GraphQLContextModule {}
           graphiql: false,
           introspection: config.graphql.introspection,
           allowBatchedHttpRequests: false,
-          validationRules: on('query-limits') ? limits.validationRules : [],
-          parseOptions: on('query-limits') ? limits.parseOptions : {},
+          validationRules: limits.validationRules,
+          parseOptions: limits.parseOptions,
           csrfPrevention: true,
           includeStacktraceInErrorResponses: false,
-          context: (req: FastifyRequest, res: FastifyReply) => contexts.create(req, res),
+          // A request refused here (401, 429) never reaches the request plugin: its code is noted for the log.
+          context: (req: FastifyRequest, res: FastifyReply) =>
+            contexts.create(req, res).catch((error: unknown) => {
+              requestLogFacts(req.raw).graphqlErrorCodes = [errorCode(error)];
+              throw error;
+            }),
           transformSchema: describeRootTypes,
-          formatError: on('error-formatting')
-            ? (formatted, error) => {
-                const sent = formatError(formatted, error, { production: config.isProduction });
-                metrics.graphqlError(String(sent.extensions?.code ?? 'INTERNAL_SERVER_ERROR'));
-                return sent;
-              }
-            : undefined,
+          // Every error a client gets, including Apollo's refusals before any context exists,
+          // passes here: its code, a safe message, and the request id from the request's log context.
+          formatError: (formatted, error) => {
+            const sent = formatError(formatted, error, {
+              production: config.isProduction,
+              requestId: requestLog.logger.bindings().reqId as string | undefined,
+            });
+            metrics.graphqlError(String(sent.extensions?.code ?? 'INTERNAL_SERVER_ERROR'));
+            return sent;
+          },
           // @nestjs/apollo types its plugins against the CommonJS build of @apollo/server, ours against the ESM one.
           plugins: [
-            ...(on('request-plugin') ? [requestPlugin(new Logger('GraphQL'))] : []),
-            ...(on('query-limits') ? limits.armorPlugins : []),
-            ...(on('cost-limit') ? [limits.costPlugin] : []),
+            requestPlugin(new Logger('GraphQL')),
+            ...limits.armorPlugins,
+            limits.costPlugin,
             // Responses to cookie-authenticated POSTs are never HTTP-cacheable; without this,
-            // Apollo wraps every field resolver to collect cache hints (docs/performance.md).
+            // Apollo wraps every field resolver to collect cache hints.
             ApolloServerPluginCacheControlDisabled(),
           ] as never[],
         };
@@ -99,10 +108,6 @@ export class GraphQLContextModule {}
     // BrowserNavigation shows the signed-in user's name in GraphiQL.
     UsersModule,
   ],
-  providers: [
-    { provide: APP_FILTER, useClass: GraphQLErrorPassthrough },
-    BrowserNavigation,
-    GraphQLErrorEnvelope,
-  ],
+  providers: [{ provide: APP_FILTER, useClass: GraphQLErrorPassthrough }, BrowserNavigation],
 })
 export class GraphQLApiModule {}

@@ -29,7 +29,7 @@ export interface ShutdownOptions {
    * meanwhile, so no request meets a closed port (0: close at once).
    */
   readonly drainMs: number;
-  /** Called when the signal arrives: readiness starts failing. */
+  /** Called when the signal arrives: readiness starts failing (and answers say `connection: close`). */
   readonly onDrain: () => void;
 }
 
@@ -46,15 +46,6 @@ export function installGracefulShutdown(
   { timeoutMs, drainMs, onDrain }: ShutdownOptions,
 ): void {
   let closing = false;
-  // A kept-alive connection would hold the server open after its last answer:
-  // answers sent while closing tell the client to hang up.
-  app
-    .getHttpAdapter()
-    .getInstance()
-    .addHook('onSend', (_request, reply, payload, done) => {
-      if (closing) void reply.header('connection', 'close');
-      done(null, payload);
-    });
 
   let firstSignalAt = 0;
   const shutdown = (signal: NodeJS.Signals) => {

@@ -8,6 +8,7 @@ import {
 } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
 import type { Connection } from 'mongoose';
+import { PinoLogger } from 'nestjs-pino';
 import type { AppConfig } from '../config/app-config';
 import { startEmbeddedDatabase } from './embedded/embedded-database';
 import type { RunningDatabase } from './embedded/types';
@@ -24,8 +25,6 @@ export interface DatabaseServer {
 export interface DatabaseServerOptions {
   /** Start the embedded database in a temporary folder deleted on shutdown. */
   readonly throwawayEmbedded?: boolean;
-  /** Where the embedded database's progress lines go, unbuffered (the app passes its root logger). */
-  readonly log?: (message: string) => void;
 }
 
 /** Stops the embedded server last, after the connection to it is closed. */
@@ -51,12 +50,14 @@ export class DatabaseServerModule {
       providers: [
         {
           provide: DATABASE_SERVER,
-          useFactory: async (): Promise<DatabaseServer> => {
+          // The app's pino logger when there is one: it writes as it happens, where Nest's logger
+          // holds lines back until start-up ends, so a first start shows each step when it begins.
+          inject: [{ token: PinoLogger, optional: true }],
+          useFactory: async (pino?: PinoLogger): Promise<DatabaseServer> => {
             if (config.database.uri) return { uri: config.database.uri, embedded: undefined };
-            // Straight to the log as it happens (Nest's logger holds lines back until start-up ends),
-            // so a person watching a first start sees each step when it begins.
             const logger = new Logger('EmbeddedDatabase');
-            const log = options.log ?? ((message: string) => logger.log(message));
+            const log = (message: string) =>
+              pino ? pino.info({ context: 'EmbeddedDatabase' }, message) : logger.log(message);
             const embedded = await startEmbeddedDatabase({
               dataDir: config.database.dataDir,
               throwaway: options.throwawayEmbedded,

@@ -31,6 +31,8 @@ const HTTP_CODES: Record<number, ErrorCode> = {
 
 export interface FormatOptions {
   readonly production: boolean;
+  /** The id of the request being answered, for the client to quote. */
+  readonly requestId?: string;
 }
 
 /**
@@ -50,7 +52,11 @@ export function formatError(
     message,
     locations: formatted.locations,
     path: formatted.path,
-    extensions: { ...safeExtensions(formatted.extensions), code: newCode },
+    extensions: {
+      ...safeExtensions(formatted.extensions),
+      code: newCode,
+      ...(options.requestId ? { requestId: options.requestId } : {}),
+    },
   });
 
   if (isDatabaseUnavailable(original))
@@ -99,4 +105,11 @@ function safeExtensions(extensions: GraphQLFormattedError['extensions']): Record
     if (extensions?.[key] !== undefined) safe[key] = extensions[key];
   }
   return safe;
+}
+
+/** The code a client receives for this error. */
+export function errorCode(error: unknown): string {
+  const extensions = error instanceof GraphQLError ? error.extensions : undefined;
+  const formatted = formatError({ message: '', extensions }, error, { production: true });
+  return String(formatted.extensions?.code);
 }

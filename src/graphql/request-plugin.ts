@@ -8,9 +8,9 @@ import { isDatabaseUnavailable } from '../database/database-errors';
 import type { GraphQLContext } from './graphql-context';
 
 /**
- * Tells the request log which operation ran, stamps every error with the
- * request id the client received, and logs unexpected errors in full
- * server-side (the client only sees a masked message).
+ * Tells the request line which operation ran and which error codes it
+ * answered with, and logs unexpected errors in full server-side (the client
+ * only sees a masked message).
  */
 export function requestPlugin(logger: Logger): ApolloServerPlugin<GraphQLContext> {
   return {
@@ -46,16 +46,12 @@ export function requestPlugin(logger: Logger): ApolloServerPlugin<GraphQLContext
           }
         },
         async willSendResponse({ contextValue, response }) {
-          if (
-            response.body.kind !== 'single' ||
-            !response.body.singleResult.errors ||
-            !contextValue?.requestId
-          )
-            return;
-          for (const error of response.body.singleResult.errors) {
-            (error.extensions as Record<string, unknown> | undefined) ??= {};
-            (error.extensions as Record<string, unknown>).requestId = contextValue.requestId;
-          }
+          const errors =
+            response.body.kind === 'single' ? response.body.singleResult.errors : undefined;
+          if (!errors || !contextValue?.req) return;
+          requestLogFacts(contextValue.req.raw).graphqlErrorCodes = [
+            ...new Set(errors.map((error) => String(error.extensions?.code))),
+          ];
         },
       };
     },

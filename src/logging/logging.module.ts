@@ -1,84 +1,145 @@
-import { DynamicModule, Module } from '@nestjs/common';
-import { LoggerModule } from 'nestjs-pino';
-import pino, {
-  type DestinationStream,
-  type Logger as PinoInstance,
-  type LoggerOptions,
-} from 'pino';
-import type { AppConfig } from '../config/app-config';
-import { currentRequestId, logLineTime, serializeRequest, serializeResponse } from './request-log';
+import { DynamicModule, Module, RequestMethod } from '@nestjs/common';
+import { LoggerModule, type Params } from 'nestjs-pino';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import pino, { type DestinationStream } from 'pino';
+import type { Options } from 'pino-http';
+import { requestedUrl } from '../common/http/legacy-graph-path';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { peekRequestLogFacts } from './request-context';
 import { scrubSecrets } from './secrets';
 
-/** Fields with allow-listed serializers or that this service fills in itself. */
-const SAFE_KEYS = new Set(['req', 'res', 'err', 'responseTime', 'userId', 'graphql', 'reqId']);
+/** The raw request as Fastify hands it to middleware, with its client address set. */
+type LoggedRequest = IncomingMessage & { ip?: string };
 
-export function pinoOptions(config: AppConfig): LoggerOptions {
+/** Fields of the request line itself; everything else logged is scrubbed of secret-looking keys. */
+const REQUEST_LINE_KEYS = new Set(['req', 'res', 'err', 'responseTime']);
+
+/** The path as the client sent it (before the /graph rewrite), never the query string. */
+function pathOf(req: IncomingMessage): string {
+  return requestedUrl(req).split('?')[0];
+}
+
+/** The request as logged: id, method, path, addresses and headers (credentials redacted below). */
+function serializeRequest(req: LoggedRequest) {
+  return {
+    id: req.id,
+    method: req.method,
+    path: pathOf(req),
+    remoteAddress: req.socket?.remoteAddress,
+    // The client's address as TRUST_PROXY decides, when it differs from the peer's.
+    ...(req.ip !== undefined && req.ip !== req.socket?.remoteAddress
+      ? { clientAddress: req.ip }
+      : {}),
+    headers: req.headers,
+  };
+}
+
+/** The viewer, GraphQL operation and error codes, once the request has learned them. */
+function requestFacts(req: IncomingMessage) {
+  const facts = peekRequestLogFacts(req);
+  // Nothing yet (always so when the request starts): no child logger for empty bindings.
+  if (!facts) return undefined;
+  const { userId, graphqlOperationName, graphqlOperationType, graphqlErrorCodes } = facts;
+  const graphql =
+    graphqlOperationType || graphqlErrorCodes
+      ? {
+          operationName: graphqlOperationName,
+          operationType: graphqlOperationType,
+          errorCodes: graphqlErrorCodes,
+        }
+      : undefined;
+  return { userId, graphql };
+}
+
+function requestLine(req: IncomingMessage, res: ServerResponse, responseTime: number): string {
+  const outcome = res.writableEnded
+    ? `${res.statusCode} ${responseTime}ms`
+    : 'aborted by the client';
+  return `${req.method} ${pathOf(req)} ${outcome}`;
+}
+
+/** pino-http's options: one line per request when it completes, and every line's format. */
+export function requestLogOptions(config: AppConfig): Options {
   return {
     level: config.log.level,
-    // No `redact` paths: request lines are built from an allow-list (request-log.ts) and
-    // everything else is scrubbed below, at any depth. pino's redaction copied every
-    // line it touched, a few per cent of a small request's CPU.
-    serializers: { req: serializeRequest, res: serializeResponse },
-    // Every line logged while a request is served carries its id, without a child logger per request.
-    mixin: () => {
-      const reqId = currentRequestId();
-      return reqId === undefined ? {} : { reqId };
-    },
+    timestamp: pino.stdTimeFunctions.isoTime,
     formatters: {
       level: (label) => ({ level: label }),
-      // Anything logged beside the request line's own fields is scrubbed of secret-looking keys.
       log: (object) => {
         let out: Record<string, unknown> | undefined;
         for (const key in object) {
-          if (SAFE_KEYS.has(key)) continue;
+          if (REQUEST_LINE_KEYS.has(key)) continue;
           out ??= { ...object };
           out[key] = scrubSecrets(object[key]);
         }
         return out ?? object;
       },
     },
-    timestamp: () => `,"time":"${new Date(logLineTime()).toISOString()}"`,
+    // Fastify's genReqId has set `req.id` (x-request-id when well-formed); lines logged inside
+    // a request carry it as `reqId`, without the whole request.
+    quietReqLogger: true,
+    serializers: {
+      req: (req: { raw: LoggedRequest }) => serializeRequest(req.raw),
+      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+    },
+    // The response is logged by its status only, so Set-Cookie never reaches a line.
+    redact: {
+      paths: [
+        'req.headers.cookie',
+        'req.headers.authorization',
+        'req.headers["proxy-authorization"]',
+      ],
+      censor: '[Redacted]',
+    },
+    // Read when the response is done, so what the request learned on the way is included.
+    customProps: (req) => requestFacts(req) as object,
+    customLogLevel: (_req, res, error) =>
+      error || res.statusCode >= 500
+        ? 'error'
+        : res.statusCode >= 400 || !res.writableEnded
+          ? 'warn'
+          : 'info',
+    customSuccessMessage: requestLine,
+    // pino-http passes the response time here too, though its types leave it out.
+    customErrorMessage: ((req: IncomingMessage, res: ServerResponse, _error: Error, time: number) =>
+      requestLine(req, res, time)) as Options['customErrorMessage'],
   };
 }
 
-/**
- * The process's one pino logger: Fastify logs through it (no child logger per
- * request), and so does nestjs-pino's Logger. Lines go to `destination`
- * (tests), through pino-pretty in a terminal, or to stdout asynchronously:
- * a write is in flight while the next lines gather, so under load many lines
- * share one write instead of one system call each; pino flushes on exit.
- */
-export function createRootLogger(config: AppConfig, destination?: DestinationStream): PinoInstance {
-  const options = pinoOptions(config);
-  if (destination) return pino(options, destination);
+function pinoHttpParams(config: AppConfig, destination?: DestinationStream): Params['pinoHttp'] {
+  const options = requestLogOptions(config);
+  if (destination) return [options, destination];
   if (config.log.pretty)
-    return pino({
+    return {
       ...options,
       transport: {
         target: 'pino-pretty',
         options: { colorize: true, singleLine: true, translateTime: 'SYS:HH:MM:ss.l' },
       },
-    });
-  return pino(options, pino.destination({ dest: 1, sync: false }));
+    };
+  // Asynchronous writes to stdout; pino flushes what is pending when the process exits.
+  return [options, pino.destination({ dest: 1, sync: false })];
 }
 
 /**
- * Structured JSON logs for the whole process, Nest's own messages included,
- * through nestjs-pino's Logger on the root logger. No per-request middleware:
- * the request id reaches every line through the root logger's mixin, and the
- * request line is written by a Fastify hook (request-log.ts); pino-http's
- * middleware cost about a fifth of a small request's CPU (docs/performance.md).
+ * Structured JSON logs through nestjs-pino: pino-http writes the request line,
+ * and Nest's Logger and PinoLogger write everything else, with the request id
+ * of the request being served taken from nestjs-pino's request context.
  */
 @Module({})
 export class LoggingModule {
-  static forRoot(logger: PinoInstance): DynamicModule {
+  /** `destination`: where lines go instead of stdout (tests capture them). */
+  static forRoot(destination?: DestinationStream): DynamicModule {
     return {
       module: LoggingModule,
       imports: [
-        LoggerModule.forRoot({
-          pinoHttp: { logger },
-          useExisting: true,
-          forRoutes: [],
+        LoggerModule.forRootAsync({
+          inject: [APP_CONFIG],
+          useFactory: (config: AppConfig) => ({
+            pinoHttp: pinoHttpParams(config, destination),
+            // Every path: @fastify/middie matches nestjs-pino's default route (`{/*splat}`) to `/` only.
+            forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
+          }),
         }),
       ],
       exports: [LoggerModule],

@@ -1,13 +1,16 @@
 import type { IncomingMessage } from 'node:http';
 
 /**
- * Facts learned while a request runs that its completion log line reports.
- * Kept on the raw request so the HTTP logger can read them at the end.
+ * What a request turned out to be, learned while it runs: its viewer, its
+ * GraphQL operation and the error codes it answered with. Kept on the raw
+ * request, where the request line (pino-http's `customProps`) and the request
+ * metrics read it when the response is done.
  */
 export interface RequestLogFacts {
   userId?: string;
   graphqlOperationName?: string;
   graphqlOperationType?: string;
+  graphqlErrorCodes?: string[];
 }
 
 const FACTS = Symbol('requestLogFacts');

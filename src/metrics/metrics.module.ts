@@ -11,7 +11,10 @@ import { MetricsController, MetricsServer } from './metrics-endpoint';
 @Global()
 @Module({})
 export class MetricsModule {
-  static forRoot(config: AppConfig, metrics: AppMetrics): DynamicModule {
+  static forRoot(
+    config: AppConfig,
+    metrics = new AppMetrics(config.metrics.port !== 'off'),
+  ): DynamicModule {
     const port = config.metrics.port;
     return {
       module: MetricsModule,

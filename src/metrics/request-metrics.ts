@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { onResponseHookHandler } from 'fastify';
 import { peekRequestLogFacts } from '../logging/request-context';
 import type { AppMetrics } from './app-metrics';
 
@@ -6,8 +6,8 @@ const GRAPHQL_ROUTE = '/graphql';
 const UNMATCHED_ROUTE = '(unmatched)';
 
 /** Records every response's route, status and duration, and for GraphQL its operation. */
-export function installRequestMetrics(fastify: FastifyInstance, metrics: AppMetrics): void {
-  fastify.addHook('onResponse', (request, reply, done) => {
+export function recordResponse(metrics: AppMetrics): onResponseHookHandler {
+  return (request, reply, done) => {
     const route = request.routeOptions.url ?? UNMATCHED_ROUTE;
     const facts = route === GRAPHQL_ROUTE ? peekRequestLogFacts(request.raw) : undefined;
     metrics.observeResponse({
@@ -23,5 +23,5 @@ export function installRequestMetrics(fastify: FastifyInstance, metrics: AppMetr
           : undefined,
     });
     done();
-  });
+  };
 }

@@ -6,11 +6,7 @@ import type { Connection } from 'mongoose';
 import { randomBytes } from 'node:crypto';
 import { basename } from 'node:path';
 import { Writable } from 'node:stream';
-import {
-  configureApp,
-  createHttpFoundation,
-  NEST_APPLICATION_OPTIONS,
-} from '../../src/app.factory';
+import { configureApp, createAdapter, NEST_APPLICATION_OPTIONS } from '../../src/app.factory';
 import { AppModule } from '../../src/app.module';
 import { loadConfig, type AppConfig } from '../../src/config/app-config';
 import { DatabaseSupervisor } from '../../src/database/database-supervisor';
@@ -99,13 +95,15 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   );
   const logs: string[] = [];
   if (options.captureLogs) logSinks.add(logs);
-  const { adapter, rootLogger, metrics } = await createHttpFoundation(config, sharedLogDestination);
   const builder = Test.createTestingModule({
-    imports: [AppModule.forRoot(config, { logger: rootLogger, metrics })],
+    imports: [AppModule.forRoot(config, { logDestination: sharedLogDestination })],
   });
   const moduleRef = await (options.override?.(builder) ?? builder).compile();
-  const app = configureApp(
-    moduleRef.createNestApplication<NestFastifyApplication>(adapter, NEST_APPLICATION_OPTIONS),
+  const app = await configureApp(
+    moduleRef.createNestApplication<NestFastifyApplication>(
+      createAdapter(config),
+      NEST_APPLICATION_OPTIONS,
+    ),
     config,
   );
   await app.listen(0, '127.0.0.1');
