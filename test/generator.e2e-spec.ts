@@ -129,6 +129,8 @@ describe('npm run new:feature', () => {
           '--experimental-vm-modules',
           '--disable-warning=ExperimentalWarning',
           'node_modules/jest/bin/jest.js',
+          // One worker: the outer run's other worker keeps its share of a 2-core machine.
+          '--runInBand',
           'src/gift-cards',
           'src/reviews',
           'test/gift-cards.e2e-spec.ts',

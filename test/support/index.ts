@@ -21,5 +21,5 @@ export { ITEMS, ORDERS, UNKNOWN_USER_ID, USERS } from './fixtures';
 export { countCommands } from './command-counter';
 export { isolateEachTest, resetDatabase, seedSampleData, type ResetOptions } from './isolation';
 export { makeTestKeys, signToken, type TestKeys } from './auth-helpers';
-export { ensureDistBuilt } from './dist-build';
+export { buildDistBeforeAll, ensureDistBuilt } from './dist-build';
 export type { TestApp, TestAppOptions } from './test-app';
