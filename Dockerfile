@@ -13,9 +13,8 @@ RUN npm run build
 
 # --- run: production dependencies and dist/ only, as a non-root user -------------------------
 FROM node:24-slim
-# glibc's allocator: two arenas, and blocks of 128 KiB or more mapped and unmapped
-# (docs/deployment.md, Memory: about 25 MB less at peak).
-ENV NODE_ENV=production PORT=8080 MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072
+# Memory tuning, when a container's limit asks for it: docs/deployment.md, Memory.
+ENV NODE_ENV=production PORT=8080
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
@@ -25,4 +24,4 @@ EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + process.env.PORT + '/health/ready').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # node itself, not npm: it receives SIGTERM and drains (docs/deployment.md).
-CMD ["node", "--max-semi-space-size=8", "dist/main.js"]
+CMD ["node", "dist/main.js"]

@@ -47,11 +47,11 @@ cat > "$work/loaded.js" <<'EOF'
 process.on('exit', () => require('fs').writeFileSync(process.env.LOADED_MODULES_FILE, Object.keys(require.cache).join('\n')));
 EOF
 echo "production install: starting node dist/main.js (NODE_ENV=production) on port $port"
-(cd "$work/app" && exec env -i PATH="$PATH" HOME="$HOME" MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072 \
-  NODE_ENV=production PORT="$port" HOST=127.0.0.1 RELEASE_STARTUP_MEMORY=true \
+(cd "$work/app" && exec env -i PATH="$PATH" HOME="$HOME" \
+  NODE_ENV=production PORT="$port" HOST=127.0.0.1 \
   MONGODB_URI="mongodb://127.0.0.1:$db_port/production_check" JWT_PRIV_KEY_B64="$key_b64" \
   LOG_LEVEL=info LOADED_MODULES_FILE="$work/loaded.txt" \
-  node --max-semi-space-size=8 --require "$work/loaded.js" dist/main.js >"$work/server.log" 2>&1) &
+  node --require "$work/loaded.js" dist/main.js >"$work/server.log" 2>&1) &
 server_pid=$!
 
 started=$SECONDS

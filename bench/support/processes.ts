@@ -119,7 +119,7 @@ export function seedByProcess(mongodbUri: string, seedArgs: readonly string[] = 
 
 /**
  * The environment and Node.js options `npm start` runs the service with (package.json),
- * so a benchmark measures the process production runs, heap and allocator settings included.
+ * so a benchmark measures the process `npm start` runs, whatever options it is given.
  */
 export function npmStartCommand(): { env: Record<string, string>; nodeArgs: string[] } {
   const pkg = JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8')) as {

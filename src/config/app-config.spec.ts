@@ -182,26 +182,6 @@ function pemB64(): string {
   );
 }
 
-describe('INSECURE_FIXED_VIEWER', () => {
-  it('is refused in production and warned about elsewhere', () => {
-    expect(() =>
-      loadConfig(
-        {
-          NODE_ENV: 'production',
-          JWT_PRIV_KEY_B64: Buffer.from(
-            '-----BEGIN PRIVATE KEY-----\nA\n-----END PRIVATE KEY-----',
-          ).toString('base64'),
-          INSECURE_FIXED_VIEWER: 'x',
-        },
-        { dotenv: false },
-      ),
-    ).toThrow(/INSECURE_FIXED_VIEWER is refused in production/);
-    expect(loadConfig({ INSECURE_FIXED_VIEWER: 'x' }, { dotenv: false }).warnings).toEqual([
-      expect.stringMatching(/authentication is OFF/),
-    ]);
-  });
-});
-
 describe('.env.example', () => {
   const root = join(__dirname, '..', '..');
   const example = readFileSync(join(root, '.env.example'), 'utf8');
@@ -216,15 +196,8 @@ describe('.env.example', () => {
 
   it('lists every variable the configuration reads', () => {
     const read = configVariablesRead();
-    // Benchmark-only switches (authentication off; per-request features off), and the demo's
-    // aliases: not advertised.
-    for (const unlisted of [
-      'INSECURE_FIXED_VIEWER',
-      'BENCH_FEATURES_OFF',
-      'CORS_REGEX',
-      'LOGGING_LEVEL',
-    ])
-      read.delete(unlisted);
+    // The demo's aliases: not advertised.
+    for (const unlisted of ['CORS_REGEX', 'LOGGING_LEVEL']) read.delete(unlisted);
     expect([...read].filter((name) => !(name in uncommented))).toEqual([]);
   });
 });
@@ -292,17 +265,5 @@ describe('METRICS_PORT and RATE_LIMIT_REDIS_URL', () => {
     } catch (error) {
       expect((error as Error).message).not.toContain('secret-pw');
     }
-  });
-});
-
-describe('BENCH_FEATURES_OFF', () => {
-  it('is empty unless set, and takes only known feature names', () => {
-    expect(loadConfig({}, { dotenv: false }).benchFeaturesOff.size).toBe(0);
-    const config = loadConfig({ BENCH_FEATURES_OFF: 'request-log, cors' }, { dotenv: false });
-    expect([...config.benchFeaturesOff]).toEqual(['request-log', 'cors']);
-    expect(config.warnings.join()).toMatch(/BENCH_FEATURES_OFF: request-log, cors switched off/);
-    expect(() => loadConfig({ BENCH_FEATURES_OFF: 'authentication' }, { dotenv: false })).toThrow(
-      /BENCH_FEATURES_OFF="authentication" is not valid: expected a comma-separated list of request-log/,
-    );
   });
 });
