@@ -393,6 +393,9 @@ async function main(): Promise<void> {
           JWT_PUB_KEY_B64: Buffer.from(pair.publicKey).toString('base64'),
           // One viewer sends every request: the per-viewer limit (600 a minute) would answer 429.
           GRAPHQL_RATE_LIMIT_PER_MINUTE: '10000000',
+          // FerretDB scans a whole collection per list (S5 takes seconds): the queries' time
+          // limit (maxTimeMS = DB_TIMEOUT, 2 s by default) would cut what is being measured.
+          DB_TIMEOUT: '60s',
           ...API_ENV,
           ...extra,
         },

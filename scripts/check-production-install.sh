@@ -2,7 +2,7 @@
 # The production install, as docs/deployment.md and the Dockerfile do it: the
 # built application copied into a fresh folder, `npm ci --omit=dev`, then
 # `node dist/main.js` in production mode against a database of its own
-# (MONGODB_URI). Checks readiness, a sign-up (which signs in), one query, a
+# (MONGODB_URI), after applying the migrations as a deploy does. Checks readiness, a sign-up (which signs in), one query, a
 # clean SIGTERM, and that nothing development-only was loaded. Needs `npm run
 # build` and a ferretdb binary (scripts/install-ferretdb.sh). Exits non-zero on
 # any failure; leaves nothing running or behind.
@@ -39,6 +39,14 @@ mkdir -p "$work/db"
 "$ferretdb" --handler=sqlite --sqlite-url="file:$work/db/" --state-dir="$work/db" \
   --listen-addr="127.0.0.1:$db_port" --debug-addr=- --telemetry=disable --log-level=error &
 db_pid=$!
+
+echo "production install: node dist/maintenance/migrate.cli.js up (once per deploy, before the service)"
+(cd "$work/app" && env -i PATH="$PATH" HOME="$HOME" NODE_ENV=production \
+  MONGODB_URI="mongodb://127.0.0.1:$db_port/production_check" node dist/maintenance/migrate.cli.js up >"$work/migrate.log" 2>&1) ||
+  { cat "$work/migrate.log" >&2; fail "the migrations did not apply"; }
+(cd "$work/app" && env -i PATH="$PATH" HOME="$HOME" NODE_ENV=production \
+  MONGODB_URI="mongodb://127.0.0.1:$db_port/production_check" node dist/maintenance/migrate.cli.js status --check >"$work/migrate.log" 2>&1) ||
+  { cat "$work/migrate.log" >&2; fail "migrations pending or indexes missing after up"; }
 
 key_b64=$(node -e 'const {generateKeyPairSync}=require("crypto");const {privateKey}=generateKeyPairSync("ec",{namedCurve:"P-256"});process.stdout.write(Buffer.from(privateKey.export({type:"pkcs8",format:"pem"})).toString("base64"))')
 port=$(free_port)

@@ -5,6 +5,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -52,7 +53,11 @@ export function readArchitecture(src: string): Architecture {
   const files = sourceFiles(src);
   const folderOf = (file: string): string => {
     const parts = relative(src, file).split('/');
-    return parts.length > 1 ? parts[0] : APP;
+    // `'../migrations'` names a folder (its index.ts), not a file at the top of src/.
+    return parts.length > 1 ||
+      statSync(join(src, parts[0]), { throwIfNoEntry: false })?.isDirectory()
+      ? parts[0]
+      : APP;
   };
   const text = new Map(files.map((file) => [file, readFileSync(file, 'utf8')]));
   const imports: Import[] = files.flatMap((file) =>

@@ -440,6 +440,7 @@ describe('the bulk seed, run twice', () => {
     return { code, output: stdout + stderr };
   };
 
+  // Three seed processes, each starting Nest and a database connection: over 20 s on a busy machine.
   it('with the same flags changes nothing and fails nothing; another seed adds', async () => {
     const uri = testDatabaseUri(uniqueDatabaseName());
     const app = await startTestApp({ mongodbUri: uri });
@@ -464,7 +465,7 @@ describe('the bulk seed, run twice', () => {
     } finally {
       await app.close();
     }
-  });
+  }, 90_000);
 });
 
 describe('the command-line tools', () => {

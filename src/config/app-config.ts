@@ -225,7 +225,7 @@ export function configSchema(cwd: string) {
         uri: env.MONGODB_URI ?? legacyMongoUri(env.DB_URI, env.DB_NAME),
         debugLog: env.DB_DEBUG_LOG,
         dataDir: resolve(cwd, env.DATA_DIR),
-        /** How long a query may wait for an unreachable database before failing. */
+        /** How long a query may run (its maxTimeMS) or wait for an unreachable database. */
         operationTimeoutMs: env.DB_TIMEOUT,
         ferretdbBin: env.FERRETDB_BIN,
         mongodBin: env.MONGOMS_SYSTEM_BINARY,

@@ -14,13 +14,29 @@ import { DATABASE_SERVER, type DatabaseServer } from './database-server';
 
 const RETRY_DELAYS_MS = [250, 500, 1_000, 2_000, 5_000];
 
-/** Connections per process; replicas × this must stay under the cluster's limit (docs/deployment.md). */
-export const MAX_POOL_SIZE = 50;
+/**
+ * Connections per process unless the URI sets `maxPoolSize`; replicas × this
+ * must stay under the cluster's limit (docs/deployment.md).
+ */
+export const DEFAULT_MAX_POOL_SIZE = 50;
+
+/** The URI's own `maxPoolSize` (the driver reads it), or the default. */
+export function maxPoolSizeOf(uri: string): number {
+  const query = new URLSearchParams(uri.split('?')[1] ?? '');
+  for (const [name, value] of query) {
+    // The driver takes option names in any case.
+    if (name.toLowerCase() === 'maxpoolsize' && /^\d+$/.test(value)) return Number(value);
+  }
+  return DEFAULT_MAX_POOL_SIZE;
+}
 
 /** The connection options shared by the first connection attempt and every retry. */
-export function connectionOptions(config: AppConfig): ConnectOptions {
+export function connectionOptions(config: AppConfig, uri: string): ConnectOptions {
   const timeout = config.database.operationTimeoutMs;
   return {
+    // Indexes are built by migrations in production (docs/deployment.md), by Mongoose elsewhere.
+    autoIndex: !config.isProduction,
+    autoCreate: !config.isProduction,
     bufferCommands: false,
     // An operation can spend a while on a connection that is dying (a server shutting down
     // gracefully answers nothing) before it gives up and waits for server selection: half the
@@ -29,7 +45,7 @@ export function connectionOptions(config: AppConfig): ConnectOptions {
     connectTimeoutMS: timeout,
     socketTimeoutMS: Math.max(30_000, timeout),
     heartbeatFrequencyMS: 1_000,
-    maxPoolSize: MAX_POOL_SIZE,
+    maxPoolSize: maxPoolSizeOf(uri),
     // Command events feed DB_DEBUG_LOG and the tests' command counter; unheard events cost nothing.
     monitorCommands: true,
   };
@@ -97,7 +113,10 @@ export class DatabaseSupervisor implements OnModuleInit, BeforeApplicationShutdo
         await sleep(RETRY_DELAYS_MS[Math.min(attempt, RETRY_DELAYS_MS.length - 1)]);
         attempt += 1;
         if (this.stopped) return;
-        pending = this.connection.openUri(this.server.uri, connectionOptions(this.config));
+        pending = this.connection.openUri(
+          this.server.uri,
+          connectionOptions(this.config, this.server.uri),
+        );
       }
     }
   }
@@ -106,8 +125,10 @@ export class DatabaseSupervisor implements OnModuleInit, BeforeApplicationShutdo
    * Mongoose builds indexes when a model is compiled, which (with command
    * buffering off) fails if the connection is not up yet; unique indexes are
    * part of the rules (usernames, emails), so build them once connected.
+   * Not in production, where migrations own the indexes.
    */
   private async ensureIndexes(): Promise<void> {
+    if (this.config.isProduction) return;
     const results = await Promise.allSettled(
       Object.values(this.connection.models).map((model) => model.createIndexes()),
     );

@@ -1,5 +1,6 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
+import type { Connection } from 'mongoose';
 import type { AppConfig } from '../config/app-config';
 import { DatabaseHealth } from './database-health';
 import {
@@ -33,7 +34,12 @@ export class DatabaseModule {
             // Start even when the database is down; DatabaseSupervisor keeps trying.
             lazyConnection: true,
             retryAttempts: 0,
-            ...connectionOptions(config),
+            ...connectionOptions(config, server.uri),
+            connectionFactory: (connection: Connection) => {
+              // Every query carries maxTimeMS: the database stops work no one waits for any more.
+              connection.set('maxTimeMS', config.database.operationTimeoutMs);
+              return connection;
+            },
           }),
         }),
       ],

@@ -1,8 +1,8 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
 import type { Connection } from 'mongoose';
-import { onEachClient } from '../database/client-events';
-import { MAX_POOL_SIZE } from '../database/database-supervisor';
+import { onEachClient, type DatabaseClient } from '../database/client-events';
+import { DEFAULT_MAX_POOL_SIZE } from '../database/database-supervisor';
 import { AppMetrics } from './app-metrics';
 
 /** Command durations and connection-pool use, from the driver's own events. */
@@ -32,7 +32,7 @@ export class DatabaseMetrics implements OnModuleInit {
       'mongodb_pool_max_connections',
       'The most connections the pool may open (maxPoolSize).',
       [],
-      () => [[{}, MAX_POOL_SIZE]],
+      () => [[{}, this.maxPoolSize()]],
     );
     this.metrics.counterFrom(
       'mongodb_pool_checkout_failures_total',
@@ -53,5 +53,11 @@ export class DatabaseMetrics implements OnModuleInit {
       client.on('connectionCheckedIn', () => (this.inUse = Math.max(0, this.inUse - 1)));
       client.on('connectionCheckOutFailed', () => (this.checkoutFailures += 1));
     });
+  }
+
+  /** What the driver was given (the URI's `maxPoolSize`, or the default). */
+  private maxPoolSize(): number {
+    const client = this.connection.getClient() as DatabaseClient | undefined;
+    return client?.options.maxPoolSize ?? DEFAULT_MAX_POOL_SIZE;
   }
 }

@@ -2,15 +2,21 @@ import type { Logger } from '@nestjs/common';
 import type { Connection } from 'mongoose';
 
 export const RATE_LIMIT_COLLECTION = 'rate_limits';
+/** The counters' indexes: one counter per key, and expiry where the database has TTL indexes. */
+export const RATE_LIMIT_INDEXES = {
+  key: { key: { key: 1 }, unique: true },
+  expiry: { key: { expire: 1 }, expireAfterSeconds: 0 },
+} as const;
 
 const SWEEP_INTERVAL_MS = 60_000;
 
 /**
  * The collection rate-limiter-flexible keeps shared counters in. Its indexes
- * are built here rather than by the library, because FerretDB 1.24 refuses
- * TTL indexes (`expireAfterSeconds` is not implemented): there, expired
- * counters are deleted by a sweep once a minute instead, and the refusal is
- * one informational line, not an error on every start.
+ * are built here (outside production; migrations build them there) rather than
+ * by the library, because FerretDB 1.24 refuses TTL indexes
+ * (`expireAfterSeconds` is not implemented): without one, expired counters are
+ * deleted by a sweep once a minute instead, and that is one informational
+ * line, not an error on every start.
  */
 export class MongoCounterCollection {
   private sweeper: NodeJS.Timeout | undefined;
@@ -22,10 +28,13 @@ export class MongoCounterCollection {
   ) {}
 
   async prepare(): Promise<void> {
+    // Mongoose's autoIndex, off in production: there the indexes are the migrations' job.
+    if (this.connection.get('autoIndex') === false) return this.sweepUnlessExpiring();
     const collection = this.connection.collection(RATE_LIMIT_COLLECTION);
     try {
-      await collection.createIndex({ key: 1 }, { unique: true });
-      await collection.createIndex({ expire: 1 }, { expireAfterSeconds: 0 });
+      const { key, expiry } = RATE_LIMIT_INDEXES;
+      await collection.createIndex(key.key, { unique: key.unique });
+      await collection.createIndex(expiry.key, { expireAfterSeconds: expiry.expireAfterSeconds });
     } catch (error) {
       if (this.stopped) return;
       const message = (error as Error).message;
@@ -40,6 +49,21 @@ export class MongoCounterCollection {
       }
       this.startSweeping();
     }
+  }
+
+  /** Without building anything: sweeps when the database has no expiry index on the counters. */
+  private async sweepUnlessExpiring(): Promise<void> {
+    const indexes = await this.connection
+      .collection(RATE_LIMIT_COLLECTION)
+      .listIndexes()
+      .toArray()
+      .catch(() => []);
+    if (indexes.some((index) => index.expireAfterSeconds !== undefined)) return;
+    if (this.stopped) return;
+    this.logger.log(
+      'The rate-limit counters have no TTL index: expired counters are deleted once a minute',
+    );
+    this.startSweeping();
   }
 
   stop(): void {

@@ -1,0 +1,77 @@
+import { MongoClient, type Db } from 'mongodb';
+import { ConfigError, loadConfig, type AppConfig } from '../config/app-config';
+import { DEFAULT_DB_NAME } from '../database/database-server';
+import { startEmbeddedDatabase } from '../database/embedded/embedded-database';
+
+export interface CliDatabase {
+  readonly db: Db;
+  /** Closes the connection, then stops the embedded server if this process started one. */
+  close(): Promise<void>;
+}
+
+/**
+ * The configuration a maintenance command needs: only the database's. The
+ * service's production rules (a signing key, Secure cookies) are not asked of
+ * a migration job; a production one must name its database, never fall back
+ * to an embedded one.
+ */
+export function loadMaintenanceConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const config = loadConfig({ ...env, NODE_ENV: 'development' });
+  if (env.NODE_ENV === 'production' && !config.database.uri)
+    throw new ConfigError(['MONGODB_URI is required in production (no embedded database there)']);
+  return config;
+}
+
+/**
+ * The database a maintenance command works on: `MONGODB_URI`, or the embedded
+ * one in DATA_DIR as `npm start` uses it (stop `npm start` first: two servers
+ * must not share one data folder).
+ */
+export async function openCliDatabase(
+  config: AppConfig,
+  log: (message: string) => void,
+): Promise<CliDatabase> {
+  const embedded = config.database.uri
+    ? undefined
+    : await startEmbeddedDatabase({
+        dataDir: config.database.dataDir,
+        ferretdbBin: config.database.ferretdbBin,
+        mongodBin: config.database.mongodBin,
+        log,
+      });
+  const uri = config.database.uri ?? `${embedded!.uri}${DEFAULT_DB_NAME}`;
+  try {
+    const client = await MongoClient.connect(uri, {
+      serverSelectionTimeoutMS: Math.max(5_000, config.database.operationTimeoutMs),
+    });
+    return {
+      db: client.db(),
+      close: async () => {
+        await client.close();
+        await embedded?.stop();
+      },
+    };
+  } catch (error) {
+    await embedded?.stop();
+    throw error;
+  }
+}
+
+/**
+ * Ctrl-C (or SIGTERM) aborts the returned signal so the command stops at its
+ * next step and cleans up; a second one ends the process at once.
+ */
+export function stopOnSignals(onFirst: () => void): AbortSignal {
+  const controller = new AbortController();
+  const handler = (signal: NodeJS.Signals) => {
+    if (controller.signal.aborted) process.exit(signal === 'SIGINT' ? 130 : 143);
+    onFirst();
+    controller.abort(new Error(`stopped by ${signal}`));
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return controller.signal;
+}
+
+/** The database's name, to show which one a command works on (never the URI: it may hold a password). */
+export const databaseLabel = (db: Db) => `database "${db.databaseName}"`;
