@@ -60,8 +60,12 @@ export default tseslint.config(
     rules: { 'no-restricted-syntax': ['error', ...EMBEDDED_DATABASE_GAPS] },
   },
   {
-    // Creates its TTL index where the server has them and deletes expired counters itself elsewhere.
-    files: ['src/rate-limits/mongo-counter-collection.ts'],
+    // The rate-limit counters' TTL index, created where the server has them; elsewhere the
+    // service deletes expired counters itself.
+    files: [
+      'src/rate-limits/mongo-counter-collection.ts',
+      'src/migrations/2026-12-03-01-initial-indexes.ts',
+    ],
     rules: { 'no-restricted-syntax': 'off' },
   },
   // Tests read untyped GraphQL JSON answers.
