@@ -36,6 +36,8 @@ export default tseslint.config(
       'node_modules/**',
       'coverage/**',
       '.data/**',
+      'examples/web/dist/**',
+      'examples/web/src/gql/**',
       '**/*.js',
       '**/*.mjs',
     ],

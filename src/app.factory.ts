@@ -7,7 +7,7 @@ import { BrowserNavigation } from './api/browser-navigation';
 import { AppModule, type AppModuleOptions } from './app.module';
 import { FAVICON_SVG } from './common/http/favicon';
 import { legacyGraphPath } from './common/http/legacy-graph-path';
-import { API_HEADERS, DOCUMENT_HEADERS, isHtml } from './common/http/security-headers';
+import { API_HEADERS, documentHeaders, isHtml } from './common/http/security-headers';
 import type { AppConfig } from './config/app-config';
 import { originMatcher } from './config/cors-origins';
 import { Readiness } from './health/readiness';
@@ -89,7 +89,10 @@ export async function configureApp(
   // 4. Security headers, set on the way out once the content type is known: helmet's set for
   //    documents, the API set for everything else. While draining for shutdown, answers tell
   //    clients to hang up, so they reconnect to another replica.
-  await app.register(fastifyHelmet, { global: false, ...DOCUMENT_HEADERS });
+  await app.register(fastifyHelmet, {
+    global: false,
+    ...documentHeaders(config.auth.returnToOrigins),
+  });
   const readiness = app.get(Readiness);
   fastify.addHook('onSend', (_request, reply, payload, done) => {
     if (isHtml(reply.getHeader('content-type'))) reply.helmet();

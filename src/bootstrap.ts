@@ -21,8 +21,20 @@ export async function bootstrap(
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.http.port;
   logger.log(
-    `Listening on http://${config.http.host}:${port} (${config.env}, role ${config.role})`,
+    `Listening on http://${displayHost(config.http.host)}:${port} (${config.env}, role ${config.role})`,
     'Main',
   );
   return app;
+}
+
+/**
+ * The host to print for people to open: on all interfaces, `localhost`, because a page on
+ * another loopback name (127.0.0.1) would be another site and lose the cookie (docs/frontend.md).
+ */
+export function displayHost(host: string): string {
+  return host === '0.0.0.0' || host === '::'
+    ? 'localhost'
+    : host.includes(':')
+      ? `[${host}]`
+      : host;
 }

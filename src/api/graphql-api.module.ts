@@ -15,6 +15,12 @@ import { AppMetrics } from '../metrics/app-metrics';
 import { GraphQLInfrastructureModule } from '../graphql/graphql-infrastructure.module';
 import { queryLimits } from '../graphql/query-limits';
 import { requestPlugin } from '../graphql/request-plugin';
+import {
+  documentIdPlugin,
+  loadTrustedDocuments,
+  refuseUntrustedText,
+  trustedDocumentCache,
+} from '../graphql/trusted-documents';
 import { UsersModule } from '../users/users.module';
 import { BrowserNavigation } from './browser-navigation';
 import { FEATURE_MODULES } from './features';
@@ -63,6 +69,8 @@ export class GraphQLContextModule {}
         requestLog: PinoLogger,
       ): ApolloDriverConfig => {
         const limits = queryLimits(config);
+        const { trustedDocuments: manifest, trustedDocumentsOnly: onlyTrusted } = config.graphql;
+        const trusted = manifest ? loadTrustedDocuments(manifest) : undefined;
         return {
           path: '/graphql',
           autoSchemaFile: true,
@@ -74,13 +82,24 @@ export class GraphQLContextModule {}
           validationRules: limits.validationRules,
           parseOptions: limits.parseOptions,
           csrfPrevention: true,
+          // Documents named by hash come from the manifest (docs/api.md, Trusted documents).
+          ...(trusted && {
+            persistedQueries: { cache: trustedDocumentCache(trusted, onlyTrusted), ttl: null },
+          }),
           includeStacktraceInErrorResponses: false,
-          // A request refused here (401, 429) never reaches the request plugin: its code is noted for the log.
+          // A request refused here (401, 429, an untrusted document) never reaches the request
+          // plugin: its code is noted for the log.
           context: (req: FastifyRequest, res: FastifyReply) =>
-            contexts.create(req, res).catch((error: unknown) => {
-              requestLogFacts(req.raw).graphqlErrorCodes = [errorCode(error)];
-              throw error;
-            }),
+            contexts
+              .create(req, res)
+              .then((context) => {
+                if (trusted && onlyTrusted) refuseUntrustedText(trusted, req, context);
+                return context;
+              })
+              .catch((error: unknown) => {
+                requestLogFacts(req.raw).graphqlErrorCodes = [errorCode(error)];
+                throw error;
+              }),
           transformSchema: describeRootTypes,
           // Every error a client gets, including Apollo's refusals before any context exists,
           // passes here: its code, a safe message, and the request id from the request's log context.
@@ -95,6 +114,7 @@ export class GraphQLContextModule {}
           // @nestjs/apollo types its plugins against the CommonJS build of @apollo/server, ours against the ESM one.
           plugins: [
             requestPlugin(new Logger('GraphQL')),
+            ...(trusted ? [documentIdPlugin()] : []),
             ...limits.armorPlugins,
             limits.costPlugin,
             // Responses to cookie-authenticated POSTs are never HTTP-cacheable; without this,

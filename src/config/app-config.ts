@@ -144,6 +144,8 @@ const ENVIRONMENT = z.object({
   GRAPHQL_MAX_TOKENS: integer(100, 100_000).default(2000),
   GRAPHQL_MAX_COST: integer(10, 10_000_000).default(25_000),
   GRAPHQL_RATE_LIMIT_PER_MINUTE: integer(1, 10_000_000).default(600),
+  TRUSTED_DOCUMENTS: z.string().optional(),
+  TRUSTED_DOCUMENTS_ONLY: boolean().default(false),
 
   AUTH_URL: httpUrl().optional(),
   JWT_ALG: oneOf(JWT_ALGORITHMS, true).default('ES256'),
@@ -249,6 +251,10 @@ export function configSchema(cwd: string) {
         maxCost: env.GRAPHQL_MAX_COST,
         /** GraphQL requests per minute per viewer (per address before authentication). */
         rateLimitPerMinute: env.GRAPHQL_RATE_LIMIT_PER_MINUTE,
+        /** Path of a manifest of trusted documents (hash → text) clients may name by id. */
+        trustedDocuments: env.TRUSTED_DOCUMENTS,
+        /** Refuse every other document text (admins excepted). */
+        trustedDocumentsOnly: env.TRUSTED_DOCUMENTS_ONLY,
       },
       cors: { origins: cors.patterns },
       metrics: {
@@ -296,6 +302,10 @@ export function configSchema(cwd: string) {
       warnings,
     };
 
+    if (env.TRUSTED_DOCUMENTS_ONLY && !env.TRUSTED_DOCUMENTS)
+      problem(
+        'TRUSTED_DOCUMENTS_ONLY=true needs TRUSTED_DOCUMENTS: the path of the manifest of trusted documents',
+      );
     if (env.COOKIE_SAMESITE === 'none' && !env.COOKIE_SECURE)
       problem(
         'COOKIE_SAMESITE="none" requires COOKIE_SECURE=true (browsers drop such cookies otherwise)',

@@ -150,10 +150,10 @@ export class OrderItemModel implements Node {
   })
   item_category?: string | null;
 
-  @Field(() => Float, { nullable: true, description: 'How many.' })
+  @Field(() => Float, { description: 'How many.' })
   quantity!: number;
 
-  @Field(() => Float, { nullable: true, description: 'What the line costs in all.' })
+  @Field(() => Float, { description: 'What the line costs in all.' })
   amount!: number;
 
   @Field(() => String, {
@@ -189,7 +189,6 @@ export class CreateOrderPayload {
   order_id?: string | null;
 
   @Field(() => CompletionObj, {
-    nullable: true,
     description: 'The outcome (code "0" success, "1" failure, msg_id, msg).',
   })
   completionObj!: CompletionObj;

@@ -91,7 +91,7 @@ export class UserModel implements Node {
   @Field(() => String, { nullable: true, description: 'Full name, as the user gave it.' })
   full_name?: string;
 
-  @Field(() => String, { nullable: true, description: 'Unique sign-in name.' })
+  @Field(() => String, { description: 'Unique sign-in name.' })
   username?: string;
 
   @Field(() => String, {
@@ -127,7 +127,6 @@ export class CreateUserPayload {
   user_id?: string | null;
 
   @Field(() => CompletionObj, {
-    nullable: true,
     description: 'The outcome (code "0" success, "1" failure, msg_id, msg).',
   })
   completionObj!: CompletionObj;

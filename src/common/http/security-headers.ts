@@ -1,24 +1,30 @@
 import type { FastifyHelmetOptions } from '@fastify/helmet';
 
-/** helmet's full set, for documents a browser renders (sign-in pages, GraphiQL, the outage page). */
-export const DOCUMENT_HEADERS: FastifyHelmetOptions = {
-  contentSecurityPolicy: {
-    directives: {
-      defaultSrc: ["'self'"],
-      // The login and sign-up pages carry their styles inline; no script runs there.
-      styleSrc: ["'self'", "'unsafe-inline'"],
-      scriptSrc: ["'self'"],
-      imgSrc: ["'self'", 'data:'],
-      connectSrc: ["'self'"],
-      formAction: ["'self'"],
-      frameAncestors: ["'none'"],
+/**
+ * helmet's full set, for documents a browser renders (sign-in pages, GraphiQL, the outage page).
+ * `appOrigins` (AUTH_RETURN_TO_ORIGINS) may receive the sign-in form's redirect: browsers apply
+ * `form-action` to where a form submission is redirected, too.
+ */
+export function documentHeaders(appOrigins: readonly string[]): FastifyHelmetOptions {
+  return {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        // The login and sign-up pages carry their styles inline; no script runs there.
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        scriptSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        formAction: ["'self'", ...appOrigins],
+        frameAncestors: ["'none'"],
+      },
     },
-  },
-  crossOriginResourcePolicy: { policy: 'same-site' },
-  // helmet's default (no-referrer) makes browsers send `Origin: null` on form posts,
-  // which the origin check of the sign-in form must then refuse.
-  referrerPolicy: { policy: 'strict-origin-when-cross-origin' },
-};
+    crossOriginResourcePolicy: { policy: 'same-site' },
+    // helmet's default (no-referrer) makes browsers send `Origin: null` on form posts,
+    // which the origin check of the sign-in form must then refuse.
+    referrerPolicy: { policy: 'strict-origin-when-cross-origin' },
+  };
+}
 
 /**
  * What the OWASP REST Security Cheat Sheet gives API responses: the protections

@@ -5,22 +5,19 @@ import type { Outcome } from '../../common/outcome';
   description: 'The business outcome of a mutation (legacy clients read it instead of errors).',
 })
 export class CompletionObj {
-  @Field(() => String, { nullable: true, description: '"0" success, "1" failure.' })
+  @Field(() => String, { description: '"0" success, "1" failure.' })
   code!: string;
 
-  @Field(() => String, { nullable: true, description: 'Human-readable outcome.' })
+  @Field(() => String, { description: 'Human-readable outcome.' })
   msg!: string;
 
-  @Field(() => String, {
-    nullable: true,
-    description: 'Stable id of the outcome, e.g. "001" or "DU01".',
-  })
+  @Field(() => String, { description: 'Stable id of the outcome, e.g. "001" or "DU01".' })
   msg_id!: string;
 
-  @Field(() => Int, { nullable: true, description: 'Records processed.' })
+  @Field(() => Int, { description: 'Records processed.' })
   processed!: number;
 
-  @Field(() => Int, { nullable: true, description: 'Records created or changed.' })
+  @Field(() => Int, { description: 'Records created or changed.' })
   modified!: number;
 }
 

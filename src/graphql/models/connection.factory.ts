@@ -27,7 +27,7 @@ export function ConnectionType<T>(
     description: `One ${name} in a page of ${plural}, with its cursor.`,
   })
   class EdgeType implements Edge<T> {
-    @Field(() => nodeType, { nullable: true, description: `The ${name}.` })
+    @Field(() => nodeType, { description: `The ${name}.` })
     node!: T;
 
     @Field(() => String, {
@@ -41,10 +41,7 @@ export function ConnectionType<T>(
     @Field(() => PageInfo, { description: 'Paging information for this page.' })
     pageInfo!: PageInfo;
 
-    @Field(() => [EdgeType], {
-      nullable: true,
-      description: `The ${plural} on this page, in order.`,
-    })
+    @Field(() => [EdgeType], { description: `The ${plural} on this page, in order.` })
     edges!: EdgeType[];
 
     @Field(() => Int, {

@@ -1,0 +1,190 @@
+/**
+ * Trusted documents (docs/api.md): documents named by `documentId` or Apollo's persisted-query
+ * hash from the TRUSTED_DOCUMENTS manifest; with TRUSTED_DOCUMENTS_ONLY=true every other
+ * document text is refused with 400 DOCUMENT_NOT_TRUSTED before it is parsed (admins excepted);
+ * off by default. The example app's own documents are served this way in its Chromium test.
+ */
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { toGlobalId } from '../src/common/ids';
+import { loadConfig } from '../src/config/app-config';
+import { ADMIN, JANE, login, makeTestKeys, seedSampleData } from './support/auth-helpers';
+import { startTestApp, type TestApp } from './support/test-app';
+
+const REQUEST_ID = /^[0-9a-f-]{36}$/;
+const VIEWER = 'query Viewer { viewer { username } }';
+const ORDERS = `query Orders($user: ID!) { listUserOrders(user_id: $user, first: 1) { totalCount } }`;
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+let dir: string;
+let manifestPath: string;
+
+/** POST /graphql with any body, as Jane unless another token is given. */
+async function post(app: TestApp, body: Record<string, unknown>, token?: string) {
+  const response = await app.request('/graphql', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { cookie: `token=${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
+  return { status: response.status, body: (await response.json()) as any };
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'trusted-documents-'));
+  manifestPath = join(dir, 'persisted-documents.json');
+  // The format graphql-codegen's client preset writes.
+  writeFileSync(
+    manifestPath,
+    JSON.stringify({ [`sha256:${sha256(VIEWER)}`]: VIEWER, [`sha256:${sha256(ORDERS)}`]: ORDERS }),
+  );
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('TRUSTED_DOCUMENTS_ONLY=true', () => {
+  let app: TestApp;
+  let jane: string;
+  let admin: string;
+
+  beforeAll(async () => {
+    const keys = await makeTestKeys();
+    app = await startTestApp({
+      env: { ...keys.env, TRUSTED_DOCUMENTS: manifestPath, TRUSTED_DOCUMENTS_ONLY: 'true' },
+    });
+    await seedSampleData(app);
+    jane = await login(app, JANE);
+    admin = await login(app, ADMIN);
+  });
+  afterAll(() => app?.close());
+
+  it('serves a manifest document named by documentId, with variables', async () => {
+    const viewer = await post(app, { documentId: `sha256:${sha256(VIEWER)}` }, jane);
+    expect(viewer).toEqual({ status: 200, body: { data: { viewer: { username: 'jane01' } } } });
+    const orders = await post(
+      app,
+      { documentId: `sha256:${sha256(ORDERS)}`, variables: { user: toGlobalId('User', JANE.id) } },
+      jane,
+    );
+    expect(orders.body).toEqual({ data: { listUserOrders: { totalCount: 2 } } });
+  });
+
+  it("serves a manifest document named by Apollo's persisted-query hash", async () => {
+    const response = await post(
+      app,
+      { extensions: { persistedQuery: { version: 1, sha256Hash: sha256(VIEWER) } } },
+      jane,
+    );
+    expect(response).toEqual({ status: 200, body: { data: { viewer: { username: 'jane01' } } } });
+  });
+
+  it('refuses free text with 400 DOCUMENT_NOT_TRUSTED and a request id', async () => {
+    const response = await post(app, { query: '{ viewer { id username } }' }, jane);
+    expect(response.status).toBe(400);
+    expect(response.body.data).toBeUndefined();
+    expect(response.body.errors).toEqual([
+      {
+        message: expect.stringContaining('Only trusted documents'),
+        extensions: { code: 'DOCUMENT_NOT_TRUSTED', requestId: expect.stringMatching(REQUEST_ID) },
+      },
+    ]);
+  });
+
+  it('refuses before parsing: text that is not GraphQL is DOCUMENT_NOT_TRUSTED, not a parse error', async () => {
+    const response = await post(app, { query: '{ viewer { ' }, jane);
+    expect(response.status).toBe(400);
+    expect(response.body.errors[0].extensions.code).toBe('DOCUMENT_NOT_TRUSTED');
+  });
+
+  it('refuses an automatic persisted query registering new text', async () => {
+    const text = '{ viewer { primary_email } }';
+    const response = await post(
+      app,
+      { query: text, extensions: { persistedQuery: { version: 1, sha256Hash: sha256(text) } } },
+      jane,
+    );
+    expect(response.status).toBe(400);
+    expect(response.body.errors[0].extensions.code).toBe('DOCUMENT_NOT_TRUSTED');
+    // ... and nothing was registered.
+    const again = await post(
+      app,
+      { extensions: { persistedQuery: { version: 1, sha256Hash: sha256(text) } } },
+      jane,
+    );
+    expect(again.body.errors[0].extensions.code).toBe('PERSISTED_QUERY_NOT_FOUND');
+  });
+
+  it('answers an unknown id with PERSISTED_QUERY_NOT_FOUND', async () => {
+    const response = await post(app, { documentId: `sha256:${'0'.repeat(64)}` }, jane);
+    expect(response.body.errors[0].extensions).toMatchObject({
+      code: 'PERSISTED_QUERY_NOT_FOUND',
+      requestId: expect.stringMatching(REQUEST_ID),
+    });
+  });
+
+  it('accepts text that is exactly a manifest document', async () => {
+    const response = await post(app, { query: VIEWER }, jane);
+    expect(response).toEqual({ status: 200, body: { data: { viewer: { username: 'jane01' } } } });
+  });
+
+  it('lets an admin send free text (GraphiQL, debugging)', async () => {
+    const response = await post(app, { query: '{ viewer { username primary_email } }' }, admin);
+    expect(response.status).toBe(200);
+    expect(response.body.data.viewer).toEqual({
+      username: 'admin01',
+      primary_email: 'admin@example.com',
+    });
+  });
+
+  it('still authenticates first: no token is UNAUTHENTICATED', async () => {
+    const response = await post(app, { query: '{ viewer { id } }' });
+    expect(response.status).toBe(401);
+    expect(response.body.errors[0].extensions.code).toBe('UNAUTHENTICATED');
+  });
+});
+
+describe('TRUSTED_DOCUMENTS without _ONLY', () => {
+  let app: TestApp;
+  let jane: string;
+
+  beforeAll(async () => {
+    const keys = await makeTestKeys();
+    app = await startTestApp({ env: { ...keys.env, TRUSTED_DOCUMENTS: manifestPath } });
+    await seedSampleData(app);
+    jane = await login(app, JANE);
+  });
+  afterAll(() => app?.close());
+
+  it('serves manifest documents by id and free text alike', async () => {
+    const byId = await post(app, { documentId: `sha256:${sha256(VIEWER)}` }, jane);
+    expect(byId.body).toEqual({ data: { viewer: { username: 'jane01' } } });
+    const text = await post(app, { query: '{ viewer { username full_name } }' }, jane);
+    expect(text.body).toEqual({ data: { viewer: { username: 'jane01', full_name: 'Jane Doe' } } });
+  });
+});
+
+describe('by default (no TRUSTED_DOCUMENTS)', () => {
+  let app: TestApp;
+  let jane: string;
+
+  beforeAll(async () => {
+    const keys = await makeTestKeys();
+    app = await startTestApp({ env: keys.env });
+    await seedSampleData(app);
+    jane = await login(app, JANE);
+  });
+  afterAll(() => app?.close());
+
+  it('serves free text, as legacy clients send it', async () => {
+    const response = await post(app, { query: '{ viewer { username } }' }, jane);
+    expect(response).toEqual({ status: 200, body: { data: { viewer: { username: 'jane01' } } } });
+  });
+});
+
+describe('configuration', () => {
+  it('refuses TRUSTED_DOCUMENTS_ONLY=true without a manifest, in one line', () => {
+    expect(() =>
+      loadConfig({ NODE_ENV: 'test', TRUSTED_DOCUMENTS_ONLY: 'true' }, { dotenv: false }),
+    ).toThrow('TRUSTED_DOCUMENTS_ONLY=true needs TRUSTED_DOCUMENTS');
+  });
+});
