@@ -2,7 +2,7 @@
  * `npm run bench [-- --quick] [--users N --orders N --depth N --duration S
  * --warmup S --rounds N --connections N --list-connections N --probes N
  * --alg ES256|RS256|PS256 --scenarios S1,S2,... --memory --record
- * --api-env NAME=VALUE,...]`: the API measured side
+ * --api-env NAME=VALUE,... --baseline DIR]`: the API measured side
  * by side with its physical references, in one run on one machine.
  *
  * Starts a throwaway embedded database, seeds generated data through the seed
@@ -24,7 +24,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { mongo } from 'mongoose';
 import { generatePemKeyPair } from '../src/auth/keys/key-material';
@@ -81,10 +81,15 @@ if (API_ENV_WORDS.some((word) => !/^[A-Z][A-Z0-9_]*=/.test(word))) {
   process.exit(2);
 }
 const API_ENV = environmentOf(API_ENV_WORDS);
-const ALL_SCENARIOS = ['S0', 'S1', 'S1n', 'S1t', 'S2', 'S2m', 'S4', 'S5', 'S6a', 'S6', 'S7'];
+// Another build of the service (a checkout whose dist/ is built, e.g. main without a change),
+// measured as S2b beside S2: what the change costs, side by side.
+const BASELINE = textFlag('baseline', '');
+const ALL_SCENARIOS = ['S0', 'S1', 'S1n', 'S1t', 'S2', 'S2m', 'S2b', 'S4', 'S5', 'S6a', 'S6', 'S7'];
 // S1n (the smallest NestJS + Apollo app) and S2m (S2 with metrics on) are extra comparisons,
 // left out of a quick run.
-const DEFAULT_SCENARIOS = ALL_SCENARIOS.filter((id) => !(QUICK && (id === 'S1n' || id === 'S2m')));
+const DEFAULT_SCENARIOS = ALL_SCENARIOS.filter(
+  (id) => !(QUICK && (id === 'S1n' || id === 'S2m')) && (id !== 'S2b' || BASELINE !== ''),
+);
 // --memory: the service against the smallest NestJS + Apollo app, idle and under load.
 const SCENARIOS = new Set(
   textFlag('scenarios', hasFlag('memory') ? 'S1n,S2' : DEFAULT_SCENARIOS.join(','))
@@ -282,7 +287,9 @@ async function measureAll(
   }
   const runs = new Map<string, Run[]>(scenarios.map((scenario) => [scenario.id, []]));
   for (let round = 1; round <= rounds; round += 1) {
-    for (const scenario of scenarios) {
+    // Each round starts one scenario later, so that none always runs right after the same one.
+    const shift = (round - 1) % scenarios.length;
+    for (const scenario of [...scenarios.slice(shift), ...scenarios.slice(0, shift)]) {
       const run = await load(scenario, DURATION);
       runs.get(scenario.id)!.push(run);
       await quiet(admin);
@@ -310,6 +317,30 @@ async function measureAll(
       cpuMicrosPerRequest: median(own.map((run) => run.cpuMicrosPerRequest)),
     };
   });
+}
+
+/** Signs a throwaway user up and out everywhere: a revoked session and a user cut-off in every process. */
+async function revokeASession(authUrl: string): Promise<void> {
+  const signup = await fetch(`${authUrl}/auth/signup`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      username: 'bench.revoked',
+      password: randomBytes(18).toString('base64url'),
+      primary_email: 'bench.revoked@example.com',
+    }),
+  });
+  const refresh = signup.headers
+    .getSetCookie()
+    .find((header) => header.startsWith('refresh='))
+    ?.split(';')[0];
+  const logout = await fetch(`${authUrl}/auth/logout`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', cookie: refresh ?? '' },
+    body: JSON.stringify({ scope: 'all' }),
+  });
+  if (signup.status !== 201 || logout.status !== 204)
+    throw new Error(`revoking a session failed: sign-up ${signup.status}, logout ${logout.status}`);
 }
 
 function gitCommit(): string {
@@ -378,9 +409,9 @@ async function main(): Promise<void> {
       });
     // This API as `npm start` runs it in production: its node options, logging at info.
     const pair = generatePemKeyPair(ALG);
-    const api = (name: string, extra: Record<string, string> = {}) =>
+    const api = (name: string, extra: Record<string, string> = {}, root = ROOT) =>
       start(name, {
-        script: join(ROOT, 'dist', 'main.js'),
+        script: join(root, 'dist', 'main.js'),
         nodeArgs: NPM_START.nodeArgs,
         env: {
           ...NPM_START.env,
@@ -417,7 +448,13 @@ async function main(): Promise<void> {
       ? await start('typical', {
           script: join(ROOT, 'dist-bench', 'bench', 'reference-servers.js'),
           args: ['typical'],
-          env: { NODE_ENV: 'production', JWT_ALG: ALG, JWT_PUBLIC_KEY_PEM: pair.publicKey },
+          env: {
+            NODE_ENV: 'production',
+            JWT_ALG: ALG,
+            JWT_PUBLIC_KEY_PEM: pair.publicKey,
+            // The name the API gives its cookie in production (docs/auth.md).
+            COOKIE_NAME: '__Host-token',
+          },
         })
       : undefined;
     const cached = await api('api');
@@ -457,6 +494,18 @@ async function main(): Promise<void> {
       throw new Error(`signup failed: ${signup.status} ${await signup.text()}`);
     const cookie = tokenCookie(signup);
     const viewerId = ((await signup.json()) as { user_id: string }).user_id;
+    // The other build, on the same database and keys (it trusts S2's tokens), reading the
+    // cookie by the name S2 gives it; S2 then refuses another user's revoked session, so its
+    // revocation check looks at a list that is not empty.
+    const baseline =
+      BASELINE && SCENARIOS.has('S2b')
+        ? await api(
+            'api-baseline',
+            { COOKIE_NAME: cookie.slice(0, cookie.indexOf('=')) },
+            resolve(BASELINE),
+          )
+        : undefined;
+    if (baseline) await revokeASession(cached.url);
     const db = client.db();
     const itemIds = (
       await db
@@ -600,6 +649,13 @@ async function main(): Promise<void> {
         'api (METRICS_PORT set)',
         typenameWithCookie,
       ),
+      ...scenario(
+        'S2b',
+        '`{ __typename }` with a valid cookie, the --baseline build',
+        baseline,
+        'baseline build',
+        typenameWithCookie,
+      ),
     ];
     results.push(...(await measureAll(admin, http, ROUNDS)));
     // Idle again once the load has passed: what a process that has served traffic holds.
@@ -614,7 +670,7 @@ async function main(): Promise<void> {
         .filter(([, server]) => server !== undefined)
         .map(([name, server]) => [name, Math.round(rssKiB(server!.pid) / 1024)]),
     );
-    for (const server of [raw, apollo, nest, typical, metered]) await server?.stop();
+    for (const server of [raw, apollo, nest, typical, metered, baseline]) await server?.stop();
 
     // With the database: one round each.
     const s5Commands: Record<string, number> = {};
@@ -696,6 +752,7 @@ async function main(): Promise<void> {
       'S2/S1t req/s (against the default NestJS stack)': ratio(byId.S2?.rps, byId.S1t?.rps),
       'S1t/S1 req/s': ratio(byId.S1t?.rps, byId.S1?.rps),
       'S2m/S1 req/s (metrics on)': ratio(byId.S2m?.rps, byId.S1?.rps),
+      'S2b/S1 req/s (the --baseline build)': ratio(byId.S2b?.rps, byId.S1?.rps),
       'S2/S0 req/s': ratio(byId.S2?.rps, byId.S0?.rps),
       'S6/S6a p50': ratio(byId.S6?.p50, byId.S6a?.p50),
     };
@@ -723,6 +780,14 @@ async function main(): Promise<void> {
           ratios['S2m/S1 req/s (metrics on)'] === null || ratios['S2/S1 req/s'] === null
             ? null
             : ratios['S2m/S1 req/s (metrics on)'] >= ratios['S2/S1 req/s'] - 0.03,
+      },
+      {
+        target: 'S2/S1 ≥ S2b/S1 − 0.03 (this build against --baseline)',
+        value: ratios['S2/S1 req/s'],
+        met:
+          ratios['S2b/S1 req/s (the --baseline build)'] === null || ratios['S2/S1 req/s'] === null
+            ? null
+            : ratios['S2/S1 req/s'] >= ratios['S2b/S1 req/s (the --baseline build)'] - 0.03,
       },
       {
         target: 'S5 database commands per request constant and ≤ 5 at first: 5, 20, 50',
@@ -826,7 +891,8 @@ async function main(): Promise<void> {
           .map(([name, value]) => `, ${name}=${value}`)
           .join('') +
         '. ' +
-        `S0 to S2m run at once and are measured in ${ROUNDS} interleaved rounds of ${DURATION} s ` +
+        (BASELINE ? 'S2b is the --baseline build, on the same database and keys. ' : '') +
+        `S0 to S2b run at once and are measured in ${ROUNDS} interleaved rounds of ${DURATION} s ` +
         `(req/s is the median, each round in brackets); S4 to S7 one round each; ${WARMUP} s of warm-up ` +
         `before each. Database commands per request: the database's own counters over ${PROBES} ` +
         `request${PROBES > 1 ? 's' : ''} sent one at a time to the idle server.`,

@@ -72,8 +72,9 @@ async function main(): Promise<void> {
       locale: 'en',
       roles: ['user', 'admin'],
       authTime: Math.floor(Date.now() / 1000),
+      sid: 'deep-paging-bench',
     });
-    const cookie = `token=${issued.token}`;
+    const cookie = `${config.auth.cookie.name}=${issued.token}`;
     const post = async (query: string, variables: Record<string, unknown> = {}) => {
       const response = await fetch(`${url}/graphql`, {
         method: 'POST',

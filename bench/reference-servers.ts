@@ -99,7 +99,10 @@ class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   constructor() {
     super({
       jwtFromRequest: ExtractJwt.fromExtractors([
-        (req: Request) => (req.cookies as Record<string, string> | undefined)?.token ?? null,
+        (req: Request) =>
+          (req.cookies as Record<string, string> | undefined)?.[
+            process.env.COOKIE_NAME ?? 'token'
+          ] ?? null,
       ]),
       secretOrKey: process.env.JWT_PUBLIC_KEY_PEM ?? '',
       algorithms: [(process.env.JWT_ALG ?? 'ES256') as 'ES256'],

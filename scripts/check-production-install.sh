@@ -74,10 +74,11 @@ signup=$(curl -s -i -H 'content-type: application/json' \
   -d '{"username":"prod.check","password":"a-long-enough-password","primary_email":"prod.check@example.com"}' \
   "http://127.0.0.1:$port/auth/signup")
 echo "$signup" | head -1 | grep -q ' 201' || fail "sign-up did not answer 201: $(echo "$signup" | head -1)"
-token=$(echo "$signup" | tr -d '\r' | sed -n 's/^set-cookie: token=\([^;]*\);.*/\1/ip' | head -1)
-echo "$signup" | tr -d '\r' | grep -qi '^set-cookie: token=.*; Secure' || fail "the cookie is not Secure"
-[ -n "$token" ] || fail "no token cookie after sign-up"
-answer=$(curl -s -H 'content-type: application/json' -H "cookie: token=$token" \
+# Production without COOKIE_DOMAIN names the access cookie __Host-token (docs/auth.md).
+token=$(echo "$signup" | tr -d '\r' | sed -n 's/^set-cookie: __Host-token=\([^;]*\);.*/\1/ip' | head -1)
+echo "$signup" | tr -d '\r' | grep -qi '^set-cookie: __Host-token=.*; Secure' || fail "the cookie is not Secure"
+[ -n "$token" ] || fail "no __Host-token cookie after sign-up"
+answer=$(curl -s -H 'content-type: application/json' -H "cookie: __Host-token=$token" \
   -d '{"query":"{ viewer { username } }"}' "http://127.0.0.1:$port/graphql")
 [ "$answer" = '{"data":{"viewer":{"username":"prod.check"}}}' ] || fail "unexpected answer: $answer"
 echo "production install: signed up, signed in and queried"

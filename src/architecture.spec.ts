@@ -123,8 +123,10 @@ export function readArchitecture(src: string): Architecture {
         crossFolder.filter((i) => kindOf(i.to) === 'composition root' && i.from !== APP),
       ),
       ...broken(
-        'common and config import nothing of the project',
-        crossFolder.filter((i) => i.from === 'common' || i.from === 'config'),
+        'config imports nothing of the project, common nothing but config',
+        crossFolder.filter(
+          (i) => i.from === 'config' || (i.from === 'common' && i.to !== 'config'),
+        ),
       ),
       ...broken(
         'the database and logs sit below metrics, and metrics below rate limits',
@@ -166,11 +168,23 @@ describe('architecture: imports flow one way', () => {
     expect(['auth', 'users', 'items', 'orders'].map(architecture.kindOf)).toEqual(
       Array(4).fill('feature'),
     );
-    expect([APP, 'api', 'seed'].map(architecture.kindOf)).toEqual(
-      Array(3).fill('composition root'),
+    expect([APP, 'api', 'seed', 'maintenance'].map(architecture.kindOf)).toEqual(
+      Array(4).fill('composition root'),
     );
-    expect(['common', 'config', 'database', 'graphql', 'health'].map(architecture.kindOf)).toEqual(
-      Array(5).fill('cross-cutting'),
+    const crossCutting = [
+      'common',
+      'config',
+      'database',
+      'graphql',
+      'graphiql',
+      'health',
+      'logging',
+      'metrics',
+      'migrations',
+      'rate-limits',
+    ];
+    expect(crossCutting.map(architecture.kindOf)).toEqual(
+      Array(crossCutting.length).fill('cross-cutting'),
     );
   });
 
@@ -213,6 +227,19 @@ describe('architecture: imports flow one way', () => {
         ]);
       } finally {
         writeFileSync(controller, original);
+      }
+    });
+
+    it('fails when common/ imports anything of the project but config', () => {
+      const events = join(copy, 'common', 'events', 'event-bus.ts');
+      const original = readFileSync(events, 'utf8');
+      writeFileSync(events, `import '../../database/database-errors';\n${original}`);
+      try {
+        expect(readArchitecture(copy).violations()).toEqual([
+          'config imports nothing of the project, common nothing but config: common/events/event-bus.ts imports ../../database/database-errors',
+        ]);
+      } finally {
+        writeFileSync(events, original);
       }
     });
 

@@ -11,7 +11,12 @@ import {
 } from './support/auth-helpers';
 import { countCommands } from './support/command-counter';
 import { startOwnDatabase } from './support/own-database';
-import { startTestApp, type TestApp } from './support/test-app';
+import {
+  startTestApp,
+  testDatabaseUri,
+  uniqueDatabaseName,
+  type TestApp,
+} from './support/test-app';
 
 const JANE_ID = toGlobalId('User', JANE.id);
 const FOOD = toGlobalId('Item', '1HEOx6FnC7cM');
@@ -34,26 +39,33 @@ describe('everyday client mistakes (production mode)', () => {
 
   beforeAll(async () => {
     const keys = await makeTestKeys();
+    // Production refuses to seed development passwords: seed through a development app, first,
+    // since passport keeps the 'jwt' strategy of the app started last.
+    const mongodbUri = testDatabaseUri(uniqueDatabaseName());
+    const dev = await startTestApp({ mongodbUri, env: keys.env });
+    await seedSampleData(dev);
+    await dev.close();
     app = await startTestApp({
+      mongodbUri,
       captureLogs: true,
       env: { ...keys.env, NODE_ENV: 'production', COOKIE_SECURE: 'true', LOG_LEVEL: 'debug' },
     });
-    // Production refuses to seed development passwords: seed through a development app.
-    const dev = await startTestApp({
-      mongodbUri: `${process.env.TEST_MONGODB_SERVER_URI}${app.connection.name}`,
-      env: keys.env,
-    });
-    await seedSampleData(dev);
-    await dev.close();
     [jane, admin] = await Promise.all([login(app, JANE), login(app, ADMIN)]);
   });
-  afterAll(() => app.close());
+  afterAll(async () => {
+    await app.connection.dropDatabase();
+    await app.close();
+  });
 
   const raw = (body: string, init: RequestInit = {}) =>
     app.request('/graphql', {
       method: 'POST',
       ...init,
-      headers: { 'content-type': 'application/json', cookie: `token=${jane}`, ...init.headers },
+      headers: {
+        'content-type': 'application/json',
+        cookie: `${app.config.auth.cookie.name}=${jane}`,
+        ...init.headers,
+      },
       body,
     });
   const asResponse = async (response: Response): Promise<GraphQLResponse> => ({
@@ -159,7 +171,12 @@ describe('everyday client mistakes (production mode)', () => {
         () =>
           app.request(
             `/graphql?query=${encodeURIComponent('mutation { createUser(input: {}) { clientMutationId } }')}`,
-            { headers: { 'apollo-require-preflight': '1', cookie: `token=${jane}` } },
+            {
+              headers: {
+                'apollo-require-preflight': '1',
+                cookie: `${app.config.auth.cookie.name}=${jane}`,
+              },
+            },
           ),
         405,
       ],
@@ -238,7 +255,7 @@ describe('everyday client mistakes (production mode)', () => {
       const sent: Record<string, unknown>[] = [];
       const client = app.connection.getClient();
       const listener = (event: { commandName: string; command: Record<string, unknown> }) => {
-        if (event.commandName === 'find') sent.push(event.command);
+        if (event.commandName === 'find' && event.command.find === 'user') sent.push(event.command);
       };
       client.on('commandStarted', listener);
       try {

@@ -10,7 +10,12 @@ import {
   signToken,
 } from './support/auth-helpers';
 import { startOwnDatabase } from './support/own-database';
-import { startTestApp, type TestApp } from './support/test-app';
+import {
+  startTestApp,
+  testDatabaseUri,
+  uniqueDatabaseName,
+  type TestApp,
+} from './support/test-app';
 
 const JANE_ID = toGlobalId('User', JANE.id);
 
@@ -27,25 +32,32 @@ describe('hostile queries (production mode)', () => {
   const post = (body: string, headers: Record<string, string> = {}) =>
     app.request('/graphql', {
       method: 'POST',
-      headers: { 'content-type': 'application/json', cookie: `token=${token}`, ...headers },
+      headers: {
+        'content-type': 'application/json',
+        cookie: `${app.config.auth.cookie.name}=${token}`,
+        ...headers,
+      },
       body,
     });
 
   beforeAll(async () => {
     const keys = await makeTestKeys();
-    app = await startTestApp({
-      env: { ...keys.env, NODE_ENV: 'production', COOKIE_SECURE: 'true' },
-    });
-    await seedSampleData(app).catch(() => undefined); // refused in production: seed through a dev app below
-    const dev = await startTestApp({
-      mongodbUri: `${process.env.TEST_MONGODB_SERVER_URI}${app.connection.name}`,
-      env: keys.env,
-    });
+    // Production refuses to seed development passwords: seed through a development app, first,
+    // since passport keeps the 'jwt' strategy of the app started last.
+    const mongodbUri = testDatabaseUri(uniqueDatabaseName());
+    const dev = await startTestApp({ mongodbUri, env: keys.env });
     await seedSampleData(dev);
     await dev.close();
+    app = await startTestApp({
+      mongodbUri,
+      env: { ...keys.env, NODE_ENV: 'production', COOKIE_SECURE: 'true' },
+    });
     token = await login(app, JANE);
   });
-  afterAll(() => app.close());
+  afterAll(async () => {
+    await app.connection.dropDatabase();
+    await app.close();
+  });
 
   it('answers the legacy operations within the limits', async () => {
     const { status, body } = await graphql(
@@ -153,7 +165,10 @@ describe('hostile queries (production mode)', () => {
       `mutation { createOrder(input: {order_data: {user_id: "${JANE_ID}", order_items: []}}) { order_id } }`,
     );
     const viaGet = await app.request(`/graphql?query=${mutation}`, {
-      headers: { cookie: `token=${token}`, 'apollo-require-preflight': 'true' },
+      headers: {
+        cookie: `${app.config.auth.cookie.name}=${token}`,
+        'apollo-require-preflight': 'true',
+      },
     });
     expect(viaGet.status).toBe(405);
     const textPlain = await post(JSON.stringify({ query: '{ viewer { id } }' }), {
@@ -162,7 +177,10 @@ describe('hostile queries (production mode)', () => {
     expect(textPlain.status).toBeGreaterThanOrEqual(400);
     const form = await app.request('/graphql', {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `token=${token}` },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        cookie: `${app.config.auth.cookie.name}=${token}`,
+      },
       body: 'query=%7Bviewer%7Bid%7D%7D',
     });
     expect(form.status).toBeGreaterThanOrEqual(400);
@@ -177,7 +195,7 @@ describe('hostile queries (production mode)', () => {
 
   it('serves no GraphiQL in production (GRAPHIQL is off by default there)', async () => {
     const response = await app.request('/graph', {
-      headers: { accept: 'text/html', cookie: `token=${token}` },
+      headers: { accept: 'text/html', cookie: `${app.config.auth.cookie.name}=${token}` },
     });
     expect(await response.text()).not.toContain('graphiql');
     expect((await app.request('/graphiql/assets/graphiql.js')).status).toBe(404);
@@ -191,7 +209,10 @@ describe('hostile queries (production mode)', () => {
     expect(page.headers.get('cross-origin-opener-policy')).toBe('same-origin');
     const json = await app.request('/graphql', {
       method: 'POST',
-      headers: { 'content-type': 'application/json', cookie: `token=${token}` },
+      headers: {
+        'content-type': 'application/json',
+        cookie: `${app.config.auth.cookie.name}=${token}`,
+      },
       body: JSON.stringify({ query: '{ __typename }' }),
     });
     expect(json.status).toBe(200);
@@ -281,7 +302,10 @@ describe('GraphQL rate limit', () => {
       expect(statuses).toEqual([200, 200, 200, 200, 200]);
       const response = await app.request('/graphql', {
         method: 'POST',
-        headers: { 'content-type': 'application/json', cookie: `token=${token}` },
+        headers: {
+          'content-type': 'application/json',
+          cookie: `${app.config.auth.cookie.name}=${token}`,
+        },
         body: JSON.stringify({ query: '{ viewer { id } }' }),
       });
       expect(response.status).toBe(429);

@@ -103,14 +103,14 @@ describe('auth process and API processes', () => {
     }
   });
 
-  it('an API process sends browsers to the auth process to sign in', async () => {
+  it('an API process sends browsers to the auth process to renew their session or sign in', async () => {
     const response = await fetch(`${apiWithKey.url}/graph`, {
       headers: { accept: 'text/html' },
       redirect: 'manual',
     });
     expect(response.status).toBe(302);
     expect(response.headers.get('location')).toMatch(
-      new RegExp(`^${auth.url}/auth/login\\?return_to=http`),
+      new RegExp(`^${auth.url}/auth/refresh\\?return_to=http`),
     );
   });
 

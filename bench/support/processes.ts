@@ -183,9 +183,9 @@ export function watchPeakRss(pid: number, everyMs = 200): { stop(): number } {
   };
 }
 
-/** The `token=...` pair of a sign-in response, ready for a Cookie header. */
+/** The `token=...` (or production's `__Host-token=...`) pair of a sign-in response, ready for a Cookie header. */
 export function tokenCookie(response: Response): string {
-  const cookie = response.headers.getSetCookie().find((c) => c.startsWith('token='));
+  const cookie = response.headers.getSetCookie().find((c) => /^(__Host-)?token=/.test(c));
   if (!cookie) throw new Error(`no token cookie in the response (status ${response.status})`);
   return cookie.split(';')[0];
 }

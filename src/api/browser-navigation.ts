@@ -9,8 +9,10 @@ type GraphiqlModule = typeof import('../graphiql/graphiql-assets');
 
 /**
  * A person opening /graph or /graphql in a browser (GET, Accept: text/html)
- * without a valid token is sent to the login page, which sends them back;
- * with one, they get GraphiQL (self-hosted; off in production unless GRAPHIQL=true).
+ * without a valid token is sent to the auth endpoint's refresh, which renews
+ * a live session (the refresh cookie is only sent to /auth) and sends them
+ * back, or else shows the login page; with one, they get GraphiQL
+ * (self-hosted; off in production unless GRAPHIQL=true).
  * An `onRequest` hook, registered by the app factory.
  */
 @Injectable()
@@ -49,7 +51,7 @@ export class BrowserNavigation implements OnModuleInit {
     return request.url.slice(prefix.length).split('?')[0];
   }
 
-  /** The asset, the login redirect or GraphiQL; false when the request goes on to Apollo. */
+  /** The asset, the refresh redirect or GraphiQL; false when the request goes on to Apollo. */
   private async answer(
     request: FastifyRequest,
     reply: FastifyReply,
@@ -68,7 +70,7 @@ export class BrowserNavigation implements OnModuleInit {
     if (!viewer) {
       await reply
         .status(302)
-        .header('location', this.loginUrl(request))
+        .header('location', this.refreshUrl(request))
         .header('cache-control', 'no-store')
         .send();
       return true;
@@ -83,12 +85,12 @@ export class BrowserNavigation implements OnModuleInit {
     return true;
   }
 
-  private loginUrl(request: FastifyRequest): string {
+  private refreshUrl(request: FastifyRequest): string {
     const asked = requestedUrl(request.raw);
     const authUrl = this.config.auth.url;
     // A separate auth server needs an absolute address to send the browser back to.
     const returnTo = authUrl ? `${request.protocol}://${request.host}${asked}` : asked;
-    return `${authUrl ?? ''}/auth/login?return_to=${encodeURIComponent(returnTo)}`;
+    return `${authUrl ?? ''}/auth/refresh?return_to=${encodeURIComponent(returnTo)}`;
   }
 }
 

@@ -1,7 +1,10 @@
 import { Inject, Injectable, UseGuards, type OnModuleInit } from '@nestjs/common';
 import { ExternalContextCreator } from '@nestjs/core';
+import fastifyCookie from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { IncomingMessage } from 'node:http';
 import { GqlAuthGuard } from '../auth/gql-auth.guard';
+import type { VerifiedToken } from '../auth/jwt.strategy';
 import type { Viewer } from '../common/viewer';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { requestLogFacts } from '../logging/request-context';
@@ -70,6 +73,27 @@ export class GraphQLContextFactory implements OnModuleInit {
   @UseGuards(GqlAuthGuard)
   viewerOf(_root: unknown, _args: unknown, context: unknown): Viewer {
     return (context as GraphQLContext).req.user!;
+  }
+
+  /**
+   * The viewer of a WebSocket connection, by the same guard and strategy as an HTTP request:
+   * the upgrade's cookie, or the bearer token the client sent in `connectionParams`.
+   * Refusals are the guard's UNAUTHENTICATED error.
+   */
+  async connectionViewer(
+    upgrade: IncomingMessage,
+    authorization: string | undefined,
+    requestId: string,
+  ): Promise<VerifiedToken> {
+    const headers = {
+      ...upgrade.headers,
+      authorization: authorization ?? upgrade.headers.authorization,
+    };
+    const cookies = upgrade.headers.cookie ? fastifyCookie.parse(upgrade.headers.cookie) : {};
+    const req = { headers, cookies, id: requestId, raw: upgrade } as unknown as FastifyRequest;
+    await this.authenticate(undefined, {}, { req, requestId } as GraphQLContext, undefined);
+    // @nestjs/passport hands the strategy's second result (the verified claims) to req.authInfo.
+    return (req as unknown as { authInfo: VerifiedToken }).authInfo;
   }
 
   async create(req: FastifyRequest, res: FastifyReply): Promise<GraphQLContext> {

@@ -25,15 +25,23 @@ import { UsersModule } from '../users/users.module';
 import { BrowserNavigation } from './browser-navigation';
 import { FEATURE_MODULES } from './features';
 import { GraphQLContextFactory } from './context.factory';
+import { httpSubscriptionRefusal } from './subscriptions/http-subscription-refusal';
+import { SubscriptionServer } from './subscriptions/subscription-server';
 
 const ROOT_DESCRIPTIONS = {
   Query: 'Every read. All of them need a signed-in viewer (cookie or bearer token).',
   Mutation: 'Every write. Business outcomes come back in `completionObj`, not as errors.',
+  Subscription:
+    'Live events over WebSocket (graphql-ws, `graphql-transport-ws`) on /graphql and /graph; the same sign-in as queries.',
 };
 
 /** Code-first root types have no place for a description; the schema file is documentation, so add one. */
 function describeRootTypes(schema: GraphQLSchema): GraphQLSchema {
-  for (const type of [schema.getQueryType(), schema.getMutationType()]) {
+  for (const type of [
+    schema.getQueryType(),
+    schema.getMutationType(),
+    schema.getSubscriptionType(),
+  ]) {
     if (type)
       type.description =
         ROOT_DESCRIPTIONS[type.name as keyof typeof ROOT_DESCRIPTIONS] ?? type.description;
@@ -58,6 +66,7 @@ export class GraphQLContextModule {}
   imports: [
     AuthVerificationModule,
     GraphQLInfrastructureModule,
+    GraphQLContextModule,
     GraphQLModule.forRootAsync<ApolloDriverConfig>({
       driver: ApolloDriver,
       imports: [GraphQLContextModule],
@@ -117,6 +126,7 @@ export class GraphQLContextModule {}
             ...(trusted ? [documentIdPlugin()] : []),
             ...limits.armorPlugins,
             limits.costPlugin,
+            httpSubscriptionRefusal,
             // Responses to cookie-authenticated POSTs are never HTTP-cacheable; without this,
             // Apollo wraps every field resolver to collect cache hints.
             ApolloServerPluginCacheControlDisabled(),
@@ -128,6 +138,10 @@ export class GraphQLContextModule {}
     // BrowserNavigation shows the signed-in user's name in GraphiQL.
     UsersModule,
   ],
-  providers: [{ provide: APP_FILTER, useClass: GraphQLErrorPassthrough }, BrowserNavigation],
+  providers: [
+    { provide: APP_FILTER, useClass: GraphQLErrorPassthrough },
+    BrowserNavigation,
+    SubscriptionServer,
+  ],
 })
 export class GraphQLApiModule {}

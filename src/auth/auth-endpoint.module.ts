@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { UsersModule } from '../users/users.module';
+import { AccountController } from './account.controller';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { AuthVerificationModule } from './auth-verification.module';
@@ -9,17 +10,41 @@ import { CredentialsRepository } from './credentials/credentials.repository';
 import { PasswordHasher } from './credentials/password-hasher';
 import { CookieWriter } from './http/cookie-writer';
 import { JwksController } from './jwks.controller';
+import { ExpiredSessions } from './sessions/expired-sessions';
+import { OptionalAccessToken } from './sessions/optional-access-token.guard';
+import { SessionGuard } from './sessions/session.guard';
+import { SessionRevocationModule } from './sessions/session-revocation.module';
+import { SessionDocument, SessionSchema } from './sessions/session.schema';
+import { SessionsRepository } from './sessions/sessions.repository';
+import { SessionsService } from './sessions/sessions.service';
+import { CrossSiteGuard } from './http/cross-site.guard';
 import { TokenIssuer } from './token/token-issuer';
 
-/** The auth endpoint: the only part that holds the private key and reads credentials. */
+/** The auth endpoint: the only part that holds the private key and reads credentials and sessions. */
 @Module({
   imports: [
-    MongooseModule.forFeature([{ name: CredentialDocument.name, schema: CredentialSchema }]),
+    MongooseModule.forFeature([
+      { name: CredentialDocument.name, schema: CredentialSchema },
+      { name: SessionDocument.name, schema: SessionSchema },
+    ]),
     UsersModule,
     AuthVerificationModule,
+    SessionRevocationModule,
   ],
-  controllers: [AuthController, JwksController],
-  providers: [AuthService, CredentialsRepository, PasswordHasher, TokenIssuer, CookieWriter],
+  controllers: [AuthController, AccountController, JwksController],
+  providers: [
+    AuthService,
+    CredentialsRepository,
+    PasswordHasher,
+    TokenIssuer,
+    CookieWriter,
+    SessionsRepository,
+    SessionsService,
+    ExpiredSessions,
+    SessionGuard,
+    OptionalAccessToken,
+    CrossSiteGuard,
+  ],
   exports: [CredentialsRepository, PasswordHasher],
 })
 export class AuthEndpointModule {}

@@ -3,10 +3,11 @@ import { PassportModule } from '@nestjs/passport';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { JwtStrategy } from './jwt.strategy';
 import { KeyStore } from './keys/key-store';
+import { SessionRevocationModule } from './sessions/session-revocation.module';
 
-/** What every API server needs to trust a token: public keys and the passport-jwt strategy. No private key, no database. */
+/** What every API server needs to trust a token: public keys and the passport-jwt strategy. No private key, and no database read per request: revocations come from a feed. */
 @Module({
-  imports: [PassportModule],
+  imports: [PassportModule, SessionRevocationModule],
   providers: [
     {
       provide: KeyStore,
@@ -15,6 +16,6 @@ import { KeyStore } from './keys/key-store';
     },
     JwtStrategy,
   ],
-  exports: [KeyStore, PassportModule],
+  exports: [KeyStore, PassportModule, SessionRevocationModule],
 })
 export class AuthVerificationModule {}

@@ -3,7 +3,6 @@ import {
   Controller,
   Get,
   Header,
-  HttpCode,
   Inject,
   Post,
   Query,
@@ -11,16 +10,18 @@ import {
   Res,
   UseGuards,
 } from '@nestjs/common';
-import { AuthGuard } from '@nestjs/passport';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ServiceUnavailableError } from '../common/errors';
 import { httpErrorBody } from '../common/http/error-body';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { AuthService, type SignupResult, type Throttled } from './auth.service';
-import { CookieWriter } from './http/cookie-writer';
+import { CookieWriter, REFRESH_COOKIE } from './http/cookie-writer';
 import { isAllowedStateChange } from './http/origin-check';
 import { loginPage, signupPage } from './http/pages';
 import { safeReturnTo } from './http/return-to';
+import { sendUnauthorized } from './http/unauthorized';
+import { OptionalAccessToken } from './sessions/optional-access-token.guard';
+import { SessionsService } from './sessions/sessions.service';
 import type { IssuedToken } from './token/token-issuer';
 import type { VerifiedToken } from './jwt.strategy';
 
@@ -30,6 +31,11 @@ const GENERIC_LOGIN_ERROR = 'Invalid username or password';
 
 function wantsJson(req: FastifyRequest): boolean {
   return String(req.headers['content-type'] ?? '').startsWith('application/json');
+}
+
+/** Who is asking, for the rate limits and the session list. */
+function clientOf(req: FastifyRequest): { address: string; userAgent?: string } {
+  return { address: req.ip, userAgent: req.headers['user-agent'] };
 }
 
 function str(fields: Fields | undefined, name: string): string | undefined {
@@ -42,6 +48,7 @@ function str(fields: Fields | undefined, name: string): string | undefined {
 export class AuthController {
   constructor(
     private readonly auth: AuthService,
+    private readonly sessions: SessionsService,
     private readonly cookies: CookieWriter,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -70,9 +77,9 @@ export class AuthController {
     if (!this.refuseCrossSite(req, reply)) return;
     const json = wantsJson(req);
     const returnTo = this.returnTo(str(body, 'return_to'));
-    const result = await this.auth.login(body?.username, body?.password, req.ip);
+    const result = await this.auth.login(body?.username, body?.password, clientOf(req));
     if (result.kind === 'ok') {
-      this.cookies.set(reply, result.issued);
+      this.cookies.set(reply, result.issued, result.refresh);
       if (json) return void reply.status(200).send(this.tokenBody(result.userId, result.issued));
       return void reply.status(303).header('location', returnTo).send();
     }
@@ -94,9 +101,27 @@ export class AuthController {
       );
   }
 
+  /**
+   * Ends the current session (the one of the refresh token, else of the access
+   * token) everywhere; `{"scope":"all"}` ends every session of its user.
+   */
   @Post('logout')
-  logout(@Req() req: FastifyRequest, @Res() reply: FastifyReply): void {
+  @UseGuards(OptionalAccessToken)
+  async logout(
+    @Req() req: FastifyRequest & { authInfo?: VerifiedToken },
+    @Res() reply: FastifyReply,
+    @Body() body: Fields | undefined,
+  ): Promise<void> {
     if (!this.refuseCrossSite(req, reply)) return;
+    const refreshToken = str(body, 'refresh_token') ?? req.cookies?.[REFRESH_COOKIE];
+    const session =
+      (await this.sessions.ownerOf(refreshToken)) ??
+      (req.authInfo
+        ? { sid: req.authInfo.payload.sid, userId: req.authInfo.viewer.user_id }
+        : undefined);
+    if (session && body?.scope === 'all')
+      await this.sessions.revokeAll(session.userId, { cutOff: true });
+    else if (typeof session?.sid === 'string') await this.sessions.revoke(session.sid);
     this.cookies.clear(reply);
     if (wantsJson(req) || String(req.headers.accept ?? '').includes('application/json')) {
       return void reply.status(204).send();
@@ -104,24 +129,59 @@ export class AuthController {
     void reply.status(303).header('location', '/auth/login').send();
   }
 
+  /**
+   * A new access token and a new refresh token for a live refresh token: the
+   * refresh cookie, or `refresh_token` in a JSON body (clients without
+   * cookies, who then get the new one in the answer). The access token may be
+   * expired or absent.
+   */
   @Post('refresh')
-  @HttpCode(200)
-  @UseGuards(AuthGuard('jwt'))
   async refresh(
-    @Req() req: FastifyRequest & { authInfo?: VerifiedToken },
+    @Req() req: FastifyRequest,
     @Res() reply: FastifyReply,
+    @Body() body: Fields | undefined,
   ): Promise<void> {
     if (!this.refuseCrossSite(req, reply)) return;
-    // AuthGuard('jwt') verified the token already and left it in authInfo.
-    const renewed = req.authInfo ? await this.auth.refresh(req.authInfo) : undefined;
-    if (!renewed) {
-      this.cookies.clear(reply);
-      return void reply
-        .status(401)
-        .send(httpErrorBody(401, 'Session expired: sign in again', req.id));
+    const fromBody = str(body, 'refresh_token');
+    const token = fromBody ?? (req.cookies?.[REFRESH_COOKIE] || undefined);
+    const result = await this.auth.refresh(token);
+    if (result.kind !== 'ok') {
+      if (token !== undefined && fromBody === undefined) this.cookies.clear(reply);
+      return sendUnauthorized(reply, result.reason, String(req.id), {
+        tokenSent: token !== undefined,
+      });
     }
-    this.cookies.set(reply, renewed.issued);
-    void reply.status(200).send(this.tokenBody(renewed.userId, renewed.issued));
+    this.cookies.set(reply, result.issued, fromBody === undefined ? result.refresh : undefined);
+    void reply.status(200).send({
+      ...this.tokenBody(result.userId, result.issued),
+      ...(fromBody === undefined ? {} : { refresh_token: result.refresh.token }),
+    });
+  }
+
+  /**
+   * The same for a browser navigation (an API server sends a browser here when
+   * its access cookie is gone): back to `return_to` with new cookies, or to
+   * the login page without a live session.
+   */
+  @Get('refresh')
+  async refreshNavigation(
+    @Req() req: FastifyRequest,
+    @Res() reply: FastifyReply,
+    @Query('return_to') returnTo: unknown,
+  ): Promise<void> {
+    const target = this.returnTo(returnTo);
+    const token = req.cookies?.[REFRESH_COOKIE] || undefined;
+    const result = await this.auth.refresh(token);
+    void reply.header('cache-control', 'no-store');
+    if (result.kind !== 'ok') {
+      if (token !== undefined) this.cookies.clear(reply);
+      return void reply
+        .status(303)
+        .header('location', `/auth/login?return_to=${encodeURIComponent(target)}`)
+        .send();
+    }
+    this.cookies.set(reply, result.issued, result.refresh);
+    void reply.status(303).header('location', target).send();
   }
 
   @Get('signup')
@@ -148,10 +208,10 @@ export class AuthController {
         full_name: str(body, 'full_name'),
         primary_locale: str(body, 'primary_locale'),
       },
-      req.ip,
+      clientOf(req),
     );
     if (result.kind === 'ok') {
-      this.cookies.set(reply, result.issued);
+      this.cookies.set(reply, result.issued, result.refresh);
       if (json) return void reply.status(201).send(this.tokenBody(result.userId, result.issued));
       return void reply.status(303).header('location', returnTo).send();
     }

@@ -11,23 +11,41 @@ import {
 } from './credentials/password-hasher';
 import type { RateDecision, RateLimit } from '../rate-limits/rate-limit';
 import { RateLimits } from '../rate-limits/rate-limits';
+import {
+  SessionsService,
+  type IssuedRefreshToken,
+  type Rotation,
+} from './sessions/sessions.service';
 import { TokenIssuer, type IssuedToken } from './token/token-issuer';
-import type { VerifiedToken } from './jwt.strategy';
+import type { Viewer } from '../common/viewer';
+import { isAdmin } from '../common/viewer';
 
 /** Too many attempts, or (`unavailable`) the shared counters cannot be read: try again later. */
 export type Throttled =
   | { readonly kind: 'rate_limited'; readonly retryAfterSeconds: number }
   | { readonly kind: 'unavailable' };
 
-export type LoginResult =
-  | { readonly kind: 'ok'; readonly userId: string; readonly issued: IssuedToken }
+/** A signed-in session: its access token and its refresh token. */
+export interface SignedIn {
+  readonly kind: 'ok';
+  readonly userId: string;
+  readonly issued: IssuedToken;
+  readonly refresh: IssuedRefreshToken;
+}
+
+export type LoginResult = SignedIn | { readonly kind: 'invalid' } | Throttled;
+
+export type SignupResult = SignedIn | Exclude<CreateUserOutcome, { kind: 'created' }> | Throttled;
+
+export type RefreshResult = SignedIn | Extract<Rotation, { kind: 'refused' }>;
+
+export type PasswordChangeResult =
+  | { readonly kind: 'changed' }
   | { readonly kind: 'invalid' }
+  | { readonly kind: 'bad_password'; readonly msg: string }
   | Throttled;
 
-export type SignupResult =
-  | { readonly kind: 'ok'; readonly userId: string; readonly issued: IssuedToken }
-  | Exclude<CreateUserOutcome, { kind: 'created' }>
-  | Throttled;
+export type AccountChangeResult = 'done' | 'forbidden' | 'not_found';
 
 export interface SignupInput {
   readonly username: string;
@@ -51,7 +69,8 @@ export class AuthService {
     private readonly usersService: UsersService,
     private readonly hasher: PasswordHasher,
     private readonly issuer: TokenIssuer,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly sessions: SessionsService,
+    @Inject(APP_CONFIG) config: AppConfig,
     limits: RateLimits,
   ) {
     // Shared by every auth process (MongoDB, or Redis), and refusing while their store is
@@ -74,7 +93,12 @@ export class AuthService {
     });
   }
 
-  async login(username: unknown, password: unknown, address: string): Promise<LoginResult> {
+  async login(
+    username: unknown,
+    password: unknown,
+    client: { address: string; userAgent?: string },
+  ): Promise<LoginResult> {
+    const address = client.address;
     const name = typeof username === 'string' ? username.trim().slice(0, 100) : '';
     // Every attempt counts against the address; only failures count against the username,
     // so guessing one account's password is slow while its owner can still sign in.
@@ -95,36 +119,86 @@ export class AuthService {
       await this.perUsername.hit(name.toLowerCase());
       return { kind: 'invalid' };
     }
+    const signedIn = await this.signIn(user, client.userAgent);
+    this.logger.log(`User ${user._id} signed in`);
+    return signedIn;
+  }
+
+  /**
+   * A new access token and a new refresh token for a live refresh token of a
+   * still-active account; the session keeps its `sid` and `auth_time`.
+   */
+  async refresh(refreshToken: unknown): Promise<RefreshResult> {
+    const rotation = await this.sessions.rotate(refreshToken);
+    if (rotation.kind !== 'ok') return rotation;
+    const { session, refresh } = rotation;
+    const [credential, user] = await Promise.all([
+      this.credentials.findById(session.user_id),
+      this.users.findById(session.user_id),
+    ]);
+    if (!credential || credential.disabled || !user) {
+      await this.sessions.revoke(session._id);
+      return { kind: 'refused', reason: 'revoked' };
+    }
     const issued = await this.issuer.issue({
       userId: user._id,
       locale: user.primary_locale,
       roles: user.roles,
-      authTime: now(),
+      authTime: session.auth_time,
+      sid: session._id,
     });
-    this.logger.log(`User ${user._id} signed in`);
-    return { kind: 'ok', userId: user._id, issued };
+    return { kind: 'ok', userId: user._id, issued, refresh };
   }
 
-  /** A new token for a still-valid session of a still-active account, keeping `auth_time`. */
-  async refresh(
-    verified: VerifiedToken,
-  ): Promise<{ userId: string; issued: IssuedToken } | undefined> {
-    const authTime = Number(verified.payload.auth_time ?? verified.payload.iat);
-    if (!Number.isFinite(authTime) || now() - authTime >= this.config.auth.sessionMaxAgeSeconds)
-      return undefined;
-    const userId = verified.viewer.user_id;
-    const [credential, user] = await Promise.all([
-      this.credentials.findById(userId),
-      this.users.findById(userId),
-    ]);
-    if (!credential || credential.disabled || !user) return undefined;
-    const issued = await this.issuer.issue({
-      userId,
-      locale: user.primary_locale,
-      roles: user.roles,
-      authTime,
-    });
-    return { userId, issued };
+  /**
+   * A new password for the signed-in user, who proves the current one (rate-limited
+   * like sign-in); every other session of the user is revoked.
+   */
+  async changePassword(
+    viewer: Viewer,
+    currentSid: string,
+    input: { current: unknown; next: unknown },
+    address: string,
+  ): Promise<PasswordChangeResult> {
+    const credential = await this.credentials.findById(viewer.user_id);
+    const key = credential?.username.toLowerCase() ?? viewer.user_id;
+    const throttled = throttledBy(
+      await Promise.all([this.perAddress.hit(address), this.perUsername.check(key)]),
+    );
+    if (throttled) return throttled;
+    const current =
+      typeof input.current === 'string' && input.current.length <= PASSWORD_MAX_LENGTH
+        ? input.current
+        : '';
+    if (!credential || !(await this.hasher.verify(credential.password_hash, current))) {
+      await this.perUsername.hit(key);
+      return { kind: 'invalid' };
+    }
+    const problem = this.passwordProblem(input.next);
+    if (problem) return { kind: 'bad_password', msg: problem };
+    await this.credentials.setPasswordHash(
+      viewer.user_id,
+      await this.hasher.hash(input.next as string),
+    );
+    const revoked = await this.sessions.revokeAll(viewer.user_id, { keep: currentSid });
+    this.logger.log(
+      `User ${viewer.user_id} changed their password; ${revoked} other session(s) revoked`,
+    );
+    return { kind: 'changed' };
+  }
+
+  /** An admin disables (every session revoked, no sign-in or refresh) or enables an account. */
+  async setAccountDisabled(
+    admin: Viewer,
+    userId: string,
+    disabled: boolean,
+  ): Promise<AccountChangeResult> {
+    if (!isAdmin(admin)) return 'forbidden';
+    if (!(await this.credentials.findById(userId))) return 'not_found';
+    await this.credentials.setDisabled(userId, disabled);
+    if (disabled) await this.sessions.revokeAll(userId, { cutOff: true });
+    this.logger.log(`User ${userId} ${disabled ? 'disabled' : 'enabled'} by ${admin.user_id}`);
+    return 'done';
   }
 
   passwordProblem(password: unknown): string | undefined {
@@ -138,8 +212,11 @@ export class AuthService {
     return undefined;
   }
 
-  async signup(input: SignupInput, address: string): Promise<SignupResult> {
-    const throttled = throttledBy([await this.signupsPerAddress.hit(address)]);
+  async signup(
+    input: SignupInput,
+    client: { address: string; userAgent?: string },
+  ): Promise<SignupResult> {
+    const throttled = throttledBy([await this.signupsPerAddress.hit(client.address)]);
     if (throttled) return throttled;
     const passwordProblem = this.passwordProblem(input.password);
     if (passwordProblem) return USER_OUTCOMES.invalid(passwordProblem);
@@ -166,13 +243,24 @@ export class AuthService {
       );
       return USER_OUTCOMES.failed;
     }
+    return this.signIn(user, client.userAgent);
+  }
+
+  /** A new session and its first tokens. */
+  private async signIn(
+    user: { _id: string; primary_locale: string; roles: Viewer['roles'] },
+    userAgent: string | undefined,
+  ): Promise<SignedIn> {
+    const authTime = now();
+    const { sid, refresh } = await this.sessions.start(user._id, userAgent, authTime);
     const issued = await this.issuer.issue({
       userId: user._id,
       locale: user.primary_locale,
       roles: user.roles,
-      authTime: now(),
+      authTime,
+      sid,
     });
-    return { kind: 'ok', userId: user._id, issued };
+    return { kind: 'ok', userId: user._id, issued, refresh };
   }
 }
 

@@ -79,10 +79,12 @@ describe('GqlAuthGuard', () => {
 
   it.each<[TokenRefusal['reason'], RegExp]>([
     ['missing', /Authentication required/],
-    ['invalid', /Invalid or expired token/],
+    ['expired', /Token expired/],
+    ['invalid', /Invalid token/],
+    ['revoked', /Session ended/],
     ['conflict', /Conflicting credentials/],
   ])(
-    'refuses a %s token with UNAUTHENTICATED, HTTP 401 and the request id',
+    'refuses a %s token with UNAUTHENTICATED, HTTP 401, its reason and the request id',
     async (reason, message) => {
       const { authenticate } = await guardWith(() => ({
         refusal: new TokenRefusal(reason, 'detail'),
@@ -92,17 +94,26 @@ describe('GqlAuthGuard', () => {
       expect(error.message).toMatch(message);
       expect(error.extensions).toMatchObject({
         code: 'UNAUTHENTICATED',
+        reason,
         http: { status: 401 },
         requestId: 'req-1',
       });
+      // RFC 6750: the challenge names the token as the problem only when one was sent.
+      const headers = (error.extensions.http as { headers?: Map<string, string> }).headers;
+      expect(headers?.get('www-authenticate')).toBe(
+        reason === 'missing' ? undefined : 'Bearer error="invalid_token"',
+      );
       expect(error.message).not.toContain('detail');
       expect(ctx.req.user).toBeUndefined();
     },
   );
 
-  it('treats any other refusal of passport-jwt (a jsonwebtoken error) as an invalid token', async () => {
-    const { authenticate } = await guardWith(() => ({ refusal: new Error('jwt malformed') }));
-    expect((await refusalOf(authenticate(context()))).message).toMatch(/Invalid or expired/);
+  it("names an expired token by jsonwebtoken's error, and any other refusal of passport-jwt invalid", async () => {
+    const expired = Object.assign(new Error('jwt expired'), { name: 'TokenExpiredError' });
+    const { authenticate } = await guardWith(() => ({ refusal: expired }));
+    expect((await refusalOf(authenticate(context()))).extensions.reason).toBe('expired');
+    const other = await guardWith(() => ({ refusal: new Error('jwt malformed') }));
+    expect((await refusalOf(other.authenticate(context()))).extensions.reason).toBe('invalid');
   });
 
   it('lets an unexpected error through as it is (never as a 401)', async () => {

@@ -3,14 +3,18 @@ import { GqlExecutionContext } from '@nestjs/graphql';
 import { AuthGuard } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
 import { graphqlError } from '../graphql/graphql-errors';
-import { TokenRefusal, type RefusalReason } from './jwt.strategy';
+import { refusalReason, type RefusalReason } from './jwt.strategy';
 
 const MESSAGES: Record<RefusalReason, string> = {
   missing: 'Authentication required: sign in first',
-  invalid: 'Invalid or expired token: sign in again',
-  conflict:
-    'Conflicting credentials: the cookie and the Authorization header carry different tokens',
+  expired: 'Token expired: refresh it or sign in again',
+  invalid: 'Invalid token: sign in again',
+  revoked: 'Session ended: sign in again',
+  conflict: 'Conflicting credentials: the request carries two different tokens',
 };
+
+/** RFC 6750: a client that sent a token learns that the token is the problem. */
+const INVALID_TOKEN = new Map([['www-authenticate', 'Bearer error="invalid_token"']]);
 
 /** `AuthGuard('jwt')` on the request of the GraphQL context: the viewer in `req.user`, or a 401. */
 @Injectable()
@@ -23,8 +27,12 @@ export class GqlAuthGuard extends AuthGuard('jwt') {
     if (err) throw err;
     if (user) return user;
     Logger.debug(`Token refused: ${(info as Error | undefined)?.message}`, 'Auth');
-    const reason = info instanceof TokenRefusal ? info.reason : 'invalid';
+    const reason = refusalReason(info);
     const requestId = String(this.getRequest(ctx).id);
-    throw graphqlError('UNAUTHENTICATED', MESSAGES[reason], { requestId });
+    throw graphqlError('UNAUTHENTICATED', MESSAGES[reason], {
+      requestId,
+      reason,
+      ...(reason === 'missing' ? {} : { http: { status: 401, headers: INVALID_TOKEN } }),
+    });
   }
 }

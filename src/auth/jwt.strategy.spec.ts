@@ -9,6 +9,7 @@ import { AppMetrics } from '../metrics/app-metrics';
 import { JwtStrategy, TokenRefusal, type VerifiedToken } from './jwt.strategy';
 import { generatePemKeyPair, parseSigningKey } from './keys/key-material';
 import { KeyStore } from './keys/key-store';
+import { RevokedSessions } from './sessions/revoked-sessions';
 
 const ISSUER = 'user-order-auth';
 const AUDIENCE = 'user-order-api';
@@ -90,6 +91,7 @@ describe('JwtStrategy (passport-jwt)', () => {
   let key: TestKey;
   let mainThreadChecks: jest.SpyInstance;
   let metrics: AppMetrics;
+  let revoked: RevokedSessions;
   /** Signature checks since the test began. */
   const signatureChecks = () => mainThreadChecks.mock.calls.length;
 
@@ -103,11 +105,13 @@ describe('JwtStrategy (passport-jwt)', () => {
       { dotenv: false },
     );
     metrics = new AppMetrics(true);
+    revoked = new RevokedSessions();
     await Test.createTestingModule({
       imports: [PassportModule],
       providers: [
         JwtStrategy,
         { provide: AppMetrics, useValue: metrics },
+        { provide: RevokedSessions, useFactory: () => revoked },
         { provide: APP_CONFIG, useValue: config },
         { provide: KeyStore, useFactory: () => new KeyStore(config).load() },
       ],
@@ -274,5 +278,40 @@ describe('JwtStrategy (passport-jwt)', () => {
       roles: ['user'],
     });
     key = await makeKey();
+  });
+
+  it('refuses a token of a revoked session, from the cache as on its first check', async () => {
+    const token = await signWith(key, { sid: 'session-one' });
+    const other = await signWith(key, { sid: 'session-two' });
+    expect((await withCookie(token)).user).toBeTruthy();
+    revoked.apply({ sid: 'session-one', expiresAt: Date.now() + 60_000 });
+    // Verified before and cached: still refused, with no second signature check.
+    const cached = refusalOf(await withCookie(token)) as TokenRefusal;
+    expect(cached.reason).toBe('revoked');
+    expect(signatureChecks()).toBe(1);
+    revoked.apply({ sid: 'session-two', expiresAt: Date.now() + 60_000 });
+    expect((refusalOf(await withCookie(other)) as TokenRefusal).reason).toBe('revoked');
+  });
+
+  it("refuses a user's tokens issued before a cut-off (sign-out everywhere), with or without sid", async () => {
+    const before = await signWith(key, { iat: now() - 10 });
+    const after = await signWith(key, { iat: now() + 5 });
+    revoked.apply({ userId: USER_ID, notBefore: now(), expiresAt: Date.now() + 60_000 });
+    expect((refusalOf(await withCookie(before)) as TokenRefusal).reason).toBe('revoked');
+    expect((await withCookie(after)).user).toBeTruthy();
+  });
+
+  it('refuses two different access cookies as a conflict, and accepts the same one twice', async () => {
+    const token = await signWith(key);
+    const planted = await signWith(key, { sub: 'someoneElse1' });
+    const twice = await authenticate({ cookie: `token=${token}; token=${planted}` }, { token });
+    expect((refusalOf(twice) as TokenRefusal).reason).toBe('conflict');
+    const same = await authenticate(
+      { cookie: `token=${token}; other=1; token=${token}` },
+      { token },
+    );
+    expect(same.user).toBeTruthy();
+    const prefixed = await authenticate({ cookie: `__Host-token=x; token=${token}` }, { token });
+    expect(prefixed.user).toBeTruthy();
   });
 });

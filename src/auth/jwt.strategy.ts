@@ -8,6 +8,7 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { AppMetrics } from '../metrics/app-metrics';
 import { SUPPORTED_ALGORITHMS } from './keys/key-material';
 import { KeyStore } from './keys/key-store';
+import { RevokedSessions } from './sessions/revoked-sessions';
 
 /** A token that passed every rule: who it names, and its claims (`auth_time` for /auth/refresh). */
 export interface VerifiedToken {
@@ -16,7 +17,7 @@ export interface VerifiedToken {
 }
 
 /** Why a token was refused: the reason picks the client's message, the detail is only logged. */
-export type RefusalReason = 'missing' | 'conflict' | 'invalid';
+export type RefusalReason = 'missing' | 'expired' | 'invalid' | 'revoked' | 'conflict';
 export class TokenRefusal extends Error {
   constructor(
     readonly reason: RefusalReason,
@@ -26,6 +27,33 @@ export class TokenRefusal extends Error {
   }
 }
 const invalid = (detail: string) => new TokenRefusal('invalid', detail);
+const revoked = () => new TokenRefusal('revoked', 'the session was revoked');
+
+/** Why passport refused a token, as a client acts on it (jsonwebtoken's own errors included). */
+export function refusalReason(info: unknown): RefusalReason {
+  if (info instanceof TokenRefusal) return info.reason;
+  if ((info as Error | undefined)?.name === 'TokenExpiredError') return 'expired';
+  return 'invalid';
+}
+
+/**
+ * Two different values for the access cookie: one was planted for a parent
+ * domain by a sibling sub-domain (cookie tossing). Which one the parser kept is
+ * luck, so neither is trusted.
+ */
+function conflictingCookies(header: string | undefined, name: string): boolean {
+  const pair = `${name}=`;
+  if (!header || header.indexOf(pair) === header.lastIndexOf(pair)) return false;
+  let first: string | undefined;
+  for (const part of header.split(';')) {
+    const trimmed = part.trim();
+    if (!trimmed.startsWith(pair)) continue;
+    const value = trimmed.slice(pair.length);
+    if (first !== undefined && value !== first) return true;
+    first = value;
+  }
+  return false;
+}
 
 type Request = Parameters<Strategy['authenticate']>[0];
 const fromBearer = ExtractJwt.fromAuthHeaderAsBearerToken();
@@ -39,8 +67,14 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   private readonly verified = new LRUCache<string, VerifiedToken>({ max: 10_000 });
   // passport runs each request on Object.create(this): counts live in a shared object.
   private readonly lookups = { hit: 0, miss: 0 };
+  private readonly cookieName: string;
 
-  constructor(keys: KeyStore, @Inject(APP_CONFIG) config: AppConfig, metrics: AppMetrics) {
+  constructor(
+    keys: KeyStore,
+    @Inject(APP_CONFIG) config: AppConfig,
+    metrics: AppMetrics,
+    private readonly revoked: RevokedSessions,
+  ) {
     const { jwt, cookie } = config.auth;
     const fromCookie: JwtFromRequestFunction = (req) => req.cookies?.[cookie.name] || null;
     const tokenOf = ExtractJwt.fromExtractors([fromCookie, fromBearer]);
@@ -68,6 +102,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       passReqToCallback: true,
     });
     this.tokenOf = tokenOf;
+    this.cookieName = cookie.name;
     this.clockTolerance = jwt.clockToleranceSeconds;
     metrics.counterFrom(
       'auth_token_cache_lookups_total',
@@ -77,22 +112,29 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     );
   }
 
-  /** Refuses what must never reach the parser; answers a token verified before from the cache. */
+  /**
+   * Refuses what must never reach the parser; answers a token verified before
+   * from the cache, unless its session has been revoked since (from memory:
+   * the revocation feed keeps RevokedSessions current, docs/auth.md).
+   */
   override authenticate(req: Request, options?: object): void {
     const token = this.tokenOf(req);
     const bearer = fromBearer(req);
     if (!token) return this.fail(new TokenRefusal('missing', 'no token'), 401);
-    if (bearer && bearer !== token)
+    if ((bearer && bearer !== token) || conflictingCookies(req.headers.cookie, this.cookieName))
       return this.fail(new TokenRefusal('conflict', 'two tokens'), 401);
     if (token.length > 8 * 1024) return this.fail(invalid('token larger than 8 KiB'), 401);
     const cached = this.verified.get(token);
     const fresh = cached && cached.payload.exp * 1000 > Date.now() ? cached : undefined;
     this.lookups[fresh ? 'hit' : 'miss'] += 1;
-    if (fresh) return this.success(fresh.viewer, fresh);
+    if (fresh) {
+      if (this.revoked.refuses(fresh.payload)) return this.fail(revoked(), 401);
+      return this.success(fresh.viewer, fresh);
+    }
     super.authenticate(req, options);
   }
 
-  /** What jsonwebtoken lets through: no `exp` or `sub`, an `iat` in the future, any `crit`. */
+  /** What jsonwebtoken lets through: no `exp` or `sub`, an `iat` in the future, any `crit`; and a revoked session. */
   validate(
     req: Request,
     { header, payload }: Jwt,
@@ -105,6 +147,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     if (sub.length === 0 || sub.length > 64) return [false, invalid('sub is not a user id')];
     if (typeof claims.iat === 'number' && claims.iat > Date.now() / 1000 + this.clockTolerance)
       return [false, invalid('iat is in the future')];
+    if (this.revoked.refuses(claims)) return [false, revoked()];
     const roles = ROLES.filter(
       (role) => Array.isArray(claims.roles) && claims.roles.includes(role),
     );

@@ -129,6 +129,10 @@ const ENVIRONMENT = z.object({
       'off, same (GET /metrics on PORT), or a port number for a metrics listener of its own',
     )
     .optional(),
+  REDIS_URL: secret(
+    z.url({ protocol: /^rediss?$/ }),
+    'a redis:// or rediss:// URL (value not shown: it may hold a password)',
+  ).optional(),
   RATE_LIMIT_REDIS_URL: secret(
     z.url({ protocol: /^rediss?$/ }),
     'a redis:// or rediss:// URL (value not shown: it may hold a password)',
@@ -144,6 +148,8 @@ const ENVIRONMENT = z.object({
   GRAPHQL_MAX_TOKENS: integer(100, 100_000).default(2000),
   GRAPHQL_MAX_COST: integer(10, 10_000_000).default(25_000),
   GRAPHQL_RATE_LIMIT_PER_MINUTE: integer(1, 10_000_000).default(600),
+  WS_MAX_OPERATIONS_PER_CONNECTION: integer(1, 1000).default(10),
+  WS_MAX_CONNECTIONS_PER_VIEWER: integer(1, 100_000).default(20),
   TRUSTED_DOCUMENTS: z.string().optional(),
   TRUSTED_DOCUMENTS_ONLY: boolean().default(false),
 
@@ -159,11 +165,12 @@ const ENVIRONMENT = z.object({
   JWT_PUB_KEY_FILE: z.string().optional(),
   JWKS_URL: httpUrl().optional(),
   JWKS_CACHE_MAX_AGE: duration(1_000, 24 * 3_600_000).default(5 * 60_000),
+  /** Default `__Host-token` in production without COOKIE_DOMAIN, else `token`. */
   COOKIE_NAME: z
     .string()
     .regex(/^[A-Za-z0-9_-]{1,64}$/)
     .describe('1-64 letters, digits, _ or -')
-    .default('token'),
+    .optional(),
   COOKIE_SECURE: boolean().default(true),
   COOKIE_SAMESITE: oneOf(['lax', 'strict', 'none']).default('lax'),
   COOKIE_DOMAIN: z.string().optional(),
@@ -251,6 +258,10 @@ export function configSchema(cwd: string) {
         maxCost: env.GRAPHQL_MAX_COST,
         /** GraphQL requests per minute per viewer (per address before authentication). */
         rateLimitPerMinute: env.GRAPHQL_RATE_LIMIT_PER_MINUTE,
+        /** Subscriptions (graphql-ws): operations open at once on one connection. */
+        maxOperationsPerConnection: env.WS_MAX_OPERATIONS_PER_CONNECTION,
+        /** Subscriptions (graphql-ws): connections open at once per viewer, on this process. */
+        maxConnectionsPerViewer: env.WS_MAX_CONNECTIONS_PER_VIEWER,
         /** Path of a manifest of trusted documents (hash → text) clients may name by id. */
         trustedDocuments: env.TRUSTED_DOCUMENTS,
         /** Refuse every other document text (admins excepted). */
@@ -266,8 +277,10 @@ export function configSchema(cwd: string) {
          * Unset: sign-in and sign-up limits are counted in MongoDB (shared by every process),
          * GraphQL limits in each process's memory. Set: every limit is counted in this Redis.
          */
-        redisUrl: env.RATE_LIMIT_REDIS_URL,
+        redisUrl: env.REDIS_URL ?? env.RATE_LIMIT_REDIS_URL,
       },
+      /** REDIS_URL (or RATE_LIMIT_REDIS_URL): rate-limit counters and the session revocation feed. */
+      redis: { url: env.REDIS_URL ?? env.RATE_LIMIT_REDIS_URL },
       auth: {
         /** Where the login page lives; unset means this server. */
         url: env.AUTH_URL,
@@ -284,7 +297,8 @@ export function configSchema(cwd: string) {
           jwksCacheMaxAgeMs: env.JWKS_CACHE_MAX_AGE,
         },
         cookie: {
-          name: env.COOKIE_NAME,
+          // `__Host-` makes browsers refuse a cookie planted by a sibling sub-domain; it cannot carry a Domain.
+          name: env.COOKIE_NAME ?? (isProduction && !env.COOKIE_DOMAIN ? '__Host-token' : 'token'),
           secure: env.COOKIE_SECURE,
           sameSite: env.COOKIE_SAMESITE,
           domain: env.COOKIE_DOMAIN,

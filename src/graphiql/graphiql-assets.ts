@@ -63,10 +63,12 @@ query MyOrders {
 }
 `;
 
-/** Runs in the browser: cookies included, Apollo's CSRF header set. */
+/** Runs in the browser: cookies included, Apollo's CSRF header set; subscriptions over graphql-ws. */
 const START_SCRIPT = `(() => {
+  const endpoint = new URL('/graphql', window.location.href).href;
   const fetcher = GraphiQL.createFetcher({
-    url: new URL('/graphql', window.location.href).href,
+    url: endpoint,
+    subscriptionUrl: endpoint.replace(/^http/, 'ws'),
     headers: { 'apollo-require-preflight': 'true' },
     fetch: (input, init) => window.fetch(input, { ...init, credentials: 'include' }),
   });

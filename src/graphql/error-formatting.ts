@@ -102,7 +102,7 @@ export function formatError(
 /** Only our own extension fields leave the server (never `exception`, `stacktrace` or driver details). */
 function safeExtensions(extensions: GraphQLFormattedError['extensions']): Record<string, unknown> {
   const safe: Record<string, unknown> = {};
-  for (const key of ['requestId', 'retryAfter', 'field']) {
+  for (const key of ['requestId', 'retryAfter', 'field', 'reason']) {
     if (extensions?.[key] !== undefined) safe[key] = extensions[key];
   }
   return safe;

@@ -2,14 +2,8 @@
 import '../common/node-version';
 import { resolve } from 'node:path';
 import { parseCli } from '../common/cli';
-import { ConfigError } from '../config/app-config';
 import { backUp } from './backup';
-import {
-  databaseLabel,
-  loadMaintenanceConfig,
-  openCliDatabase,
-  stopOnSignals,
-} from './cli-database';
+import { databaseLabel, loadMaintenanceConfig, exitWith, withCliDatabase } from './cli-database';
 
 const CLI = {
   usage:
@@ -28,37 +22,29 @@ const CLI = {
 async function main(): Promise<number> {
   const flags = parseCli(CLI);
   const config = loadMaintenanceConfig();
-  const signal = stopOnSignals(() => console.error('Stopping: the partial backup is removed…'));
-  const database = await openCliDatabase(config, (message) => console.log(message));
-  try {
-    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-    const dir = resolve(flags.out ?? `backups/${database.db.databaseName}-${stamp}`);
-    console.log(`Backing up ${databaseLabel(database.db)} to ${dir}`);
-    const started = Date.now();
-    const manifest = await backUp(database.db, dir, {
-      log: (message) => console.log(message),
-      signal,
-    });
-    const total = manifest.collections.reduce((sum, collection) => sum + collection.count, 0);
-    console.log(
-      `Backed up ${manifest.collections.length} collections, ${total} documents, in ${((Date.now() - started) / 1000).toFixed(1)} s`,
-    );
-    return 0;
-  } catch (error) {
-    if (signal.aborted) {
-      console.error('Stopped; no backup was written.');
-      return 130;
-    }
-    throw error;
-  } finally {
-    await database.close();
-  }
+  return withCliDatabase(
+    config,
+    (message) => console.log(message),
+    {
+      stopping: 'Stopping: the partial backup is removed…',
+      stopped: 'Stopped; no backup was written.',
+    },
+    async (db, signal) => {
+      const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+      const dir = resolve(flags.out ?? `backups/${db.databaseName}-${stamp}`);
+      console.log(`Backing up ${databaseLabel(db)} to ${dir}`);
+      const started = Date.now();
+      const manifest = await backUp(db, dir, {
+        log: (message) => console.log(message),
+        signal,
+      });
+      const total = manifest.collections.reduce((sum, collection) => sum + collection.count, 0);
+      console.log(
+        `Backed up ${manifest.collections.length} collections, ${total} documents, in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+      );
+      return 0;
+    },
+  );
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(error instanceof ConfigError || error instanceof Error ? error.message : error);
-    process.exit(1);
-  },
-);
+exitWith(main());

@@ -61,7 +61,7 @@ export async function openCliDatabase(
  * Ctrl-C (or SIGTERM) aborts the returned signal so the command stops at its
  * next step and cleans up; a second one ends the process at once.
  */
-export function stopOnSignals(onFirst: () => void): AbortSignal {
+function stopOnSignals(onFirst: () => void): AbortSignal {
   const controller = new AbortController();
   const handler = (signal: NodeJS.Signals) => {
     if (controller.signal.aborted) process.exit(signal === 'SIGINT' ? 130 : 143);
@@ -71,6 +71,47 @@ export function stopOnSignals(onFirst: () => void): AbortSignal {
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);
   return controller.signal;
+}
+
+/** What a maintenance command says when Ctrl-C arrives, and once it has stopped. */
+export interface StopMessages {
+  readonly stopping: string;
+  readonly stopped: string;
+}
+
+/**
+ * Runs a maintenance command's work on its database: Ctrl-C stops it at its
+ * next step (exit 130, with `stopped` saying what is left), and the database
+ * is closed however it ends.
+ */
+export async function withCliDatabase(
+  config: AppConfig,
+  log: (message: string) => void,
+  messages: StopMessages,
+  work: (db: Db, signal: AbortSignal) => Promise<number>,
+): Promise<number> {
+  const signal = stopOnSignals(() => console.error(messages.stopping));
+  const database = await openCliDatabase(config, log);
+  try {
+    return await work(database.db, signal);
+  } catch (error) {
+    if (!signal.aborted) throw error;
+    console.error(messages.stopped);
+    return 130;
+  } finally {
+    await database.close();
+  }
+}
+
+/** Ends the process with the command's exit code; an error is one line and exit 1. */
+export function exitWith(command: Promise<number>): void {
+  command.then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      console.error(error instanceof Error ? error.message : error);
+      process.exit(1);
+    },
+  );
 }
 
 /** The database's name, to show which one a command works on (never the URI: it may hold a password). */

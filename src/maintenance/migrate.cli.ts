@@ -1,13 +1,7 @@
 // First: refuses an old Node.js before anything that would crash on it is loaded.
 import '../common/node-version';
 import { parseCli } from '../common/cli';
-import { ConfigError } from '../config/app-config';
-import {
-  databaseLabel,
-  loadMaintenanceConfig,
-  openCliDatabase,
-  stopOnSignals,
-} from './cli-database';
+import { databaseLabel, loadMaintenanceConfig, exitWith, withCliDatabase } from './cli-database';
 import { checkIndexes, type IndexReport } from './index-check';
 import { Migrator } from './migrator';
 
@@ -57,62 +51,51 @@ async function main(): Promise<number> {
     return 2;
   }
   const config = loadMaintenanceConfig();
-  const signal = stopOnSignals(() =>
-    console.error('Stopping after the current step (Ctrl-C again to quit at once)…'),
-  );
-  const database = await openCliDatabase(config, log);
-  try {
-    const migrator = new Migrator(database.db, { log, signal });
-    switch (command as Command) {
-      case 'status': {
-        const statuses = await migrator.status();
-        console.log(`Migrations of ${databaseLabel(database.db)}:`);
-        for (const { name, applied } of statuses)
-          console.log(`  ${applied ? 'applied' : 'pending'}  ${name}`);
-        const pending = statuses.filter((status) => !status.applied).length;
-        console.log(
-          pending === 0
-            ? 'Every migration is applied.'
-            : `${pending} of ${statuses.length} pending: apply them with \`npm run db:migrate -- up\`.`,
-        );
-        const report = await checkIndexes(database.db);
-        printIndexReport(report);
-        return flags.check && (pending > 0 || report.missing.length > 0) ? 1 : 0;
-      }
-      case 'up': {
-        const applied = await migrator.up();
-        console.log(
-          applied.length === 0
-            ? 'Nothing to do: every migration is applied.'
-            : `Applied ${applied.length} migration(s) to ${databaseLabel(database.db)}.`,
-        );
-        return 0;
-      }
-      case 'down': {
-        const reverted = await migrator.down(flags.to);
-        console.log(
-          reverted.length === 0 ? 'Nothing to revert.' : `Reverted ${reverted.join(', ')}.`,
-        );
-        return 0;
-      }
-    }
-  } catch (error) {
-    if (signal.aborted) {
-      console.error(
+  return withCliDatabase(
+    config,
+    log,
+    {
+      stopping: 'Stopping after the current step (Ctrl-C again to quit at once)…',
+      stopped:
         'Stopped. The migration in progress was not recorded; `up` again finishes it (every migration is safe to re-run).',
-      );
-      return 130;
-    }
-    throw error;
-  } finally {
-    await database.close();
-  }
+    },
+    async (db, signal) => {
+      const migrator = new Migrator(db, { log, signal });
+      switch (command as Command) {
+        case 'status': {
+          const statuses = await migrator.status();
+          console.log(`Migrations of ${databaseLabel(db)}:`);
+          for (const { name, applied } of statuses)
+            console.log(`  ${applied ? 'applied' : 'pending'}  ${name}`);
+          const pending = statuses.filter((status) => !status.applied).length;
+          console.log(
+            pending === 0
+              ? 'Every migration is applied.'
+              : `${pending} of ${statuses.length} pending: apply them with \`npm run db:migrate -- up\`.`,
+          );
+          const report = await checkIndexes(db);
+          printIndexReport(report);
+          return flags.check && (pending > 0 || report.missing.length > 0) ? 1 : 0;
+        }
+        case 'up': {
+          const applied = await migrator.up();
+          console.log(
+            applied.length === 0
+              ? 'Nothing to do: every migration is applied.'
+              : `Applied ${applied.length} migration(s) to ${databaseLabel(db)}.`,
+          );
+          return 0;
+        }
+        case 'down': {
+          const reverted = await migrator.down(flags.to);
+          console.log(
+            reverted.length === 0 ? 'Nothing to revert.' : `Reverted ${reverted.join(', ')}.`,
+          );
+          return 0;
+        }
+      }
+    },
+  );
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(error instanceof ConfigError || error instanceof Error ? error.message : error);
-    process.exit(1);
-  },
-);
+exitWith(main());

@@ -2,14 +2,8 @@
 import '../common/node-version';
 import { resolve } from 'node:path';
 import { parseCli } from '../common/cli';
-import { ConfigError } from '../config/app-config';
 import { comparisonTable, restore } from './backup';
-import {
-  databaseLabel,
-  loadMaintenanceConfig,
-  openCliDatabase,
-  stopOnSignals,
-} from './cli-database';
+import { databaseLabel, loadMaintenanceConfig, exitWith, withCliDatabase } from './cli-database';
 
 const CLI = {
   usage:
@@ -35,45 +29,33 @@ async function main(): Promise<number> {
     console.error('Say which backup: --from DIR (--help for more)');
     return 2;
   }
+  const dir = resolve(flags.from);
   const config = loadMaintenanceConfig();
-  const signal = stopOnSignals(() =>
-    console.error('Stopping after this batch: run the restore again with --drop to finish it…'),
+  return withCliDatabase(
+    config,
+    (message) => console.log(message),
+    {
+      stopping: 'Stopping after this batch: run the restore again with --drop to finish it…',
+      stopped: 'Stopped; the database holds part of the backup. Run the restore again with --drop.',
+    },
+    async (db, signal) => {
+      console.log(`Restoring ${dir} into ${databaseLabel(db)}`);
+      const { expected, restored } = await restore(db, dir, {
+        replace: flags.drop === true,
+        log: (message) => console.log(message),
+        signal,
+      });
+      const { lines, differences } = comparisonTable(expected, restored);
+      console.log('Compared with the backup:');
+      for (const line of lines) console.log(line);
+      if (differences > 0) {
+        console.error(`${differences} collection(s) differ from the backup`);
+        return 1;
+      }
+      console.log(`Restored ${expected.length} collections; every count and checksum matches.`);
+      return 0;
+    },
   );
-  const database = await openCliDatabase(config, (message) => console.log(message));
-  try {
-    const dir = resolve(flags.from);
-    console.log(`Restoring ${dir} into ${databaseLabel(database.db)}`);
-    const { expected, restored } = await restore(database.db, dir, {
-      replace: flags.drop === true,
-      log: (message) => console.log(message),
-      signal,
-    });
-    const { lines, differences } = comparisonTable(expected, restored);
-    console.log('Compared with the backup:');
-    for (const line of lines) console.log(line);
-    if (differences > 0) {
-      console.error(`${differences} collection(s) differ from the backup`);
-      return 1;
-    }
-    console.log(`Restored ${expected.length} collections; every count and checksum matches.`);
-    return 0;
-  } catch (error) {
-    if (signal.aborted) {
-      console.error(
-        'Stopped; the database holds part of the backup. Run the restore again with --drop.',
-      );
-      return 130;
-    }
-    throw error;
-  } finally {
-    await database.close();
-  }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(error instanceof ConfigError || error instanceof Error ? error.message : error);
-    process.exit(1);
-  },
-);
+exitWith(main());

@@ -8,11 +8,13 @@ import {
   Query,
   ResolveField,
   Resolver,
+  Subscription,
 } from '@nestjs/graphql';
 import type { GraphQLResolveInfo } from 'graphql';
 import { toConnection } from '../graphql/connections';
 import { ListArgs, listRequest, SortedPagingArgs } from '../graphql/dto/list.args';
 import type { GraphQLContext } from '../graphql/graphql-context';
+import { LoaderRegistry, type RequestLoaders } from '../graphql/loaders';
 import type { Connection } from '../graphql/models/connection.factory';
 import { ItemModel } from '../items/item.model';
 import { UserModel } from '../users/user.model';
@@ -30,7 +32,7 @@ import {
   OrderModel,
   UserOrderConnection,
 } from './order.model';
-import { ORDER_OUTCOMES, OrdersService, type OrderRequest } from './orders.service';
+import { ORDER_OUTCOMES, OrderEvents, OrdersService, type OrderRequest } from './orders.service';
 
 /** The input's global ids decoded (an id of the wrong type is BAD_USER_INPUT), null lines dropped. */
 function orderRequestFrom(data: OrderInput): OrderRequest {
@@ -170,5 +172,46 @@ export class UserOrdersResolver {
       await this.service.ordersOf(viewer, user.dbId, listRequest(args, info)),
       OrderModel.from,
     );
+  }
+}
+
+/** Live orders (graphql-ws): each delivered order resolves like a queried one. */
+@Resolver(() => OrderModel)
+export class OrderSubscriptionsResolver {
+  constructor(
+    private readonly orders: OrdersService,
+    private readonly events: OrderEvents,
+    private readonly loaders: LoaderRegistry,
+  ) {}
+
+  @Subscription(() => OrderModel, {
+    description:
+      'Each order created from now on whose buyer or payer is the user (no replay of earlier ones). Only that user or an admin (FORBIDDEN otherwise).',
+  })
+  orderCreated(
+    @Args('user_id', {
+      type: () => ID,
+      nullable: true,
+      description: 'Global id of the buyer or payer to follow; default: the viewer.',
+    })
+    userId: string | null,
+    @Viewer() viewer: ViewerType,
+    @Context() context: GraphQLContext,
+  ): AsyncGenerator<{ orderCreated: OrderModel }> {
+    const followed = userId ? expectGlobalId('User', userId, 'user_id') : viewer.user_id;
+    this.orders.assertCanSeeOrdersOf(viewer, followed);
+    return this.deliveries(followed, context);
+  }
+
+  private async *deliveries(
+    userId: string,
+    context: GraphQLContext,
+  ): AsyncGenerator<{ orderCreated: OrderModel }> {
+    for await (const order of this.events.createdFor(userId)) {
+      // Each event is resolved like a request of its own: loaders cached across events would
+      // serve stale users and items and grow for as long as the subscription lives.
+      (context as { loaders: RequestLoaders }).loaders = this.loaders.forRequest();
+      yield { orderCreated: OrderModel.from(order) };
+    }
   }
 }

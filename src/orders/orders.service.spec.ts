@@ -9,7 +9,7 @@ import { UserDocument } from '../users/user.model';
 import { UsersRepository } from '../users/users.repository';
 import { OrderDocument } from './order.model';
 import { OrdersRepository } from './orders.repository';
-import { OrdersService, type OrderRequest } from './orders.service';
+import { OrderEvents, OrdersService, type OrderRequest } from './orders.service';
 
 const JANE: Viewer = { user_id: 'Jane00000001', locale: 'en', roles: ['user'] };
 const JOHN_ID = 'John00000001';
@@ -38,15 +38,19 @@ describe('OrdersService', () => {
     }),
   };
 
+  const events = { created: jest.fn(async () => undefined) };
+
   beforeEach(async () => {
     inserted.length = 0;
     orderModel.create.mockClear();
+    events.created.mockClear();
     const moduleRef = await Test.createTestingModule({
       providers: [
         OrdersService,
         OrdersRepository,
         UsersRepository,
         ItemsRepository,
+        { provide: OrderEvents, useValue: events },
         { provide: APP_CONFIG, useValue: loadConfig({ NODE_ENV: 'test' }, { dotenv: false }) },
         { provide: getModelToken(OrderDocument.name), useValue: orderModel },
         {
@@ -88,6 +92,14 @@ describe('OrdersService', () => {
           order_items: [{ item_id: TEA, quantity: 2, amount: 5, item_details: {} }],
         }),
       ]);
+    });
+
+    it('publishes the stored order once the insert is acknowledged', async () => {
+      const outcome = await service.create(JANE, order());
+      expect(events.created).toHaveBeenCalledTimes(1);
+      expect(events.created).toHaveBeenCalledWith(
+        expect.objectContaining({ _id: outcome.orderId, user_id: JANE.user_id }),
+      );
     });
 
     it.each([
@@ -135,6 +147,7 @@ describe('OrdersService', () => {
       await service.create(JANE, line({ quantity: 0 }));
       await service.create(JANE, line({ item_id: 'NoSuchItem01' }));
       expect(orderModel.create).not.toHaveBeenCalled();
+      expect(events.created).not.toHaveBeenCalled();
     });
 
     it('EO01: an unexpected failure, without its message', async () => {
@@ -144,6 +157,7 @@ describe('OrdersService', () => {
         msgId: 'EO01',
         msg: 'Error creating Order',
       });
+      expect(events.created).not.toHaveBeenCalled();
     });
   });
 

@@ -12,6 +12,7 @@ import { expectGlobalId, isDbId, newDbId } from '../common/ids';
 import { failed, succeeded, type Outcome } from '../common/outcome';
 import { pageOfArray, resolveSort, type PageLimits } from '../common/pagination/keyset';
 import { withTotal, type ListPage, type ListRequest } from '../common/pagination/list';
+import { EventBus } from '../common/events/event-bus';
 import { canSeePrivateDataOf, type Viewer } from '../common/viewer';
 import { APP_CONFIG, pageLimitsOf, type AppConfig } from '../config/app-config';
 import { isDatabaseUnavailable, isDuplicateKey } from '../database/database-errors';
@@ -113,6 +114,45 @@ export const ORDER_OUTCOMES = {
 };
 
 /** Orders: who may see them, how they are listed, and the rules of creating one. */
+const ORDER_CREATED = 'orders.created';
+
+/** What an event carries: the order as stored (dates as text once it has crossed Redis). */
+type OrderCreatedEvent = Omit<Order, 'order_date' | 'created_at'> & {
+  readonly order_date?: Date | string;
+  readonly created_at?: Date | string;
+};
+
+const asDate = (value: Date | string | undefined) =>
+  value === undefined ? undefined : new Date(value);
+
+/** New orders as they are stored, for whoever follows them (GraphQL subscriptions). */
+@Injectable()
+export class OrderEvents {
+  constructor(private readonly bus: EventBus) {}
+
+  /** Called once the insert is acknowledged: a failed create publishes nothing. */
+  created(order: Order): Promise<void> {
+    return this.bus.publish<OrderCreatedEvent>(ORDER_CREATED, order);
+  }
+
+  /** Orders created from now on whose buyer or payer is `userId`, until the iterator is returned. */
+  async *createdFor(userId: string): AsyncGenerator<Order> {
+    const events = this.bus.subscribe<OrderCreatedEvent>(ORDER_CREATED);
+    try {
+      for await (const event of events) {
+        if (event.user_id !== userId && event.payer_id !== userId) continue;
+        yield {
+          ...event,
+          order_date: asDate(event.order_date),
+          created_at: asDate(event.created_at),
+        };
+      }
+    } finally {
+      await events.return?.();
+    }
+  }
+}
+
 @Injectable()
 export class OrdersService {
   private readonly logger = new Logger('Orders');
@@ -123,6 +163,7 @@ export class OrdersService {
     private readonly orders: OrdersRepository,
     private readonly users: UsersRepository,
     private readonly items: ItemsRepository,
+    private readonly events: OrderEvents,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.limits = pageLimitsOf(config);
@@ -243,6 +284,7 @@ export class OrdersService {
         })),
       };
       const created = await this.insertRetryingIdCollisions(order);
+      await this.events.created(created);
       return ORDER_OUTCOMES.created(created._id);
     } catch (error) {
       if (isDatabaseUnavailable(error)) throw error;

@@ -177,3 +177,45 @@ describe('pages on other origins', () => {
       await page.locator('#out').getByText('jane01').waitFor({ timeout: 10_000 });
     }));
 });
+
+describe('live orders', () => {
+  it('shows an order created on one signed-in page live in GraphiQL on another, within 1 s', () =>
+    step('8-live-order', async () => {
+      // `page` is signed in as Jane (above).
+      const subscription =
+        'subscription { orderCreated { id order_items { edges { node { quantity } } } } }';
+      await page.goto(`${api.url}/graph?query=${encodeURIComponent(subscription)}`);
+      await page.locator('.graphiql-container').waitFor({ timeout: 15_000 });
+      await page.locator('.graphiql-execute-button').click();
+      // The subscription is acknowledged and running: GraphiQL shows a stop button while it lasts.
+      await page
+        .locator('.graphiql-execute-button[aria-label*="Stop"]')
+        .waitFor({ timeout: 10_000 });
+      // The second page signs in on its own (another browser context: its own cookie jar).
+      const otherContext = await browser.newContext();
+      const other = await otherContext.newPage();
+      await other.goto(`${api.url}/auth/login`);
+      await other.getByLabel('Username').fill(JANE.username);
+      await other.getByLabel('Password').fill(JANE.password);
+      await other.getByRole('button', { name: 'Sign in' }).click();
+      await other.waitForURL(`${api.url}/graph`);
+      const created = await other.evaluate(
+        async ({ url, user }) => {
+          const response = await fetch(url, {
+            method: 'POST',
+            credentials: 'include',
+            headers: { 'content-type': 'application/json', 'apollo-require-preflight': 'true' },
+            body: JSON.stringify({
+              query: `mutation { createOrder(input: {order_data: {user_id: "${user}", order_items: [{item_id: "SXRlbToxSEVPeDZGbkM3Y00=", quantity: 3}]}}) { order_id } }`,
+            }),
+          });
+          const body = (await response.json()) as { data: { createOrder: { order_id: string } } };
+          return { id: body.data.createOrder.order_id, at: Date.now() };
+        },
+        { url: `${api.url}/graphql`, user: JANE_ID },
+      );
+      await page.locator('.graphiql-response').getByText(created.id).waitFor({ timeout: 1_000 });
+      expect(Date.now() - created.at).toBeLessThan(1_000);
+      await otherContext.close();
+    }));
+});

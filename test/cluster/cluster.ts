@@ -17,7 +17,11 @@
  *      once it is withdrawn from the JWKS (and a token it had verified, once
  *      that token expires);
  *   5. the sixth failed sign-in for one username is refused whichever auth
- *      process receives it.
+ *      process receives it;
+ *   6. sign-out everywhere under load: a user's tokens in use on every
+ *      replica are refused by all of them within 2 s (the revocation feed;
+ *      the time is the slowest replica's, p100), while no request of another
+ *      user fails; a reused refresh token ends its session on every replica.
  * Prints a table and `N passed, N failed`; exits non-zero on any failure.
  * `--drain 0` runs the replicas without SHUTDOWN_DRAIN_DELAY (to see what it
  * prevents). Bounded: it gives up after `--timeout` seconds (default 300). Ctrl-C stops
@@ -57,6 +61,9 @@ const JWKS_CACHE_MAX_AGE_SECONDS = 5;
 const ISSUER = 'user-order-auth';
 const AUDIENCE = 'user-order-api';
 const JANE = { id: '1E4Yo11Y3r9a', username: 'jane01', password: 'jane01-dev-password' };
+const JOHN = { username: 'john01', password: 'john01-dev-password' };
+/** Production's access cookie (no COOKIE_DOMAIN): `__Host-` so a sibling sub-domain cannot plant one. */
+const COOKIE = '__Host-token';
 const QUERY = JSON.stringify({ query: 'query ClusterViewer { viewer { username } }' });
 const EXPECTED_BODY = '{"data":{"viewer":{"username":"jane01"}}}';
 
@@ -101,14 +108,64 @@ function signAs(key: KeyPair, lifetimeSeconds: number, jti: string): Promise<str
     .sign(createPrivateKey(key.privatePem));
 }
 
+/** The status of a viewer query with a token, straight to one replica. */
+async function statusWith(baseUrl: string, token: string): Promise<number> {
+  const response = await fetch(`${baseUrl}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', cookie: `${COOKIE}=${token}` },
+    body: QUERY,
+  });
+  await response.arrayBuffer();
+  return response.status;
+}
+
+/** The value of a cookie a response sets. */
+function cookieValue(response: Response, name: string): string {
+  const header = response.headers.getSetCookie().find((c) => c.startsWith(`${name}=`));
+  if (!header) throw new Error(`no ${name} cookie in the response (status ${response.status})`);
+  return header.slice(name.length + 1).split(';')[0];
+}
+
+/**
+ * Polls every replica with every token until each refuses it (or `timeoutMs`
+ * passes): per replica, the milliseconds from `since` to its last first refusal.
+ */
+async function timeUntilRefused(
+  replicas: readonly string[],
+  tokens: readonly string[],
+  since: number,
+  timeoutMs: number,
+): Promise<number[]> {
+  return Promise.all(
+    replicas.map(async (replica) => {
+      const times = await Promise.all(
+        tokens.map(async (token) => {
+          while (Date.now() - since < timeoutMs) {
+            if ((await statusWith(replica, token)) === 401) return Date.now() - since;
+            await sleep(20);
+          }
+          return Number.POSITIVE_INFINITY;
+        }),
+      );
+      return Math.max(...times);
+    }),
+  );
+}
+
 async function viewerStatus(baseUrl: string, token: string): Promise<number> {
   const response = await fetch(`${baseUrl}/graphql`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', cookie: `token=${token}` },
+    headers: { 'content-type': 'application/json', cookie: `${COOKIE}=${token}` },
     body: QUERY,
   });
   const body = await response.text();
   return response.status === 200 && body.trim() !== EXPECTED_BODY ? 599 : response.status;
+}
+
+/** The access token a sign-in answered with. */
+function accessToken(signIn: Response): string {
+  const pair = tokenCookie(signIn);
+  return pair.slice(pair.indexOf('=') + 1);
 }
 
 function login(baseUrl: string, username: string, password: string): Promise<Response> {
@@ -182,7 +239,7 @@ function startLoad(url: string, token: string) {
       requests: [
         {
           method: 'POST',
-          headers: { 'content-type': 'application/json', cookie: `token=${token}` },
+          headers: { 'content-type': 'application/json', cookie: `${COOKIE}=${token}` },
           body: QUERY,
           onResponse: (status: number, body: string) => {
             if (status === 200 && body.trim() !== EXPECTED_BODY) wrongBodies += 1;
@@ -387,7 +444,7 @@ async function main(): Promise<void> {
     const signIn = await login(publicUrl, JANE.username, JANE.password);
     if (signIn.status !== 200)
       throw new Error(`sign-in through the balancer answered ${signIn.status}`);
-    const oldToken = tokenCookie(signIn).slice('token='.length);
+    const oldToken = accessToken(signIn);
 
     // 1. Every replica serves.
     say('Steady load for 5 s');
@@ -484,7 +541,7 @@ async function main(): Promise<void> {
       async () => (await serverUp('auth/auth1')) && (await serverUp('auth/auth2')),
     );
     const rotatedSignIn = await login(publicUrl, JANE.username, JANE.password);
-    const newToken = tokenCookie(rotatedSignIn).slice('token='.length);
+    const newToken = accessToken(rotatedSignIn);
     const newKid = JSON.parse(Buffer.from(newToken.split('.')[0], 'base64url').toString()).kid;
     const rotationStarted = Date.now();
     const acceptMs = await Promise.all(
@@ -588,6 +645,85 @@ async function main(): Promise<void> {
         perAuth.every((n) => n > 0) &&
         direct.every((s) => s === 429),
       `${failedStatuses.join(', ')}; direct: ${direct.join(', ')}`,
+    );
+
+    // 7. Sign-out everywhere under load, and a reused refresh token.
+    say('Sign-out everywhere for john01 while jane01 keeps the replicas busy');
+    const replicas = api.map((replica) => replica.url);
+    const johnSignIns = await Promise.all(
+      [1, 2, 3].map(() => login(publicUrl, JOHN.username, JOHN.password)),
+    );
+    const johnTokens = johnSignIns.map(accessToken);
+    const janeNow = accessToken(await login(publicUrl, JANE.username, JANE.password));
+    const acceptedBefore = (
+      await Promise.all(replicas.flatMap((r) => johnTokens.map((t) => statusWith(r, t))))
+    ).every((status) => status === 200);
+    stopLoad = startLoad(publicUrl, janeNow);
+    await sleep(1_000);
+    const signOutAt = Date.now();
+    const signOut = await fetch(`${publicUrl}/auth/logout`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        cookie: `refresh=${cookieValue(johnSignIns[0], 'refresh')}`,
+      },
+      body: JSON.stringify({ scope: 'all' }),
+    });
+    const revokedAfter = await timeUntilRefused(replicas, johnTokens, signOutAt, 10_000);
+    await sleep(1_000);
+    const othersDuring = await stopLoad();
+    const slowest = Math.max(...revokedAfter);
+    table.push([
+      'sign-out everywhere: time until every replica refuses (ms, p100; api1, api2, api3)',
+      `${slowest} (${revokedAfter.join(', ')})`,
+    ]);
+    table.push([
+      '  another user under load meanwhile: requests, failed',
+      `${othersDuring.requests}, ${othersDuring.failed}`,
+    ]);
+    check(
+      'sign-out everywhere reaches every replica within 2 s under load',
+      acceptedBefore && signOut.status === 204 && slowest <= 2_000,
+      `accepted before: ${acceptedBefore}; logout ${signOut.status}; refused by all after ${slowest} ms`,
+    );
+    check(
+      "no other user's request failed meanwhile",
+      othersDuring.failed === 0 && othersDuring.requests > 0,
+      `${othersDuring.failed} failed of ${othersDuring.requests}`,
+    );
+
+    say('A refresh token used twice');
+    const victim = await login(publicUrl, JOHN.username, JOHN.password);
+    const firstRefresh = cookieValue(victim, 'refresh');
+    const refresh = (value: string) =>
+      fetch(`${publicUrl}/auth/refresh`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', cookie: `refresh=${value}` },
+        body: '{}',
+      });
+    const rotated = await refresh(firstRefresh);
+    const sessionTokens = [accessToken(victim), accessToken(rotated)];
+    const liveBefore = (
+      await Promise.all(replicas.flatMap((r) => sessionTokens.map((t) => statusWith(r, t))))
+    ).every((status) => status === 200);
+    const reusedAt = Date.now();
+    const reused = await refresh(firstRefresh);
+    const reason = ((await reused.json()) as { reason?: string }).reason;
+    const killedAfter = await timeUntilRefused(replicas, sessionTokens, reusedAt, 10_000);
+    const newest = await refresh(cookieValue(rotated, 'refresh'));
+    table.push([
+      'reused refresh token: answer, time until every replica refuses the session (ms)',
+      `${reused.status} ${reason}, ${Math.max(...killedAfter)} (${killedAfter.join(', ')})`,
+    ]);
+    check(
+      'a reused refresh token kills its session on every replica',
+      liveBefore &&
+        rotated.status === 200 &&
+        reused.status === 401 &&
+        reason === 'revoked' &&
+        Math.max(...killedAfter) <= 2_000 &&
+        newest.status === 401,
+      `reuse answered ${reused.status} ${reason}; refused everywhere after ${Math.max(...killedAfter)} ms; the newer refresh token: ${newest.status}`,
     );
   } catch (error) {
     if (!interrupted) check('the cluster ran to the end', false, (error as Error).message);

@@ -1,5 +1,6 @@
 /**
- * `npm run test:fuzz`: every query and mutation of schema.graphql, called
+ * `npm run test:fuzz`: every query, mutation and subscription of
+ * schema.graphql (subscriptions over graphql-ws, the others over HTTP), called
  * with valid arguments and with broken ones (wrong scalar types, missing and
  * unknown fields, huge, negative and fractional numbers, long and
  * control-character strings, malformed ids, cursors and JSON filters, nulls
@@ -32,6 +33,8 @@ import { ADMIN, JANE, makeTestKeys, tokenCookie } from '../support/auth-helpers'
 import { startOwnDatabase, type OwnDatabase } from '../support/own-database';
 import { buildDistBeforeAll } from '../support/dist-build';
 import { startSeededProductionService, type ServiceProcess } from '../support/service-process';
+import { subscribe, wsClient } from '../support/ws-client';
+import type { Client } from 'graphql-ws';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261129);
 const TIME_LIMIT_MS = Number(process.env.FUZZ_SECONDS ?? 60) * 1000;
@@ -242,13 +245,15 @@ function selection(type: GraphQLOutputType, depth: number): string {
   return `{ ${parts.join(' ')} }`;
 }
 
+type OperationKind = 'query' | 'mutation' | 'subscription';
+
 interface Operation {
-  readonly kind: 'query' | 'mutation';
+  readonly kind: OperationKind;
   readonly field: GraphQLField<unknown, unknown>;
   readonly text: string;
 }
 
-function operation(kind: 'query' | 'mutation', field: GraphQLField<unknown, unknown>): Operation {
+function operation(kind: OperationKind, field: GraphQLField<unknown, unknown>): Operation {
   const declarations = field.args.map(
     (arg: GraphQLArgument) => `$${arg.name}: ${String(arg.type)}`,
   );
@@ -262,7 +267,13 @@ function operation(kind: 'query' | 'mutation', field: GraphQLField<unknown, unkn
 const OPERATIONS: Operation[] = [
   ...Object.values(schema.getQueryType()!.getFields()).map((f) => operation('query', f)),
   ...Object.values(schema.getMutationType()!.getFields()).map((f) => operation('mutation', f)),
+  ...Object.values(schema.getSubscriptionType()?.getFields() ?? {}).map((f) =>
+    operation('subscription', f),
+  ),
 ];
+
+/** How long a subscription may stay quiet before it counts as accepted (it waits for events). */
+const SUBSCRIPTION_QUIET_MS = 100;
 
 const validArgs = (op: Operation) =>
   fc.record(
@@ -308,6 +319,40 @@ let database: OwnDatabase;
 let server: ServiceProcess;
 let connection: mongoose.Connection;
 const tokens: Record<'jane' | 'admin', string> = { jane: '', admin: '' };
+/** Production's access cookie (no COOKIE_DOMAIN). */
+const COOKIE = '__Host-token';
+const sockets: Partial<Record<'jane' | 'admin', Client>> = {};
+
+/**
+ * A subscription over graphql-ws: its errors if it was refused or ended with
+ * errors, none if it stayed open quietly (then it is ended here).
+ */
+async function subscriptionAnswer(call: Call): Promise<{
+  status: number;
+  errors: { message: string; extensions?: Record<string, unknown> }[];
+}> {
+  let client = sockets[call.as];
+  if (!client) {
+    const opened = wsClient(server.url, { token: tokens[call.as], cookieName: COOKIE });
+    void opened.closed.then(() => delete sockets[call.as]);
+    client = sockets[call.as] = opened.client;
+  }
+  const operation = subscribe(client, call.op.text, call.variables);
+  await Promise.race([
+    operation.completed,
+    operation.received(1, SUBSCRIPTION_QUIET_MS).catch(() => undefined),
+  ]);
+  operation.unsubscribe();
+  const errors = [
+    ...operation.errors,
+    ...operation.results.flatMap((result) => result.errors ?? []),
+  ] as { message: string; extensions?: Record<string, unknown> }[];
+  const closedWith = operation.errors.find(
+    (error): error is { code: number } => typeof (error as { code?: unknown }).code === 'number',
+  );
+  // A socket the server closed answers like a 5xx unless it closed it for a documented reason.
+  return { status: closedWith ? 599 : 200, errors };
+}
 
 async function signIn(user: { username: string; password: string }): Promise<string> {
   const response = await fetch(`${server.url}/auth/login`, {
@@ -316,7 +361,7 @@ async function signIn(user: { username: string; password: string }): Promise<str
     body: JSON.stringify({ username: user.username, password: user.password }),
   });
   if (response.status !== 200) throw new Error(`sign-in failed: ${response.status}`);
-  return tokenCookie(response)!.value;
+  return tokenCookie(response, COOKIE)!.value;
 }
 
 buildDistBeforeAll();
@@ -333,6 +378,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  await Promise.all(Object.values(sockets).map((client) => client?.dispose()));
   await connection?.close();
   await server?.stop();
   await database?.dispose();
@@ -353,13 +399,22 @@ it(
       fc.asyncProperty(calls, async (call) => {
         const body = JSON.stringify({ query: call.op.text, variables: call.variables });
         const before = call.op.kind === 'mutation' ? await counts() : undefined;
-        const response = await fetch(`${server.url}/graphql`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', cookie: `token=${tokens[call.as]}` },
-          body,
-        });
+        const response =
+          call.op.kind === 'subscription'
+            ? await subscriptionAnswer(call)
+            : await fetch(`${server.url}/graphql`, {
+                method: 'POST',
+                headers: {
+                  'content-type': 'application/json',
+                  cookie: `${COOKIE}=${tokens[call.as]}`,
+                },
+                body,
+              });
         requests += 1;
-        const text = await response.text();
+        const text =
+          'errors' in response
+            ? JSON.stringify({ errors: response.errors })
+            : await response.text();
         const fail = (why: string) => {
           throw new Error(
             `${why}\nrequest (as ${call.as}): ${body.slice(0, 2000)}\nanswer ${response.status}: ${text.slice(0, 2000)}`,
@@ -407,7 +462,7 @@ it(
     expect(ready.status).toBe(200);
     const viewer = await fetch(`${server.url}/graphql`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', cookie: `token=${tokens.jane}` },
+      headers: { 'content-type': 'application/json', cookie: `${COOKIE}=${tokens.jane}` },
       body: JSON.stringify({ query: '{ viewer { username } }' }),
     });
     expect(await viewer.json()).toEqual({ data: { viewer: { username: 'jane01' } } });

@@ -29,6 +29,8 @@ const JANE_ID = toGlobalId('User', JANE.id);
 const JOHN_ID = toGlobalId('User', JOHN.id);
 const FOOD = toGlobalId('Item', '1HEOx6FnC7cM');
 const VIEWER = '{ viewer { id } }';
+/** Production's access cookie: `__Host-` so that a sibling sub-domain cannot plant one. */
+const COOKIE = '__Host-token';
 
 let database: OwnDatabase;
 let server: ServiceProcess;
@@ -43,12 +45,20 @@ async function signIn(user: { username: string; password: string }): Promise<str
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ username: user.username, password: user.password }),
   });
-  if (response.status !== 200) throw new Error(`login ${response.status}`);
-  return tokenCookie(response)!.value;
+  if (response.status !== 200)
+    throw new Error(
+      `login ${response.status}: ${await response.text()}\n${server.output().slice(-3000)}`,
+    );
+  return tokenCookie(response, COOKIE)!.value;
 }
 
-const gql = (query: string, options: Parameters<typeof graphql>[2] = {}) =>
-  graphql(server.url, query, { token: jane, ...options });
+const gql = (query: string, options: Parameters<typeof graphql>[2] = {}) => {
+  const { token = jane, headers, ...rest } = options;
+  return graphql(server.url, query, {
+    ...rest,
+    headers: { cookie: `${COOKIE}=${token}`, ...headers },
+  });
+};
 const code = (response: Awaited<ReturnType<typeof gql>>) =>
   response.body.errors?.[0]?.extensions?.code;
 
@@ -207,7 +217,7 @@ describe('hostile queries', () => {
   it('oversized body (300 KB) → 413', async () => {
     const response = await fetch(`${server.url}/graphql`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', cookie: `token=${jane}` },
+      headers: { 'content-type': 'application/json', cookie: `${COOKIE}=${jane}` },
       body: JSON.stringify({ query: `{ viewer { id } } #${'x'.repeat(300_000)}` }),
     });
     expect(response.status).toBe(413);
@@ -215,7 +225,7 @@ describe('hostile queries', () => {
   it('batched array body → 400', async () => {
     const response = await fetch(`${server.url}/graphql`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', cookie: `token=${jane}` },
+      headers: { 'content-type': 'application/json', cookie: `${COOKIE}=${jane}` },
       body: JSON.stringify([{ query: VIEWER }, { query: VIEWER }]),
     });
     expect(response.status).toBe(400);
@@ -246,7 +256,7 @@ describe('CSRF', () => {
       headers: {
         'content-type': 'application/x-www-form-urlencoded',
         origin: 'https://evil.example',
-        cookie: `token=${jane}`,
+        cookie: `${COOKIE}=${jane}`,
       },
       body: 'query=mutation%7BcreateOrder%28input%3A%7B%7D%29%7Border_id%7D%7D',
     });
@@ -255,7 +265,7 @@ describe('CSRF', () => {
   it('text/plain POST → no operation runs', async () => {
     const response = await fetch(`${server.url}/graphql`, {
       method: 'POST',
-      headers: { 'content-type': 'text/plain', cookie: `token=${jane}` },
+      headers: { 'content-type': 'text/plain', cookie: `${COOKIE}=${jane}` },
       body: JSON.stringify({ query: VIEWER }),
     });
     expect(response.status).toBeGreaterThanOrEqual(400);
@@ -266,7 +276,7 @@ describe('CSRF', () => {
       `mutation { createOrder(input: {order_data: {user_id: "${JANE_ID}", order_items: [{item_id: "${FOOD}", quantity: 1}]}}) { order_id } }`,
     );
     const response = await fetch(`${server.url}/graphql?query=${query}`, {
-      headers: { cookie: `token=${jane}`, 'apollo-require-preflight': '1' },
+      headers: { cookie: `${COOKIE}=${jane}`, 'apollo-require-preflight': '1' },
     });
     expect(response.status).toBe(405);
   });
@@ -316,7 +326,7 @@ describe('NoSQL injection', () => {
     ]);
     const response = await fetch(`${server.url}/graphql`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', cookie: `token=${jane}` },
+      headers: { 'content-type': 'application/json', cookie: `${COOKIE}=${jane}` },
       body,
     });
     expect(response.status).toBeLessThan(500);
@@ -398,6 +408,129 @@ describe('database stopped mid-test', () => {
       resolve(__dirname, '..', '..', 'test-artifacts', 'outage-timings.json'),
       `${JSON.stringify(timings)}\n`,
     );
+  });
+});
+
+describe('sessions', () => {
+  const json = { 'content-type': 'application/json' };
+  const signInFully = async (user: { username: string; password: string }) => {
+    const response = await fetch(`${server.url}/auth/login`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ username: user.username, password: user.password }),
+    });
+    return {
+      response,
+      token: tokenCookie(response, COOKIE)!.value,
+      refresh: tokenCookie(response, 'refresh')!.value,
+    };
+  };
+  const refresh = (value: string) =>
+    fetch(`${server.url}/auth/refresh`, {
+      method: 'POST',
+      headers: { ...json, cookie: `refresh=${value}` },
+      body: '{}',
+    });
+  const reasonOf = async (response: Response) =>
+    ((await response.json()) as { reason?: string }).reason;
+
+  it('__Host- access cookie in production (Secure, Path=/, no Domain); a planted plain `token` cookie is not read → 401 missing', async () => {
+    const { response } = await signInFully(JANE);
+    expect(tokenCookie(response, COOKIE)!.attributes).toMatchObject({ secure: true, path: '/' });
+    expect(tokenCookie(response, COOKIE)!.attributes.domain).toBeUndefined();
+    expect(tokenCookie(response, 'token')).toBeUndefined();
+    const planted = await graphql(server.url, VIEWER, { headers: { cookie: `token=${jane}` } });
+    expect(planted.status).toBe(401);
+  });
+  it('refresh cookie: opaque, HttpOnly, Secure, Path=/auth; refresh works with it alone → 200', async () => {
+    const { response, refresh: value } = await signInFully(JANE);
+    expect(value.split('.')).toHaveLength(2);
+    expect(tokenCookie(response, 'refresh')!.attributes).toMatchObject({
+      httponly: true,
+      secure: true,
+      path: '/auth',
+    });
+    expect((await refresh(value)).status).toBe(200);
+  });
+  it('a replaced refresh token used again → 401 revoked, and the newer one dies with it', async () => {
+    const { refresh: first } = await signInFully(JANE);
+    const rotated = tokenCookie(await refresh(first), 'refresh')!.value;
+    const reused = await refresh(first);
+    expect(reused.status).toBe(401);
+    expect(reused.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
+    expect(await reasonOf(reused)).toBe('revoked');
+    expect(await reasonOf(await refresh(rotated))).toBe('revoked');
+  });
+  it('after logout the refresh token → 401 revoked; a forged one for a live session → 401 invalid, the session lives', async () => {
+    const { token, refresh: value } = await signInFully(JOHN);
+    const sid = String(JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()).sid);
+    expect((await refresh(`${sid}.${'A'.repeat(43)}`)).status).toBe(401);
+    const next = tokenCookie(await refresh(value), 'refresh')!.value;
+    const logout = await fetch(`${server.url}/auth/logout`, {
+      method: 'POST',
+      headers: { ...json, cookie: `refresh=${next}` },
+      body: '{}',
+    });
+    expect(logout.status).toBe(204);
+    expect(await reasonOf(await refresh(next))).toBe('revoked');
+  });
+  it('after sign-out everywhere, the access token is refused on /graphql → 401 revoked, with WWW-Authenticate', async () => {
+    const { token, refresh: value } = await signInFully(JOHN);
+    expect((await gql(VIEWER, { token })).status).toBe(200);
+    const logout = await fetch(`${server.url}/auth/logout`, {
+      method: 'POST',
+      headers: { ...json, cookie: `refresh=${value}` },
+      body: JSON.stringify({ scope: 'all' }),
+    });
+    expect(logout.status).toBe(204);
+    const response = await fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { ...json, cookie: `${COOKIE}=${token}` },
+      body: JSON.stringify({ query: VIEWER }),
+    });
+    expect(response.status).toBe(401);
+    expect(response.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
+    const body = (await response.json()) as { data?: unknown; errors: { extensions: object }[] };
+    expect(body.data).toBeUndefined();
+    expect(body.errors[0].extensions).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'revoked' });
+  });
+  it('two different access cookies (one tossed from a sibling sub-domain) → 401 conflict', async () => {
+    const response = await gql(VIEWER, {
+      headers: { cookie: `${COOKIE}=${jane}; ${COOKIE}=${john}` },
+    });
+    expect(response.status).toBe(401);
+    expect(response.body.errors?.[0]?.extensions?.reason).toBe('conflict');
+  });
+  it("DELETE of another user's session → 404; disabling an account as a non-admin → 403", async () => {
+    const mine = await signInFully(JANE);
+    const johns = await signInFully(JOHN);
+    const johnsSid = String(
+      JSON.parse(Buffer.from(johns.token.split('.')[1], 'base64url').toString()).sid,
+    );
+    const deleted = await fetch(`${server.url}/auth/sessions/${johnsSid}`, {
+      method: 'DELETE',
+      headers: { ...json, cookie: `${COOKIE}=${mine.token}` },
+      body: '{}',
+    });
+    expect(deleted.status).toBe(404);
+    expect((await refresh(johns.refresh)).status).toBe(200);
+    const disable = await fetch(`${server.url}/auth/accounts/${JOHN.id}/disable`, {
+      method: 'POST',
+      headers: { ...json, cookie: `${COOKIE}=${mine.token}` },
+      body: '{}',
+    });
+    expect(disable.status).toBe(403);
+  });
+  it('cross-site form POST to /auth/logout with scope=all → 403', async () => {
+    const response = await fetch(`${server.url}/auth/logout`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        origin: 'https://evil.example',
+      },
+      body: 'scope=all',
+    });
+    expect(response.status).toBe(403);
   });
 });
 

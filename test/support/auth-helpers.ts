@@ -124,7 +124,7 @@ export function errorBody(
   return { statusCode, code, message, ...extra, requestId: response.headers.get('x-request-id') };
 }
 
-/** Signs in and returns the token. */
+/** Signs in and returns the token (from the access cookie, `__Host-token` in production). */
 export async function login(
   app: TestApp,
   user: { username: string; password: string } = JANE,
@@ -132,7 +132,7 @@ export async function login(
   const response = await loginJson(app, user.username, user.password);
   if (response.status !== 200)
     throw new Error(`login failed: ${response.status} ${await response.text()}`);
-  return tokenCookie(response)!.value;
+  return tokenCookie(response, app.config.auth.cookie.name)!.value;
 }
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
@@ -143,7 +143,10 @@ export interface GraphQLResponse<T = Record<string, unknown>> {
   };
 }
 
-/** POSTs a GraphQL operation, with the token as a cookie unless `bearer` says otherwise. */
+/**
+ * POSTs a GraphQL operation, with the token as the app's access cookie (`token`
+ * for a bare URL) unless `bearer` says otherwise.
+ */
 export async function graphql<T = Record<string, unknown>>(
   baseUrl: string | TestApp,
   query: string,
@@ -156,11 +159,12 @@ export async function graphql<T = Record<string, unknown>>(
   } = {},
 ): Promise<GraphQLResponse<T>> {
   const url = typeof baseUrl === 'string' ? baseUrl : baseUrl.url;
+  const cookieName = typeof baseUrl === 'string' ? 'token' : baseUrl.config.auth.cookie.name;
   const headers: Record<string, string> = {
     'content-type': 'application/json',
     ...options.headers,
   };
-  if (options.token) headers.cookie = `token=${options.token}`;
+  if (options.token) headers.cookie = `${cookieName}=${options.token}`;
   if (options.bearer) headers.authorization = `Bearer ${options.bearer}`;
   const response = await fetch(`${url}${options.path ?? '/graphql'}`, {
     method: 'POST',

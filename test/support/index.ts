@@ -19,6 +19,14 @@ export {
 } from './graphql-client';
 export { ITEMS, ORDERS, UNKNOWN_USER_ID, USERS } from './fixtures';
 export { countCommands } from './command-counter';
+export {
+  rawSocket,
+  subscribe,
+  wsClient,
+  type Closed,
+  type SocketOptions,
+  type Subscription,
+} from './ws-client';
 export { isolateEachTest, resetDatabase, seedSampleData, type ResetOptions } from './isolation';
 export { makeTestKeys, signToken, type TestKeys } from './auth-helpers';
 export { buildDistBeforeAll, ensureDistBuilt } from './dist-build';

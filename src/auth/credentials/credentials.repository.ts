@@ -34,6 +34,10 @@ export class CredentialsRepository {
       .exec();
   }
 
+  async setPasswordHash(userId: string, passwordHash: string): Promise<void> {
+    await this.model.updateOne({ _id: userId }, { $set: { password_hash: passwordHash } }).exec();
+  }
+
   async setDisabled(userId: string, disabled: boolean): Promise<void> {
     await this.model.updateOne({ _id: userId }, { $set: { disabled } }).exec();
   }

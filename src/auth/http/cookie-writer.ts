@@ -1,28 +1,42 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
+import type { IssuedRefreshToken } from '../sessions/sessions.service';
 import type { IssuedToken } from '../token/token-issuer';
 
-/** Sets and clears the token cookie with the attributes of docs/auth.md. */
+/** The refresh token's cookie. `__Host-` is impossible with its path, which keeps it off every other request. */
+export const REFRESH_COOKIE = 'refresh';
+const REFRESH_COOKIE_PATH = '/auth';
+
+/** Sets and clears the access and refresh cookies with the attributes of docs/auth.md. */
 @Injectable()
 export class CookieWriter {
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
-  set(reply: FastifyReply, issued: IssuedToken): void {
-    this.write(reply, issued.token, issued.maxAge);
+  set(reply: FastifyReply, issued: IssuedToken, refresh?: IssuedRefreshToken): void {
+    this.write(reply, this.config.auth.cookie.name, '/', issued.token, issued.maxAge);
+    if (refresh)
+      this.write(reply, REFRESH_COOKIE, REFRESH_COOKIE_PATH, refresh.token, refresh.maxAge);
   }
 
   clear(reply: FastifyReply): void {
-    this.write(reply, '', 0);
+    this.write(reply, this.config.auth.cookie.name, '/', '', 0);
+    this.write(reply, REFRESH_COOKIE, REFRESH_COOKIE_PATH, '', 0);
   }
 
-  private write(reply: FastifyReply, value: string, maxAge: number): void {
+  private write(
+    reply: FastifyReply,
+    name: string,
+    path: string,
+    value: string,
+    maxAge: number,
+  ): void {
     const { cookie } = this.config.auth;
-    void reply.setCookie(cookie.name, value, {
+    void reply.setCookie(name, value, {
       httpOnly: true,
       secure: cookie.secure,
       sameSite: cookie.sameSite,
-      path: '/',
+      path,
       domain: cookie.domain,
       maxAge,
     });

@@ -18,6 +18,8 @@ export interface TokenSubject {
   readonly roles: readonly Role[];
   /** Seconds; the time of the password login (kept across refreshes). */
   readonly authTime: number;
+  /** The session the token belongs to (sessions/). */
+  readonly sid: string;
 }
 
 /** Signs tokens with the newest private key. Only the auth endpoint has one. */
@@ -38,6 +40,7 @@ export class TokenIssuer {
       locale: subject.locale,
       roles: [...subject.roles],
       auth_time: subject.authTime,
+      sid: subject.sid,
     })
       .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' })
       .setIssuer(jwt.issuer)

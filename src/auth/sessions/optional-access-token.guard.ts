@@ -1,0 +1,23 @@
+import { Injectable, type ExecutionContext } from '@nestjs/common';
+import { AuthGuard } from '@nestjs/passport';
+import type { Viewer } from '../../common/viewer';
+
+/**
+ * AuthGuard('jwt') that lets the request through either way: with a valid
+ * access token, `req.user` and `req.authInfo` (the verified token) are set;
+ * without one, neither is (sign-out works with any leftover cookie).
+ */
+@Injectable()
+export class OptionalAccessToken extends AuthGuard('jwt') {
+  override handleRequest<TUser = Viewer>(
+    error: unknown,
+    user: TUser | false,
+    _info: unknown,
+    context: ExecutionContext,
+  ): TUser {
+    if (user && !error) return user;
+    // passport's refusal was left in authInfo; a refused token names no session.
+    context.switchToHttp().getRequest<{ authInfo?: unknown }>().authInfo = undefined;
+    return undefined as TUser;
+  }
+}

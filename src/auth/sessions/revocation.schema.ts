@@ -1,0 +1,36 @@
+import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
+
+export const REVOCATION_COLLECTION = 'session_revocation';
+
+/**
+ * The `session_revocation` collection: the revocation feed every API process
+ * follows (docs/auth.md, Sessions). Small: an entry is only needed while an
+ * access token of what it revokes may still be valid, and is removed after
+ * `expires_at`.
+ */
+@Schema({ collection: REVOCATION_COLLECTION, versionKey: false })
+export class RevocationDocument {
+  @Prop({ type: String, required: true })
+  _id!: string;
+
+  /** When it was written: followers read from a cursor on it. */
+  @Prop({ type: Date, required: true })
+  at!: Date;
+
+  /** A revoked session: its tokens are refused. */
+  @Prop({ type: String, required: false })
+  sid?: string;
+
+  /** With `not_before`: every token of this user issued before that second is refused. */
+  @Prop({ type: String, required: false })
+  user_id?: string;
+
+  @Prop({ type: Number, required: false })
+  not_before?: number;
+
+  /** The longest an access token issued before `at` may live: the entry is useless after it. */
+  @Prop({ type: Date, required: true })
+  expires_at!: Date;
+}
+
+export const RevocationSchema = SchemaFactory.createForClass(RevocationDocument);

@@ -1,0 +1,83 @@
+import { Inject, Injectable, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { PubSub, type PubSubEngine } from 'graphql-subscriptions';
+import type { Redis } from 'ioredis';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config';
+import { OncePerInterval } from '../once-per-interval';
+
+/**
+ * Events that other parts of this process, and with Redis every process, may
+ * follow: graphql-subscriptions' in-memory PubSub in one process, its Redis
+ * flavour (graphql-redis-subscriptions) when REDIS_URL is set. Publishing never
+ * fails the write that triggered it. Payloads cross Redis as JSON (dates become text). While
+ * Redis is down events are dropped and the outage is logged once a minute (no replay is promised).
+ */
+@Injectable()
+export class EventBus implements OnApplicationShutdown {
+  private readonly logger = new Logger('Events');
+  private readonly engine: PubSubEngine;
+  private readonly clients: Redis[] = [];
+  private readonly outageReport = new OncePerInterval(60_000);
+
+  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+    const url = config.rateLimits.redisUrl;
+    this.engine = url ? this.redisEngine(url) : new PubSub();
+  }
+
+  /** Hands the payload to every subscriber of the channel; resolves once handed to the bus. */
+  async publish<T>(channel: string, payload: T): Promise<void> {
+    try {
+      await this.engine.publish(channel, payload);
+    } catch (error) {
+      this.reportOutage(error as Error);
+    }
+  }
+
+  /** The channel's events from now on, until the iterator is returned. */
+  subscribe<T>(channel: string): AsyncIterableIterator<T> {
+    return this.engine.asyncIterableIterator<T>(channel);
+  }
+
+  /** Whether events reach other processes right now (true without Redis: there are none). */
+  connected(): boolean {
+    return this.clients.every((client) => client.status === 'ready');
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    for (const client of this.clients) client.disconnect();
+  }
+
+  private redisEngine(url: string): PubSubEngine {
+    // Loaded only when configured, like the rate limits' Redis client.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { Redis: RedisClient } = require('ioredis') as typeof import('ioredis');
+    const { RedisPubSub } =
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      require('graphql-redis-subscriptions') as typeof import('graphql-redis-subscriptions');
+    const connect = (role: string) => {
+      // Publishing fails at once while Redis is down instead of queueing events for later.
+      const client = new RedisClient(url, {
+        enableOfflineQueue: role === 'subscriber',
+        maxRetriesPerRequest: 1,
+      });
+      client.on('error', (error: Error) => this.reportOutage(error));
+      client.on('ready', () => this.logger.log(`Events shared through Redis (${role} ready)`));
+      this.clients.push(client);
+      return client;
+    };
+    return new RedisPubSub({
+      publisher: connect('publisher'),
+      subscriber: connect('subscriber'),
+    });
+  }
+
+  private reportOutage(error: Error): void {
+    if (this.outageReport.due())
+      this.logger.warn(
+        `Redis for events unreachable (${error.message}): subscriptions get no events until it is back, queries and mutations are unaffected; said again in a minute if it lasts`,
+      );
+  }
+}
+
+/** The event bus, one per process. */
+@Module({ providers: [EventBus], exports: [EventBus] })
+export class EventBusModule {}
