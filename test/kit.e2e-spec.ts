@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import { parse } from 'yaml';
 import {
   codeOf,
@@ -136,5 +136,30 @@ describe('the test kit', () => {
       expect(await createUser('isolated.one')).toBe('001');
       expect(await app.connection.collection('user').countDocuments()).toBe(4);
     });
+  });
+});
+
+describe('files that start the built service', () => {
+  const testDir = __dirname;
+  const files = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+      entry.isDirectory()
+        ? entry.name === 'support'
+          ? []
+          : files(join(dir, entry.name))
+        : /-spec\.ts$/.test(entry.name)
+          ? [join(dir, entry.name)]
+          : [],
+    );
+
+  it('build dist/ in a hook (buildDistBeforeAll), not inside their first test', () => {
+    const starters = files(testDir).filter((file) =>
+      /\b(startServiceProcess|seedByProcess|runBuiltScript)\(/.test(readFileSync(file, 'utf8')),
+    );
+    expect(starters.length).toBeGreaterThan(0);
+    const withoutHook = starters.filter(
+      (file) => !/^buildDistBeforeAll\(\);$/m.test(readFileSync(file, 'utf8')),
+    );
+    expect(withoutHook.map((file) => relative(testDir, file))).toEqual([]);
   });
 });
