@@ -11,8 +11,8 @@ import { scrubSecrets } from './secrets';
 /** The raw request as Fastify hands it to middleware, with its client address set. */
 type LoggedRequest = IncomingMessage & { ip?: string };
 
-/** Fields of the request line itself (built here); everything else logged is scrubbed of secret-looking keys. */
-const REQUEST_LINE_KEYS = new Set(['req', 'res', 'err', 'responseTime', 'userId', 'graphql']);
+/** Fields of the request line itself; everything else logged is scrubbed of secret-looking keys. */
+const REQUEST_LINE_KEYS = new Set(['req', 'res', 'err', 'responseTime']);
 
 /** The path as the client sent it (before the /graph rewrite), never the query string. */
 function pathOf(req: IncomingMessage): string {
