@@ -241,6 +241,8 @@ export class SubscriptionServer implements OnApplicationBootstrap, OnModuleDestr
 
   private closed(connection: Connection, code: number, reason: string): void {
     this.connections.delete(connection.socket);
+    // Operations still running end with their socket (graphql-ws completes them after this).
+    for (const [id, operation] of connection.operations) this.ended(connection, id, operation);
     const userId = connection.token?.viewer.user_id;
     if (userId !== undefined) {
       const left = (this.perViewer.get(userId) ?? 1) - 1;
@@ -413,10 +415,14 @@ export class SubscriptionServer implements OnApplicationBootstrap, OnModuleDestr
     const connection = this.connections.get(ctx.extra.socket);
     const operation = connection?.operations.get(id);
     if (!connection || !operation) return;
+    this.ended(connection, id, operation);
+  }
+
+  private ended(connection: Connection, id: string, operation: Operation): void {
     connection.operations.delete(id);
     this.logger.log({
       msg: 'Subscription ended',
-      requestId: this.operationRequestId(ctx, id),
+      requestId: `${connection.requestId}/${id}`,
       userId: connection.token?.viewer.user_id,
       operationName: operation.name,
       events: operation.events,
