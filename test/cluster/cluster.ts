@@ -8,7 +8,11 @@
  *   1. every replica serves (requests per replica, from HAProxy's counters);
  *   2. a rolling restart of the three replicas, one at a time (SIGTERM,
  *      readiness fails while the replica drains, HAProxy stops routing,
- *      restart, ready), fails no request;
+ *      restart, ready), fails no request; meanwhile subscribers of live
+ *      orders, on every replica at first, get every order created through the
+ *      balancer while they are connected exactly once (events cross replicas
+ *      through Redis), and reconnect to another replica when theirs closes
+ *      their socket with 1001 (events published meanwhile are counted);
  *   3. with the auth tier stopped for 20 s, requests with valid tokens keep
  *      succeeding (also a token no replica has seen, with their key sets
  *      gone stale) and sign-in fails cleanly with 503;
@@ -38,6 +42,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { SignJWT } from 'jose';
 import { createPrivateKey } from 'node:crypto';
 import { generatePemKeyPair, parseSigningKey } from '../../src/auth/keys/key-material';
+import { startRedis } from '../support/redis-server';
+import { startLiveOrders } from './live-orders';
 import { startEmbeddedDatabase } from '../../src/database/embedded/embedded-database';
 import type { RunningDatabase } from '../../src/database/embedded/types';
 import { numberFlag, textFlag } from '../../bench/support/cli';
@@ -54,6 +60,8 @@ import {
 const TIMEOUT_SECONDS = numberFlag('timeout', 300);
 const AUTH_OUTAGE_SECONDS = numberFlag('auth-outage', 20);
 const CONNECTIONS = 4;
+/** WebSocket subscribers of live orders through the balancer: two per replica with round robin. */
+const LIVE_SUBSCRIBERS = 6;
 /** Replicas drain this long after SIGTERM: above HAProxy's inter × fall (300 ms × 2). `--drain 0` shows why. */
 const DRAIN = textFlag('drain', '1500ms');
 /** A withdrawn key is refused once the replicas' copy of the key set is this old. */
@@ -177,12 +185,17 @@ function login(baseUrl: string, username: string, password: string): Promise<Res
 }
 
 /** HAProxy's per-server counters and states, from its CSV stats page. */
-async function haproxyStats(
-  statsUrl: string,
-): Promise<
+async function haproxyStats(statsUrl: string): Promise<
   Map<
     string,
-    { status: string; responses2xx: number; other: number; retries: number; redispatches: number }
+    {
+      status: string;
+      sessions: number;
+      responses2xx: number;
+      other: number;
+      retries: number;
+      redispatches: number;
+    }
   >
 > {
   const text = await (await fetch(`${statsUrl};csv`)).text();
@@ -197,6 +210,7 @@ async function haproxyStats(
     const number = (name: string) => Number(at(row, name) || 0);
     stats.set(`${at(row, 'pxname')}/${server}`, {
       status: at(row, 'status'),
+      sessions: number('scur'),
       responses2xx: number('hrsp_2xx'),
       other:
         number('hrsp_1xx') +
@@ -281,6 +295,8 @@ defaults
   option redispatch 1
   retry-on conn-failure
   default-server inter 300ms fall 2 rise 2
+  # Upgraded (WebSocket) connections: the replicas ping every 12 s, replicas going away close them.
+  timeout tunnel 1h
 
 frontend public
   bind 127.0.0.1:${ports.public}
@@ -337,6 +353,9 @@ async function main(): Promise<void> {
     database = await startEmbeddedDatabase({ dataDir: '', throwaway: true });
     const mongodbUri = `${database.uri}cluster`;
     await seedByProcess(mongodbUri);
+    // Subscription events (and revocations, rate-limit counters) shared by every process.
+    const redis = await startRedis();
+    started.push(redis);
     const oldKey = await keyPair();
     const newKey = await keyPair();
 
@@ -358,6 +377,7 @@ async function main(): Promise<void> {
       // HAProxy on loopback is the only peer whose X-Forwarded-For is believed.
       TRUST_PROXY: '127.0.0.1',
       SHUTDOWN_DRAIN_DELAY: DRAIN,
+      REDIS_URL: redis.url,
     };
     const script = join(ROOT, 'dist', 'main.js');
 
@@ -467,9 +487,21 @@ async function main(): Promise<void> {
       `${perReplica.join(' / ')} of ${steady.requests} requests, ${steady.failed} failed`,
     );
 
-    // 2. Rolling restart under load.
-    say('Rolling restart of the three replicas under load');
+    // 2. Rolling restart under load, with live orders.
+    say(`Subscribing to live orders through the balancer (${LIVE_SUBSCRIBERS} sockets)`);
+    const live = await startLiveOrders({
+      baseUrl: publicUrl,
+      cookie: `${COOKIE}=${oldToken}`,
+      count: LIVE_SUBSCRIBERS,
+      everyMs: 100,
+    });
+    const sockets = await haproxyStats(statsUrl);
+    const subscribersPerReplica = ['api1', 'api2', 'api3'].map(
+      (name) => sockets.get(`api/${name}`)!.sessions,
+    );
+    say('Rolling restart of the three replicas under load, an order created every 100 ms');
     const statsBeforeRestart = await haproxyStats(statsUrl);
+    live.startWriting();
     stopLoad = startLoad(publicUrl, oldToken);
     const restartTimes: number[] = [];
     for (const [i, name] of ['api1', 'api2', 'api3'].entries()) {
@@ -497,6 +529,50 @@ async function main(): Promise<void> {
       'a rolling restart under load fails no request',
       rolling.failed === 0 && rolling.requests > 0,
       `${rolling.failed} failed of ${rolling.requests}`,
+    );
+    const delivery = await live.finish();
+    table.push([
+      'live orders: subscribers per replica at first (api1, api2, api3)',
+      subscribersPerReplica.join(', '),
+    ]);
+    table.push([
+      '  orders created through the balancer during the restart, failed',
+      `${delivery.created}, ${delivery.failedCreates}`,
+    ]);
+    table.push([
+      '  events due while connected: delivered, lost, duplicated',
+      `${delivery.due}: ${delivery.delivered}, ${delivery.lost}, ${delivery.duplicates}`,
+    ]);
+    table.push([
+      '  sockets closed with 1001 (other codes), reconnects; events missed while reconnecting',
+      `${delivery.closedGoingAway} (${delivery.closedOtherwise}), ${delivery.reconnects}; ${delivery.missedWhileReconnecting}`,
+    ]);
+    table.push([
+      '  delivery latency, createOrder sent to event (ms: p50, p99, max)',
+      `${delivery.latency.p50}, ${delivery.latency.p99}, ${delivery.latency.max}`,
+    ]);
+    check(
+      'a subscriber on every replica',
+      subscribersPerReplica.every((n) => n > 0),
+      `${subscribersPerReplica.join(' / ')} of ${LIVE_SUBSCRIBERS} sockets`,
+    );
+    check(
+      'every order created while a subscriber is connected reaches it once, across the rolling restart',
+      delivery.created > 0 &&
+        delivery.failedCreates === 0 &&
+        delivery.due > 0 &&
+        delivery.lost === 0 &&
+        delivery.duplicates === 0 &&
+        delivery.unexpected === 0,
+      `${delivery.delivered} of ${delivery.due} delivered, ${delivery.duplicates} duplicated, ${delivery.unexpected} unexpected; ${delivery.failedCreates} of ${delivery.created + delivery.failedCreates} createOrder failed`,
+    );
+    check(
+      'subscribers closed with 1001 reconnect to another replica',
+      delivery.subscribersMoved === LIVE_SUBSCRIBERS &&
+        delivery.closedOtherwise === 0 &&
+        delivery.reconnects === delivery.closedGoingAway &&
+        delivery.connectedAtEnd === LIVE_SUBSCRIBERS,
+      `${delivery.closedGoingAway} closed with 1001, ${delivery.closedOtherwise} otherwise, ${delivery.reconnects} reconnected, ${delivery.connectedAtEnd} of ${LIVE_SUBSCRIBERS} connected at the end`,
     );
 
     // 3. The auth tier down for 20 s.
