@@ -23,13 +23,14 @@ import {
   uniqueDatabaseName,
   type TestApp,
 } from './support/test-app';
+import { startRedis, type TestRedis } from './support/redis-server';
 import { subscribe, wsClient, type Closed } from './support/ws-client';
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
 const REVOKED = { code: 4401, reason: 'Unauthorized: the session was revoked' };
 /** One authorization check a second, plus the feed's read a second for another process. */
 const SAME_PROCESS_MS = 3_000;
-const OTHER_PROCESS_MS = 4_000;
+const OTHER_PROCESS_MS = 5_000;
 
 /** A signed-in client: its access and refresh tokens, as the auth endpoint set them. */
 interface Signed {
@@ -208,14 +209,23 @@ describe('revoked sessions close their sockets', () => {
     });
   });
 
-  describe('in another process, through the revocation feed', () => {
+  describe.each([
+    ['MongoDB', false],
+    ['Redis (REDIS_URL)', true],
+  ])('in another process, through the revocation feed over %s', (_feed, withRedis) => {
+    let redis: TestRedis | undefined;
     let auth: TestApp;
     let api: TestApp;
 
     beforeAll(async () => {
       const keys = await makeTestKeys();
       const mongodbUri = testDatabaseUri(uniqueDatabaseName());
-      const env = { ...keys.env, LOGIN_RATE_LIMIT_PER_ADDRESS: '1000' };
+      if (withRedis) redis = await startRedis();
+      const env = {
+        ...keys.env,
+        LOGIN_RATE_LIMIT_PER_ADDRESS: '1000',
+        ...(redis ? { REDIS_URL: redis.url } : {}),
+      };
       auth = await startTestApp({ mongodbUri, env });
       api = await startTestApp({ mongodbUri, env: { ...env, APP_ROLE: 'api' } });
       await seedSampleData(auth);
@@ -224,6 +234,7 @@ describe('revoked sessions close their sockets', () => {
       await api?.close();
       await auth?.app.get<Connection>(getConnectionToken()).dropDatabase();
       await auth?.close();
+      await redis?.stop();
     });
 
     it('sign-out at the auth process closes the sockets of that session on the API process', async () => {
