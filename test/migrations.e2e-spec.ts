@@ -165,7 +165,12 @@ describe('migrations (npm run db:migrate)', () => {
     const keys = await makeTestKeys();
     const production = await startTestApp({
       mongodbUri: uri,
-      env: { ...keys.env, NODE_ENV: 'production', COOKIE_SECURE: 'true' },
+      env: {
+        ...keys.env,
+        NODE_ENV: 'production',
+        COOKIE_SECURE: 'true',
+        CORS_ORIGINS: 'https://app.example.com',
+      },
     });
     try {
       // Writes to user, credential and the rate-limit counters.
@@ -197,7 +202,12 @@ describe('migrations (npm run db:migrate)', () => {
     const keys = await makeTestKeys();
     const production = await startTestApp({
       mongodbUri: uri,
-      env: { ...keys.env, NODE_ENV: 'production', COOKIE_SECURE: 'true' },
+      env: {
+        ...keys.env,
+        NODE_ENV: 'production',
+        COOKIE_SECURE: 'true',
+        CORS_ORIGINS: 'https://app.example.com',
+      },
     });
     try {
       const signup = await signupJson(production, {
