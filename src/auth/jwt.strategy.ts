@@ -20,6 +20,8 @@ export interface VerifiedToken {
 
 /** Why a token was refused: the reason picks the client's message, the detail is only logged. */
 export type RefusalReason = 'missing' | 'expired' | 'invalid' | 'revoked' | 'conflict';
+/** Why a token accepted before is refused now. */
+export type LaterRefusal = Extract<RefusalReason, 'expired' | 'invalid' | 'revoked'>;
 export class TokenRefusal extends Error {
   constructor(
     readonly reason: RefusalReason,
@@ -130,17 +132,27 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       return this.fail(new TokenRefusal('conflict', 'two tokens'), 401);
     if (token.length > 8 * 1024) return this.fail(invalid('token larger than 8 KiB'), 401);
     const cached = this.verified.get(token);
-    const fresh =
-      cached && cached.payload.exp * 1000 > Date.now() && this.keys.stillVerifies(cached.kid)
-        ? cached
-        : undefined;
+    const refusal = cached && this.refusalOf(cached);
+    // Expired or its key withdrawn: forgotten, and checked again as a token never seen.
+    const fresh = cached && (refusal === undefined || refusal === 'revoked') ? cached : undefined;
     if (cached && !fresh) this.verified.delete(token);
     this.lookups[fresh ? 'hit' : 'miss'] += 1;
     if (fresh) {
-      if (this.revoked.refuses(fresh.payload)) return this.fail(revoked(), 401);
+      if (refusal === 'revoked') return this.fail(revoked(), 401);
       return this.success(fresh.viewer, fresh);
     }
     super.authenticate(req, options);
+  }
+
+  /**
+   * Why a token verified before is refused now, or undefined: its `exp` passed, its key was
+   * withdrawn from the set, or its session was revoked. The cache's check, and open WebSockets'.
+   */
+  refusalOf(token: VerifiedToken, now = Date.now()): LaterRefusal | undefined {
+    if (token.payload.exp * 1000 <= now) return 'expired';
+    if (!this.keys.stillVerifies(token.kid)) return 'invalid';
+    if (this.revoked.refuses(token.payload)) return 'revoked';
+    return undefined;
   }
 
   /** What jsonwebtoken lets through: no `exp` or `sub`, an `iat` in the future, a lifetime past JWT_TTL, any `crit`; and a revoked session. */

@@ -25,8 +25,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { VerifiedToken } from '../../auth/jwt.strategy';
-import { RevokedSessions } from '../../auth/sessions/revoked-sessions';
+import { JwtStrategy, type LaterRefusal, type VerifiedToken } from '../../auth/jwt.strategy';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { requestIdFor } from '../../logging/request-id';
 import { AppMetrics } from '../../metrics/app-metrics';
@@ -50,7 +49,7 @@ export const MAX_MESSAGE_BYTES = 64 * 1024;
 export const CONNECTION_INIT_TIMEOUT_MS = 3_000;
 /** ws-level pings: a dead peer is dropped, and proxies see traffic on idle sockets. */
 const KEEP_ALIVE_MS = 12_000;
-/** How often token expiry (and session revocation) is checked on open sockets. */
+/** How often open sockets' tokens are checked again (expiry, a withdrawn key, session revocation). */
 const AUTHORIZATION_CHECK_MS = 1_000;
 
 /** The close codes of docs/api.md beyond graphql-ws's own (4400, 4408, 4409, 4429). */
@@ -62,6 +61,13 @@ export const CLOSE_CODES = {
   /** The process is shutting down: reconnect (to another replica). */
   goingAway: 1001,
 } as const;
+
+/** Why an open socket was closed with 4401, by the strategy's reason for refusing its token now. */
+const CLOSE_REASONS: Record<LaterRefusal, string> = {
+  expired: 'Unauthorized: the token has expired',
+  invalid: "Unauthorized: the token's key was withdrawn",
+  revoked: 'Unauthorized: the session was revoked',
+};
 
 interface Operation {
   readonly name: string;
@@ -120,7 +126,7 @@ export class SubscriptionServer implements OnApplicationBootstrap, OnModuleDestr
     private readonly loaders: LoaderRegistry,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly metrics: AppMetrics,
-    private readonly revoked: RevokedSessions,
+    private readonly strategy: JwtStrategy,
   ) {
     // The same depth, alias, directive, token and cost limits as HTTP requests.
     this.limits = queryLimits(config);
@@ -296,19 +302,14 @@ export class SubscriptionServer implements OnApplicationBootstrap, OnModuleDestr
   }
 
   /**
-   * Closes, with 4401, sockets whose token's `exp` has passed or whose session was revoked:
-   * the client refreshes its token and reconnects.
+   * Closes, with 4401, sockets whose token the strategy would refuse now (its `exp` passed, its
+   * key was withdrawn, its session was revoked): the client refreshes its token and reconnects.
    */
   private closeUnauthorized(): void {
     const now = Date.now();
     for (const connection of this.connections.values()) {
-      const token = connection.token;
-      if (!token) continue;
-      if (token.payload.exp * 1000 <= now)
-        connection.socket.close(CLOSE_CODES.unauthorized, 'Unauthorized: the token has expired');
-      // The strategy's own check, from what the revocation feed has brought this process.
-      else if (this.revoked.refuses(token.payload))
-        connection.socket.close(CLOSE_CODES.unauthorized, 'Unauthorized: the session was revoked');
+      const refusal = connection.token && this.strategy.refusalOf(connection.token, now);
+      if (refusal) connection.socket.close(CLOSE_CODES.unauthorized, CLOSE_REASONS[refusal]);
     }
   }
 
