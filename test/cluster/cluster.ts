@@ -30,7 +30,8 @@
  *      the time is the slowest replica's, p100), while no request of another
  *      user fails; a reused refresh token ends its session on every replica;
  *   7. behind nginx instead (docs/deployment.md's recipe: passive checks,
- *      proxy_next_upstream), the same rolling restart fails no request, and a
+ *      proxy_next_upstream), the same rolling restart fails no request, live
+ *      orders reach subscribers through nginx as through HAProxy, and a
  *      forged X-Forwarded-For does not reach the replicas.
  * Prints a table and `N passed, N failed`; exits non-zero on any failure.
  * `--drain 0` runs the replicas without SHUTDOWN_DRAIN_DELAY (to see what it
@@ -419,6 +420,12 @@ http {
   fastcgi_temp_path ${dir}/fastcgi;
   uwsgi_temp_path ${dir}/uwsgi;
   scgi_temp_path ${dir}/scgi;
+  # WebSocket upgrades (subscriptions) pass through; other requests send no Connection header,
+  # so connections to the replicas are kept alive.
+  map $http_upgrade $connection_upgrade {
+    default upgrade;
+    '' '';
+  }
 ${upstream('api', ports.api)}
 ${upstream('auth', ports.auth)}
   server {
@@ -428,7 +435,8 @@ ${upstream('auth', ports.auth)}
     keepalive_requests 1000000;
     # Kept-alive connections to the replicas (they answer Connection: close while draining).
     proxy_http_version 1.1;
-    proxy_set_header Connection "";
+    proxy_set_header Upgrade $http_upgrade;
+    proxy_set_header Connection $connection_upgrade;
     proxy_set_header Host $host;
     # The edge proxy: the client's own address, never one the client sent.
     proxy_set_header X-Forwarded-For $remote_addr;
@@ -1114,6 +1122,15 @@ async function main(): Promise<void> {
     const spoofLines = ['api1', 'api2', 'api3']
       .flatMap((name) => readFileSync(join(workDir, `${name}.log`), 'utf8').split('\n'))
       .filter((line) => line.includes(spoofId));
+    // Subscribers behind nginx too; orders through HAProxy (nginx cannot resend a POST).
+    const nginxLive = await startLiveOrders({
+      baseUrl: nginxUrl,
+      writeUrl: publicUrl,
+      cookie: `${COOKIE}=${liveToken}`,
+      count: 3,
+      everyMs: 200,
+    });
+    nginxLive.startWriting();
     stopLoad = startLoad(nginxUrl, liveToken, NGINX_LOAD);
     const nginxRestartTimes: number[] = [];
     for (const [i, name] of ['api1', 'api2', 'api3'].entries()) {
@@ -1127,11 +1144,16 @@ async function main(): Promise<void> {
     // The last replica back in service for a moment before the load stops.
     await sleep(1_000);
     const nginxRolling = await stopLoad();
+    const nginxDelivery = await nginxLive.finish();
     table.push([
       `nginx: rolling restart (${NGINX_LOAD} queries), requests, failed`,
       `${nginxRolling.requests}, ${nginxRolling.failed}`,
     ]);
     table.push(['  each replica: SIGTERM to ready again (ms)', nginxRestartTimes.join(', ')]);
+    table.push([
+      '  live orders through nginx: events due, delivered, duplicated; 1001 closes, reconnects; missed while reconnecting',
+      `${nginxDelivery.due}, ${nginxDelivery.delivered}, ${nginxDelivery.duplicates}; ${nginxDelivery.closedGoingAway}, ${nginxDelivery.reconnects}; ${nginxDelivery.missedWhileReconnecting}`,
+    ]);
     table.push([
       '  a spoofed X-Forwarded-For (203.0.113.7) in the replica log',
       spoofLines.length === 0
@@ -1142,6 +1164,20 @@ async function main(): Promise<void> {
       'behind nginx (passive checks, proxy_next_upstream) a rolling restart fails no request',
       nginxRolling.failed === 0 && nginxRolling.requests > 0,
       `${nginxRolling.failed} failed of ${nginxRolling.requests} (${nginxRolling.kinds})`,
+    );
+    check(
+      'behind nginx, subscribers get every order once while connected and reconnect after 1001',
+      nginxDelivery.created > 0 &&
+        nginxDelivery.failedCreates === 0 &&
+        nginxDelivery.due > 0 &&
+        nginxDelivery.lost === 0 &&
+        nginxDelivery.duplicates === 0 &&
+        nginxDelivery.unexpected === 0 &&
+        nginxDelivery.closedOtherwise === 0 &&
+        nginxDelivery.reconnects === nginxDelivery.closedGoingAway &&
+        nginxDelivery.subscribersMoved === 3 &&
+        nginxDelivery.connectedAtEnd === 3,
+      `${nginxDelivery.delivered} of ${nginxDelivery.due} delivered, ${nginxDelivery.duplicates} duplicated, ${nginxDelivery.unexpected} unexpected; ${nginxDelivery.closedGoingAway} closed with 1001 (${nginxDelivery.closedOtherwise} otherwise), ${nginxDelivery.reconnects} reconnected, ${nginxDelivery.connectedAtEnd} of 3 connected at the end`,
     );
     check(
       'nginx passes the client address, not the one the client claims (TRUST_PROXY)',

@@ -177,6 +177,8 @@ function dueTo(subscriber: Subscriber, created: readonly Created[], endedAt: num
  */
 export async function startLiveOrders(options: {
   baseUrl: string;
+  /** Where orders are created: `baseUrl` unless given. */
+  writeUrl?: string;
   cookie: string;
   count: number;
   everyMs: number;
@@ -196,7 +198,11 @@ export async function startLiveOrders(options: {
 
   return {
     startWriting: () =>
-      void (writer = orderWriter(options.baseUrl, options.cookie, options.everyMs)),
+      void (writer = orderWriter(
+        options.writeUrl ?? options.baseUrl,
+        options.cookie,
+        options.everyMs,
+      )),
     finish: async (): Promise<LiveOrdersReport> => {
       await writer?.stop();
       const writtenUntil = Date.now();
