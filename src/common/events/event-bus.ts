@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, Module, type OnApplicationShutdown } from '
 import { PubSub, type PubSubEngine } from 'graphql-subscriptions';
 import type { Redis } from 'ioredis';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
+import { disconnectRedis } from '../disconnect-redis';
 import { OncePerInterval } from '../once-per-interval';
 
 /**
@@ -43,7 +44,7 @@ export class EventBus implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    for (const client of this.clients) client.disconnect();
+    await Promise.all(this.clients.map(disconnectRedis));
   }
 
   private redisEngine(url: string): PubSubEngine {
