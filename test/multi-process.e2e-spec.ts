@@ -14,6 +14,7 @@ import {
   type ServiceProcess,
 } from './support/service-process';
 import { startTestApp, testDatabaseUri, uniqueDatabaseName } from './support/test-app';
+import { buildDistBeforeAll } from './support/dist-build';
 
 const VIEWER = '{ viewer { username } }';
 
@@ -22,6 +23,9 @@ const VIEWER = '{ viewer { username } }';
  * from the environment, one fetched from the auth process's JWKS): a token
  * from the first works on both others, also after the auth process stops.
  */
+
+buildDistBeforeAll();
+
 describe('auth process and API processes', () => {
   let keys: TestKeys;
   let auth: ServiceProcess;

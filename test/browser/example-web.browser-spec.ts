@@ -17,6 +17,7 @@ import {
   type ServiceProcess,
 } from '../support/service-process';
 import { testDatabaseUri, uniqueDatabaseName } from '../support/test-app';
+import { buildDistBeforeAll } from '../support/dist-build';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ROOT = resolve(__dirname, '..', '..');
@@ -79,6 +80,9 @@ async function signInThroughLoginPage(): Promise<void> {
 
 const orders = () => page.locator('li.order');
 const problem = () => page.locator('.problem').last();
+
+// Starts the built service or its CLIs (dist/): compiled once per run, before the first test.
+buildDistBeforeAll();
 
 beforeAll(async () => {
   if (!existsSync(join(APP_DIST, 'index.html')))
