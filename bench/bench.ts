@@ -31,7 +31,10 @@ import { generatePemKeyPair } from '../src/auth/keys/key-material';
 import { toGlobalId } from '../src/common/ids';
 import { encodeCursor, resolveSort } from '../src/common/pagination/keyset';
 import { JWT_ALGORITHMS, type JwtAlgorithm } from '../src/config/app-config';
+import { REVOCATION_COLLECTION } from '../src/auth/sessions/revocation.schema';
+import { SESSION_COLLECTION } from '../src/auth/sessions/session.schema';
 import { startEmbeddedDatabase } from '../src/database/embedded/embedded-database';
+import { RATE_LIMIT_COLLECTION } from '../src/rate-limits/mongo-counter-collection';
 import { USER_SORTABLE } from '../src/users/users.service';
 import {
   cleanUpOnInterrupt,
@@ -48,6 +51,7 @@ import {
   type BenchProcess,
 } from './support/processes';
 import { hasFlag, numberFlag, textFlag } from './support/cli';
+import { startCommandTap, type CommandTap } from './support/command-tap';
 import { median, signatureCheckMicroseconds } from './support/measure';
 
 const QUICK = hasFlag('quick');
@@ -207,28 +211,35 @@ async function load(scenario: Scenario, seconds: number, warmUp = false): Promis
   };
 }
 
-/** Commands of the driver's monitoring and of this bench's own counting. */
+/** Commands of the driver's monitoring and connection handshakes. */
 const NOT_REQUEST_COMMANDS = new Set([
   'hello',
   'isMaster',
   'ismaster',
   'ping',
-  'serverStatus',
   'buildInfo',
   'endSessions',
   'saslStart',
   'saslContinue',
-  'unknown',
-  '<UNKNOWN>',
 ]);
 
-/** The database's own count of commands served (metrics.commands), minus monitoring and this probe. */
-async function databaseCommands(admin: mongo.Db): Promise<number> {
-  const status = await admin.command({ serverStatus: 1 });
-  const commands = (status.metrics?.commands ?? {}) as Record<string, { total?: unknown }>;
+/**
+ * The API's background work, on a timer whatever the requests: the revocation
+ * feed's reads (once a second) and the expiry sweeps (once a minute).
+ */
+const BACKGROUND_COMMANDS = new Set([
+  `find ${REVOCATION_COLLECTION}`,
+  `delete ${REVOCATION_COLLECTION}`,
+  `delete ${SESSION_COLLECTION}`,
+  `delete ${RATE_LIMIT_COLLECTION}`,
+]);
+
+/** Commands the API processes have sent the database, minus monitoring and background work. */
+function databaseCommands(tap: CommandTap): number {
   let total = 0;
-  for (const [name, counter] of Object.entries(commands))
-    if (!NOT_REQUEST_COMMANDS.has(name)) total += Number(counter?.total ?? 0);
+  for (const [command, count] of tap.counts())
+    if (!NOT_REQUEST_COMMANDS.has(command.split(' ')[0]) && !BACKGROUND_COMMANDS.has(command))
+      total += count;
   return total;
 }
 
@@ -237,19 +248,19 @@ async function databaseCommands(admin: mongo.Db): Promise<number> {
  * database work (the command count holds still), so the next probe counts
  * only its own.
  */
-async function quiet(admin: mongo.Db): Promise<void> {
-  let last = await databaseCommands(admin);
+async function quiet(tap: CommandTap): Promise<void> {
+  let last = databaseCommands(tap);
   for (let waited = 0; waited < 120_000; waited += 500) {
     await sleep(500);
-    const now = await databaseCommands(admin);
+    const now = databaseCommands(tap);
     if (now === last) return;
     last = now;
   }
 }
 
 /** Database commands per request, from a few requests sent one at a time. */
-async function commandsPerRequest(admin: mongo.Db, url: string, request: Request): Promise<number> {
-  const before = await databaseCommands(admin);
+async function commandsPerRequest(tap: CommandTap, url: string, request: Request): Promise<number> {
+  const before = databaseCommands(tap);
   for (let i = 0; i < PROBES; i += 1) {
     const response = await fetch(`${url}/graphql`, {
       method: 'POST',
@@ -260,7 +271,7 @@ async function commandsPerRequest(admin: mongo.Db, url: string, request: Request
     if (response.status !== 200 || !request.ok(text))
       throw new Error(`probe failed (${response.status}): ${text.slice(0, 500)}`);
   }
-  return Math.round(((await databaseCommands(admin)) - before) / PROBES);
+  return Math.round((databaseCommands(tap) - before) / PROBES);
 }
 
 /**
@@ -268,7 +279,7 @@ async function commandsPerRequest(admin: mongo.Db, url: string, request: Request
  * each up, then runs them in `rounds` interleaved rounds and keeps the medians.
  */
 async function measureAll(
-  admin: mongo.Db,
+  tap: CommandTap,
   scenarios: readonly Scenario[],
   rounds: number,
 ): Promise<Measurement[]> {
@@ -277,13 +288,13 @@ async function measureAll(
     commands.set(
       scenario.id,
       scenario.countCommands
-        ? await commandsPerRequest(admin, scenario.server.url, scenario.request)
+        ? await commandsPerRequest(tap, scenario.server.url, scenario.request)
         : null,
     );
   for (const scenario of scenarios) {
     // A quick run does not warm up the slow scenarios: their first requests are the warm-up.
     if (WARMUP > 0 && !(QUICK && scenario.amount !== undefined)) await load(scenario, WARMUP, true);
-    await quiet(admin);
+    await quiet(tap);
   }
   const runs = new Map<string, Run[]>(scenarios.map((scenario) => [scenario.id, []]));
   for (let round = 1; round <= rounds; round += 1) {
@@ -292,7 +303,7 @@ async function measureAll(
     for (const scenario of [...scenarios.slice(shift), ...scenarios.slice(0, shift)]) {
       const run = await load(scenario, DURATION);
       runs.get(scenario.id)!.push(run);
-      await quiet(admin);
+      await quiet(tap);
       console.log(
         `${scenario.id} round ${round}/${rounds}: ${run.requests} requests, ${run.rps} req/s, p50 ${run.p50} ms, p99 ${run.p99} ms, ${run.errors} errors`,
       );
@@ -361,11 +372,14 @@ async function main(): Promise<void> {
   const database = await startEmbeddedDatabase({ dataDir: join(workDir, 'db'), throwaway: true });
   const uri = `${database.uri}bench`;
   const client = new mongo.MongoClient(uri);
+  // The API processes reach the database through the tap, which counts their commands.
+  const tap = await startCommandTap(database.uri);
   const servers: BenchProcess[] = [];
   const results: Measurement[] = [];
   const cleanUp = cleanUpOnInterrupt(async () => {
     await Promise.all(servers.map((server) => server.stop()));
     await client.close();
+    await tap.stop();
     await database.stop();
     if (hasFlag('keep')) console.log(`Server logs kept in ${workDir}`);
     else rmSync(workDir, { recursive: true, force: true });
@@ -374,7 +388,6 @@ async function main(): Promise<void> {
     // Measured first, while the machine is otherwise idle.
     const signatureMicroseconds = await signatureCheckMicroseconds(ALG);
     await client.connect();
-    const admin = client.db('admin');
     const listConnections =
       LIST_CONNECTIONS_FLAG ?? (database.kind === 'ferretdb' ? 4 : CONNECTIONS);
     // On FerretDB a list request takes seconds: those scenarios run for a number of
@@ -418,7 +431,7 @@ async function main(): Promise<void> {
           NODE_ENV: 'production',
           LOG_LEVEL: 'info',
           LOG_PRETTY: 'false',
-          MONGODB_URI: uri,
+          MONGODB_URI: `${tap.uri}bench`,
           CORS_ORIGINS: 'https://app.example.com',
           JWT_ALG: ALG,
           JWT_PRIV_KEY_B64: Buffer.from(pair.privateKey).toString('base64'),
@@ -658,7 +671,7 @@ async function main(): Promise<void> {
         typenameWithCookie,
       ),
     ];
-    results.push(...(await measureAll(admin, http, ROUNDS)));
+    results.push(...(await measureAll(tap, http, ROUNDS)));
     // Idle again once the load has passed: what a process that has served traffic holds.
     await sleep(AFTER_LOAD_IDLE_MS);
     const rssAfterLoadMB = Object.fromEntries(
@@ -678,7 +691,7 @@ async function main(): Promise<void> {
     if (SCENARIOS.has('S5'))
       for (const first of [5, 50])
         s5Commands[`first: ${first}`] = await commandsPerRequest(
-          admin,
+          tap,
           cached.url,
           graphql(ordersQuery(first), cookie),
         );
@@ -716,7 +729,7 @@ async function main(): Promise<void> {
       ),
       ...scenario('S7', '`createOrder` (one line)', cached, 'api', createOrder),
     ];
-    results.push(...(await measureAll(admin, data, 1)));
+    results.push(...(await measureAll(tap, data, 1)));
     const s5 = results.find((row) => row.id === 'S5');
     if (s5) s5Commands['first: 20'] = s5.dbCommandsPerRequest ?? NaN;
     await cached.stop();
@@ -895,8 +908,10 @@ async function main(): Promise<void> {
         (BASELINE ? 'S2b is the --baseline build, on the same database and keys. ' : '') +
         `S0 to S2b run at once and are measured in ${ROUNDS} interleaved rounds of ${DURATION} s ` +
         `(req/s is the median, each round in brackets); S4 to S7 one round each; ${WARMUP} s of warm-up ` +
-        `before each. Database commands per request: the database's own counters over ${PROBES} ` +
-        `request${PROBES > 1 ? 's' : ''} sent one at a time to the idle server.`,
+        `before each. Database commands per request: the API's commands counted on the wire over ${PROBES} ` +
+        `request${PROBES > 1 ? 's' : ''} sent one at a time to the idle server, without monitoring and ` +
+        `without the background work (the revocation feed's reads of ${REVOCATION_COLLECTION}, once a ` +
+        `second, and the expiry sweeps' deletes).`,
       '',
       table,
       '',
