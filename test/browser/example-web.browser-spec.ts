@@ -349,7 +349,7 @@ describe('the example app on another origin of the same site (localhost:PORT2)',
       await untilLive();
       expect(sockets.length).toBeGreaterThan(socketsBefore);
       // Events sent while it was away are not replayed: the list is queried again.
-      for (const deadline = Date.now() + 5_000; reloads.length === 0 && Date.now() < deadline; )
+      for (const deadline = Date.now() + 5_000; reloads.length === 0 && Date.now() < deadline;)
         await sleep(50);
       page.off('request', watch);
       expect(reloads.length).toBeGreaterThan(0);
