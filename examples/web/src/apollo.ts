@@ -88,7 +88,8 @@ export function createClient(options: ClientOptions): ApolloClient {
           }
           return;
         }
-        // No session at all (never signed in, or signed out): the app shows its sign-in button.
+        // 'ended': the login page. 'no-session' (never signed in, or signed out) and 'failed'
+        // (no answer): the error goes on, and the app shows it beside its "Sign in" button.
         if (outcome === 'ended') signIn();
         observer.error(error);
       });
