@@ -419,6 +419,7 @@ async function main(): Promise<void> {
           LOG_LEVEL: 'info',
           LOG_PRETTY: 'false',
           MONGODB_URI: uri,
+          CORS_ORIGINS: 'https://app.example.com',
           JWT_ALG: ALG,
           JWT_PRIV_KEY_B64: Buffer.from(pair.privateKey).toString('base64'),
           JWT_PUB_KEY_B64: Buffer.from(pair.publicKey).toString('base64'),

@@ -32,6 +32,9 @@ async function main(): Promise<void> {
   const config = loadConfig(
     {
       NODE_ENV: 'production',
+      // A throwaway embedded database of its own (createApp's throwawayDatabase).
+      EMBEDDED_DATABASE_IN_PRODUCTION: 'true',
+      CORS_ORIGINS: 'https://app.example.com',
       LOG_LEVEL: 'warn',
       PORT: '0',
       HOST: '127.0.0.1',

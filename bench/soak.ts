@@ -59,6 +59,7 @@ async function main(): Promise<void> {
       LOG_LEVEL: 'info',
       LOG_PRETTY: 'false',
       MONGODB_URI: uri,
+      CORS_ORIGINS: 'https://app.example.com',
       // The embedded database under 32 concurrent clients answers some queries after more than
       // the default 2 s limit (maxTimeMS), which would count as errors of the service.
       DB_TIMEOUT: '60s',

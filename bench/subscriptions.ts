@@ -62,6 +62,7 @@ async function main(): Promise<void> {
         NODE_ENV: 'production',
         LOG_LEVEL: 'warn',
         MONGODB_URI: mongodbUri,
+        CORS_ORIGINS: 'https://app.example.com',
         COOKIE_SECURE: 'true',
         JWT_PRIV_KEY_B64: Buffer.from(pair.privateKey).toString('base64'),
         // One viewer holds every connection here; the default quota is 20.

@@ -2,7 +2,8 @@
 # The production install, as docs/deployment.md and the Dockerfile do it: the
 # built application copied into a fresh folder, `npm ci --omit=dev`, then
 # `node dist/main.js` in production mode against a database of its own
-# (MONGODB_URI), after applying the migrations as a deploy does. Checks readiness, a sign-up (which signs in), one query, a
+# (MONGODB_URI), after applying the migrations as a deploy does, signing with a key
+# pair made by the documented command. Checks readiness, a sign-up (which signs in), one query, a
 # clean SIGTERM, and that nothing development-only was loaded. Needs `npm run
 # build` and a ferretdb binary (scripts/install-ferretdb.sh). Exits non-zero on
 # any failure; leaves nothing running or behind.
@@ -40,6 +41,18 @@ mkdir -p "$work/db"
   --listen-addr="127.0.0.1:$db_port" --debug-addr=- --telemetry=disable --log-level=error &
 db_pid=$!
 
+echo "production install: generating a key pair as docs/deployment.md says (node dist/auth/keys/generate-keys.cli.js)"
+(cd "$work/app" && env -i PATH="$PATH" HOME="$HOME" node dist/auth/keys/generate-keys.cli.js --alg ES256 --out "$work/keys" >"$work/keys.log" 2>&1) ||
+  { cat "$work/keys.log" >&2; fail "generating keys in the production install"; }
+private_key=$(ls "$work"/keys/jwt-ES256-*-private.pem 2>/dev/null | head -1)
+[ -n "$private_key" ] && [ -f "${private_key%-private.pem}-public.pem" ] || fail "no key pair in $work/keys"
+echo "production install: without MONGODB_URI and CORS_ORIGINS, production refuses to start"
+refused=$(cd "$work/app" && env -i PATH="$PATH" HOME="$HOME" NODE_ENV=production JWT_PRIV_KEY_FILE="$private_key" \
+  timeout 30 node dist/main.js 2>&1) && fail "started without MONGODB_URI and CORS_ORIGINS"
+echo "$refused" | grep -q '^ *MONGODB_URI (or DB_URI) is required in production' || fail "no refusal naming MONGODB_URI: $refused"
+echo "$refused" | grep -q '^ *CORS_ORIGINS is required in production' || fail "no refusal naming CORS_ORIGINS: $refused"
+[ ! -e "$work/app/.data" ] || fail "an embedded database was started (.data/ exists)"
+
 echo "production install: node dist/maintenance/migrate.cli.js up (once per deploy, before the service)"
 (cd "$work/app" && env -i PATH="$PATH" HOME="$HOME" NODE_ENV=production \
   MONGODB_URI="mongodb://127.0.0.1:$db_port/production_check" node dist/maintenance/migrate.cli.js up >"$work/migrate.log" 2>&1) ||
@@ -48,7 +61,6 @@ echo "production install: node dist/maintenance/migrate.cli.js up (once per depl
   MONGODB_URI="mongodb://127.0.0.1:$db_port/production_check" node dist/maintenance/migrate.cli.js status --check >"$work/migrate.log" 2>&1) ||
   { cat "$work/migrate.log" >&2; fail "migrations pending or indexes missing after up"; }
 
-key_b64=$(node -e 'const {generateKeyPairSync}=require("crypto");const {privateKey}=generateKeyPairSync("ec",{namedCurve:"P-256"});process.stdout.write(Buffer.from(privateKey.export({type:"pkcs8",format:"pem"})).toString("base64"))')
 port=$(free_port)
 cat > "$work/loaded.js" <<'EOF'
 // Preloaded: at exit, the modules this process loaded (to prove none is development-only).
@@ -57,7 +69,8 @@ EOF
 echo "production install: starting node dist/main.js (NODE_ENV=production) on port $port"
 (cd "$work/app" && exec env -i PATH="$PATH" HOME="$HOME" \
   NODE_ENV=production PORT="$port" HOST=127.0.0.1 \
-  MONGODB_URI="mongodb://127.0.0.1:$db_port/production_check" JWT_PRIV_KEY_B64="$key_b64" \
+  MONGODB_URI="mongodb://127.0.0.1:$db_port/production_check" CORS_ORIGINS=https://app.example.com \
+  JWT_PRIV_KEY_FILE="$private_key" \
   LOG_LEVEL=info LOADED_MODULES_FILE="$work/loaded.txt" \
   node --require "$work/loaded.js" dist/main.js >"$work/server.log" 2>&1) &
 server_pid=$!

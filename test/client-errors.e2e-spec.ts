@@ -48,7 +48,13 @@ describe('everyday client mistakes (production mode)', () => {
     app = await startTestApp({
       mongodbUri,
       captureLogs: true,
-      env: { ...keys.env, NODE_ENV: 'production', COOKIE_SECURE: 'true', LOG_LEVEL: 'debug' },
+      env: {
+        ...keys.env,
+        NODE_ENV: 'production',
+        COOKIE_SECURE: 'true',
+        CORS_ORIGINS: 'https://app.example.com',
+        LOG_LEVEL: 'debug',
+      },
     });
     [jane, admin] = await Promise.all([login(app, JANE), login(app, ADMIN)]);
   });

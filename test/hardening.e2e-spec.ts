@@ -50,7 +50,12 @@ describe('hostile queries (production mode)', () => {
     await dev.close();
     app = await startTestApp({
       mongodbUri,
-      env: { ...keys.env, NODE_ENV: 'production', COOKIE_SECURE: 'true' },
+      env: {
+        ...keys.env,
+        NODE_ENV: 'production',
+        COOKIE_SECURE: 'true',
+        CORS_ORIGINS: 'https://app.example.com',
+      },
     });
     token = await login(app, JANE);
   });
@@ -266,7 +271,12 @@ describe('a repository whose database has gone away (provider overridden)', () =
   it('answers SERVICE_UNAVAILABLE with the request id and no driver text', async () => {
     const keys = await makeTestKeys();
     const app = await startTestApp({
-      env: { ...keys.env, NODE_ENV: 'production', COOKIE_SECURE: 'true' },
+      env: {
+        ...keys.env,
+        NODE_ENV: 'production',
+        COOKIE_SECURE: 'true',
+        CORS_ORIGINS: 'https://app.example.com',
+      },
       override: (builder) =>
         builder.overrideProvider(UsersRepository).useValue({
           findByIds: () =>

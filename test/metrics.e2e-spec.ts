@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
 import { MetricsServer } from '../src/metrics/metrics-endpoint';
 import { graphql, makeTestKeys, signToken, type TestKeys } from './support/auth-helpers';
 import { startTestApp, type TestApp } from './support/test-app';
@@ -111,6 +114,38 @@ describe('GET /metrics', () => {
         3 + 2 + 1 + 1 + 103 - 1,
       );
       expect(sample(text, 'rate_limit_refusals_total{limit="login_address"}')).toBe(1);
+    });
+
+    it('has a zero series for every limit and server error code before the first one (alerts take their rate)', () => {
+      for (const limit of [
+        'login_username',
+        'login_address',
+        'signup_address',
+        'graphql_viewer',
+        'graphql_address',
+      ])
+        expect(sample(text, `rate_limit_store_errors_total{limit="${limit}"}`)).toBe(0);
+      expect(sample(text, 'rate_limit_refusals_total{limit="login_username"}')).toBe(0);
+      expect(sample(text, 'graphql_errors_total{code="INTERNAL_SERVER_ERROR"}')).toBe(0);
+      expect(sample(text, 'graphql_errors_total{code="SERVICE_UNAVAILABLE"}')).toBe(0);
+    });
+
+    it('exports every metric the alerts of ops/prometheus/alerts.yml read', () => {
+      const rules = parse(
+        readFileSync(join(__dirname, '..', 'ops', 'prometheus', 'alerts.yml'), 'utf8'),
+      ) as { groups: { rules: { alert: string; expr: string }[] }[] };
+      const metrics = new Set(
+        rules.groups
+          .flatMap((group) => group.rules)
+          .flatMap(
+            (rule) =>
+              rule.expr.replace(/"[^"]*"/g, '').match(/\b[a-z][a-z0-9]*_[a-z0-9_]+\b/g) ?? [],
+          )
+          .filter((name) => name !== 'histogram_quantile')
+          .map((name) => name.replace(/_(count|bucket|sum)$/, '')),
+      );
+      expect(metrics.size).toBeGreaterThanOrEqual(9);
+      expect([...metrics].filter((name) => !text.includes(`# TYPE ${name} `))).toEqual([]);
     });
 
     it('reports database commands, the connection pool, event-loop lag and memory', () => {

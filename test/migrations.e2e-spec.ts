@@ -4,7 +4,7 @@ import { makeTestKeys, signupJson, loginJson } from './support/auth-helpers';
 import { runBuiltScript } from './support/service-process';
 import { startTestApp, testDatabaseUri, uniqueDatabaseName } from './support/test-app';
 
-const [INDEXES, BACKFILL] = MIGRATIONS.map((migration) => migration.name);
+const [INDEXES, BACKFILL, SESSION_INDEXES] = MIGRATIONS.map((migration) => migration.name);
 
 /** `node dist/maintenance/migrate.cli.js …`, as a production install runs it. */
 async function migrate(uri: string, ...args: string[]) {
@@ -58,8 +58,14 @@ describe('migrations (npm run db:migrate)', () => {
     expect(up.output).toContain(`Applied ${INDEXES}`);
     expect(up.output).toContain(`Applied ${BACKFILL}`);
     const applied = await db.collection('migrations').find().toArray();
-    expect(applied.map((record) => record.migrationName)).toEqual([INDEXES, BACKFILL]);
+    expect(applied.map((record) => record.migrationName)).toEqual([
+      INDEXES,
+      BACKFILL,
+      SESSION_INDEXES,
+    ]);
     const indexes = await indexSnapshot(db);
+    expect(indexes.session).toEqual(['_id_', 'expires_at_1', 'user_id_1_expires_at_1']);
+    expect(indexes.session_revocation).toEqual(['_id_', 'at_1', 'expires_at_1']);
 
     const again = await migrate(uri, 'up');
     expect(again.code).toBe(0);
@@ -76,8 +82,9 @@ describe('migrations (npm run db:migrate)', () => {
 
     const down = await migrate(uri, 'down');
     expect(down.code).toBe(0);
-    expect(down.output).toContain(`Reverted ${BACKFILL}.`);
-    expect((await migrate(uri, 'status')).output).toContain(`pending  ${BACKFILL}`);
+    expect(down.output).toContain(`Reverted ${SESSION_INDEXES}.`);
+    expect((await migrate(uri, 'status')).output).toContain(`pending  ${SESSION_INDEXES}`);
+    expect((await indexSnapshot(db)).session).toEqual(['_id_']);
     expect(await db.collection('migration_lock').countDocuments()).toBe(0);
   }, 60_000);
 
@@ -119,8 +126,9 @@ describe('migrations (npm run db:migrate)', () => {
     expect(second.output).toContain('Nothing to do');
     expect(await users.countDocuments({ roles: ['user'] })).toBe(620);
 
-    const down = await migrate(uri, 'down');
+    const down = await migrate(uri, 'down', '--to', BACKFILL);
     expect(down.code).toBe(0);
+    expect(down.output).toContain(`Reverted ${SESSION_INDEXES}, ${BACKFILL}.`);
     expect(await users.countDocuments({ roles: { $exists: false } })).toBe(620);
     expect((await users.findOne({ _id: 'admin0000001' }))?.roles).toEqual(['user', 'admin']);
 
@@ -134,7 +142,11 @@ describe('migrations (npm run db:migrate)', () => {
     const [a, b] = await Promise.all([migrate(uri, 'up'), migrate(uri, 'up')]);
     expect([a.code, b.code]).toEqual([0, 0]);
     const records = await db.collection('migrations').find().toArray();
-    expect(records.map((record) => record.migrationName).sort()).toEqual([INDEXES, BACKFILL]);
+    expect(records.map((record) => record.migrationName).sort()).toEqual([
+      INDEXES,
+      BACKFILL,
+      SESSION_INDEXES,
+    ]);
     const outputs = a.output + b.output;
     expect(outputs.split(`Applied ${INDEXES}\n`).length - 1).toBe(1);
     expect(outputs.split(`Applied ${BACKFILL}\n`).length - 1).toBe(1);
@@ -153,7 +165,12 @@ describe('migrations (npm run db:migrate)', () => {
     const keys = await makeTestKeys();
     const production = await startTestApp({
       mongodbUri: uri,
-      env: { ...keys.env, NODE_ENV: 'production', COOKIE_SECURE: 'true' },
+      env: {
+        ...keys.env,
+        NODE_ENV: 'production',
+        COOKIE_SECURE: 'true',
+        CORS_ORIGINS: 'https://app.example.com',
+      },
     });
     try {
       // Writes to user, credential and the rate-limit counters.
@@ -168,7 +185,7 @@ describe('migrations (npm run db:migrate)', () => {
       await production.close();
     }
     const after = await indexSnapshot(db);
-    // A collection the start wrote to for the first time (a session, at sign-up) has only `_id_`.
+    // A collection the start wrote to for the first time has only `_id_`.
     for (const [name, indexes] of Object.entries(after))
       if (!(name in before)) expect(indexes).toEqual(['_id_']);
     expect(Object.fromEntries(Object.entries(after).filter(([name]) => name in before))).toEqual(
@@ -185,7 +202,12 @@ describe('migrations (npm run db:migrate)', () => {
     const keys = await makeTestKeys();
     const production = await startTestApp({
       mongodbUri: uri,
-      env: { ...keys.env, NODE_ENV: 'production', COOKIE_SECURE: 'true' },
+      env: {
+        ...keys.env,
+        NODE_ENV: 'production',
+        COOKIE_SECURE: 'true',
+        CORS_ORIGINS: 'https://app.example.com',
+      },
     });
     try {
       const signup = await signupJson(production, {

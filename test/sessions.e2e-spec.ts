@@ -749,8 +749,16 @@ describe('cookie names', () => {
   it('uses __Host-token in production unless COOKIE_DOMAIN is set; COOKIE_NAME still wins', async () => {
     const keys = await makeTestKeys();
     const production = (env: Record<string, string>) =>
-      loadConfig({ NODE_ENV: 'production', ...keys.env, ...env }, { dotenv: false }).auth.cookie
-        .name;
+      loadConfig(
+        {
+          NODE_ENV: 'production',
+          MONGODB_URI: 'mongodb://127.0.0.1:27017/app',
+          CORS_ORIGINS: 'https://app.example.com',
+          ...keys.env,
+          ...env,
+        },
+        { dotenv: false },
+      ).auth.cookie.name;
     expect(production({})).toBe('__Host-token');
     expect(production({ COOKIE_DOMAIN: 'example.com' })).toBe('token');
     expect(production({ COOKIE_NAME: 'session' })).toBe('session');

@@ -1,7 +1,9 @@
 import { PassportModule } from '@nestjs/passport';
 import { Test } from '@nestjs/testing';
 import { base64url, SignJWT, type JWTPayload } from 'jose';
-import { createPrivateKey, sign, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, sign, type KeyObject } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import passport from 'passport';
 import { Strategy } from 'passport-jwt';
 import { APP_CONFIG, loadConfig, type AppConfig } from '../config/app-config';
@@ -207,6 +209,21 @@ describe('JwtStrategy (passport-jwt)', () => {
       /iat is in the future/,
     ],
     [
+      'a lifetime longer than JWT_TTL plus the clock tolerance',
+      () => signWith(key, { iat: now(), exp: now() + 900 + 31 }),
+      /lifetime longer than JWT_TTL/,
+    ],
+    [
+      'an exp ten years ahead',
+      () => signWith(key, { iat: now(), exp: now() + 10 * 365 * 86_400 }),
+      /lifetime longer than JWT_TTL/,
+    ],
+    [
+      'no iat and an exp beyond JWT_TTL from now',
+      () => signWith(key, { iat: undefined, exp: now() + 3600 }),
+      /lifetime longer than JWT_TTL/,
+    ],
+    [
       'an unknown crit header',
       async () =>
         handMade(
@@ -223,6 +240,12 @@ describe('JwtStrategy (passport-jwt)', () => {
     ],
   ])('refuses %s', async (_case, token, message) => {
     expect(refusalOf(await withCookie(await token())).message).toMatch(message);
+  });
+
+  it('accepts a lifetime up to JWT_TTL plus the clock tolerance, as JWT_TTL sets it', async () => {
+    expect((await withCookie(await signWith(key, { exp: now() + 930 }))).user).toBeTruthy();
+    await build({ JWT_TTL: '1h' });
+    expect((await withCookie(await signWith(key, { exp: now() + 3600 }))).user).toBeTruthy();
   });
 
   it('allows the configured clock tolerance for nbf and iat, and no more', async () => {
@@ -313,5 +336,78 @@ describe('JwtStrategy (passport-jwt)', () => {
     expect(same.user).toBeTruthy();
     const prefixed = await authenticate({ cookie: `__Host-token=x; token=${token}` }, { token });
     expect(prefixed.user).toBeTruthy();
+  });
+});
+
+describe('JwtStrategy on JWKS_URL: a key withdrawn from the set', () => {
+  let key: TestKey;
+  let other: TestKey;
+  let served: { status: number; keys: TestKey[] };
+  let server: Server;
+  let jwksUrl: string;
+
+  const jwk = (test: TestKey) => ({
+    ...createPublicKey(test.pem.publicKey).export({ format: 'jwk' }),
+    kid: test.kid,
+    alg: 'ES256',
+    use: 'sig',
+  });
+
+  beforeAll(async () => {
+    key = await makeKey();
+    other = await makeKey();
+    server = createServer((_req, res) => {
+      res.writeHead(served.status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ keys: served.keys.map(jwk) }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    jwksUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/.well-known/jwks.json`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  beforeEach(async () => {
+    served = { status: 200, keys: [key, other] };
+    const config = loadConfig(
+      { NODE_ENV: 'test', APP_ROLE: 'api', JWKS_URL: jwksUrl, JWKS_CACHE_MAX_AGE: '1s' },
+      { dotenv: false },
+    );
+    await Test.createTestingModule({
+      imports: [PassportModule],
+      providers: [
+        JwtStrategy,
+        { provide: AppMetrics, useValue: new AppMetrics(false) },
+        { provide: RevokedSessions, useValue: new RevokedSessions() },
+        { provide: APP_CONFIG, useValue: config },
+        { provide: KeyStore, useFactory: () => new KeyStore(config).load() },
+      ],
+    }).compile();
+  });
+
+  /** Asks with the token until it is refused, for at most `ms`; the time it took, or undefined. */
+  async function refusedWithin(token: string, ms: number): Promise<number | undefined> {
+    const started = Date.now();
+    while (Date.now() - started < ms) {
+      if ((await withCookie(token)).user === false) return Date.now() - started;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    return undefined;
+  }
+
+  it('refuses the tokens verified with it before, once the set is fetched again', async () => {
+    const token = await signWith(key);
+    const keeps = await signWith(other);
+    expect((await withCookie(token)).user).toBeTruthy();
+    expect((await withCookie(keeps)).user).toBeTruthy();
+    served = { status: 200, keys: [other] };
+    // The set is older than JWKS_CACHE_MAX_AGE (1 s) after a second: a cached answer fetches it again.
+    expect(await refusedWithin(token, 5_000)).toBeDefined();
+    expect((await withCookie(keeps)).user).toBeTruthy();
+  });
+
+  it('keeps answering them while the auth endpoint cannot be reached', async () => {
+    const token = await signWith(key);
+    expect((await withCookie(token)).user).toBeTruthy();
+    served = { status: 503, keys: [] };
+    expect(await refusedWithin(token, 2_500)).toBeUndefined();
   });
 });

@@ -14,6 +14,8 @@ import { RevokedSessions } from './sessions/revoked-sessions';
 export interface VerifiedToken {
   readonly viewer: Viewer;
   readonly payload: JwtPayload & { exp: number; auth_time?: number };
+  /** The key it was verified with: a cached token is answered only while that key still verifies. */
+  readonly kid?: string;
 }
 
 /** Why a token was refused: the reason picks the client's message, the detail is only logged. */
@@ -63,6 +65,8 @@ const fromBearer = ExtractJwt.fromAuthHeaderAsBearerToken();
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   private readonly tokenOf: JwtFromRequestFunction;
   private readonly clockTolerance: number;
+  /** JWT_TTL plus the tolerance: the auth endpoint never issues a longer-lived token. */
+  private readonly maxLifetime: number;
   /** Verified tokens by their exact text: a client pays for one signature check per token. */
   private readonly verified = new LRUCache<string, VerifiedToken>({ max: 10_000 });
   // passport runs each request on Object.create(this): counts live in a shared object.
@@ -70,7 +74,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   private readonly cookieName: string;
 
   constructor(
-    keys: KeyStore,
+    private readonly keys: KeyStore,
     @Inject(APP_CONFIG) config: AppConfig,
     metrics: AppMetrics,
     private readonly revoked: RevokedSessions,
@@ -104,6 +108,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     this.tokenOf = tokenOf;
     this.cookieName = cookie.name;
     this.clockTolerance = jwt.clockToleranceSeconds;
+    this.maxLifetime = jwt.ttlSeconds + jwt.clockToleranceSeconds;
     metrics.counterFrom(
       'auth_token_cache_lookups_total',
       'Tokens answered from the verified-token cache (hit) or checked by their signature (miss).',
@@ -125,7 +130,11 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       return this.fail(new TokenRefusal('conflict', 'two tokens'), 401);
     if (token.length > 8 * 1024) return this.fail(invalid('token larger than 8 KiB'), 401);
     const cached = this.verified.get(token);
-    const fresh = cached && cached.payload.exp * 1000 > Date.now() ? cached : undefined;
+    const fresh =
+      cached && cached.payload.exp * 1000 > Date.now() && this.keys.stillVerifies(cached.kid)
+        ? cached
+        : undefined;
+    if (cached && !fresh) this.verified.delete(token);
     this.lookups[fresh ? 'hit' : 'miss'] += 1;
     if (fresh) {
       if (this.revoked.refuses(fresh.payload)) return this.fail(revoked(), 401);
@@ -134,7 +143,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     super.authenticate(req, options);
   }
 
-  /** What jsonwebtoken lets through: no `exp` or `sub`, an `iat` in the future, any `crit`; and a revoked session. */
+  /** What jsonwebtoken lets through: no `exp` or `sub`, an `iat` in the future, a lifetime past JWT_TTL, any `crit`; and a revoked session. */
   validate(
     req: Request,
     { header, payload }: Jwt,
@@ -145,8 +154,12 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     if ('crit' in header) return [false, invalid('unknown crit header')];
     if (typeof claims.exp !== 'number') return [false, invalid('exp is missing')];
     if (sub.length === 0 || sub.length > 64) return [false, invalid('sub is not a user id')];
-    if (typeof claims.iat === 'number' && claims.iat > Date.now() / 1000 + this.clockTolerance)
+    const now = Date.now() / 1000;
+    if (typeof claims.iat === 'number' && claims.iat > now + this.clockTolerance)
       return [false, invalid('iat is in the future')];
+    // A leaked key must not mint tokens that outlive JWT_TTL (without iat: counted from now).
+    if (claims.exp - (typeof claims.iat === 'number' ? claims.iat : now) > this.maxLifetime)
+      return [false, invalid('lifetime longer than JWT_TTL')];
     if (this.revoked.refuses(claims)) return [false, revoked()];
     const roles = ROLES.filter(
       (role) => Array.isArray(claims.roles) && claims.roles.includes(role),
@@ -154,7 +167,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     const locale =
       typeof claims.locale === 'string' && claims.locale.length <= 35 ? claims.locale : 'en';
     const viewer: Viewer = { user_id: sub, locale, roles: roles.length > 0 ? roles : ['user'] };
-    const verified = { viewer, payload: { ...claims, exp: claims.exp } };
+    const verified = { viewer, payload: { ...claims, exp: claims.exp }, kid: header.kid };
     this.verified.set(this.tokenOf(req)!, verified);
     return [viewer, verified];
   }

@@ -5,6 +5,12 @@ import { configVariablesRead } from '../../test/support/config-variables';
 import { ConfigError, loadConfig } from './app-config';
 
 const load = (env: Record<string, string>) => loadConfig(env, { dotenv: false });
+/** What every production process needs besides its keys (production-rules.spec.ts refuses each missing). */
+const PRODUCTION = {
+  NODE_ENV: 'production',
+  MONGODB_URI: 'mongodb://db.example.com:27017/app',
+  CORS_ORIGINS: 'https://app.example.com',
+};
 
 function problemsOf(env: Record<string, string>): string[] {
   try {
@@ -41,7 +47,7 @@ describe('loadConfig', () => {
   });
 
   it('logs at info by default in production', () => {
-    expect(load({ NODE_ENV: 'production', JWT_PRIV_KEY_B64: pemB64() }).log.level).toBe('info');
+    expect(load({ ...PRODUCTION, JWT_PRIV_KEY_B64: pemB64() }).log.level).toBe('info');
   });
 
   it('honours the legacy aliases', () => {
@@ -125,7 +131,7 @@ describe('loadConfig', () => {
   });
 
   describe('in production', () => {
-    const prod = { NODE_ENV: 'production', JWT_PRIV_KEY_B64: pemB64() };
+    const prod = { ...PRODUCTION, JWT_PRIV_KEY_B64: pemB64() };
 
     it('refuses COOKIE_SECURE=false', () => {
       expect(problemsOf({ ...prod, COOKIE_SECURE: 'false' })).toEqual([
@@ -140,13 +146,13 @@ describe('loadConfig', () => {
     });
 
     it('refuses to run the auth endpoint without a private key', () => {
-      expect(problemsOf({ NODE_ENV: 'production' })).toEqual([
+      expect(problemsOf(PRODUCTION)).toEqual([
         expect.stringMatching(/JWT_PRIV_KEY_FILE or JWT_PRIV_KEY_B64 is required/),
       ]);
     });
 
     it('refuses an API-only process without public keys', () => {
-      expect(problemsOf({ NODE_ENV: 'production', APP_ROLE: 'api' })).toEqual([
+      expect(problemsOf({ ...PRODUCTION, APP_ROLE: 'api' })).toEqual([
         expect.stringMatching(/JWT_PUB_KEY_FILE, JWT_PUB_KEY_B64 or JWKS_URL is required/),
       ]);
     });
@@ -154,7 +160,7 @@ describe('loadConfig', () => {
     it('accepts an API-only process with a JWKS URL', () => {
       expect(
         load({
-          NODE_ENV: 'production',
+          ...PRODUCTION,
           APP_ROLE: 'api',
           JWKS_URL: 'https://auth.example.com/.well-known/jwks.json',
         }).role,
@@ -232,7 +238,7 @@ describe('TRUST_PROXY', () => {
 
 describe('METRICS_PORT and RATE_LIMIT_REDIS_URL', () => {
   const production = {
-    NODE_ENV: 'production',
+    ...PRODUCTION,
     JWT_PRIV_KEY_B64: Buffer.from('-----BEGIN PRIVATE KEY-----').toString('base64'),
   };
 

@@ -4,6 +4,7 @@ import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
 import { compileOriginPattern, isValidOriginPattern } from './cors-origins';
 import { parseDurationMs } from './duration';
+import { productionRefusals } from './production-rules';
 
 /** The algorithms passport-jwt's verifier (jsonwebtoken) supports with asymmetric keys; it has no EdDSA. */
 export const JWT_ALGORITHMS = ['ES256', 'RS256', 'PS256'] as const;
@@ -115,6 +116,8 @@ const ENVIRONMENT = z.object({
   DB_TIMEOUT: duration(100, 120_000).default(2_000),
   FERRETDB_BIN: z.string().optional(),
   MONGOMS_SYSTEM_BINARY: z.string().optional(),
+  /** Production refuses to start without a database URI unless this says to run the embedded one. */
+  EMBEDDED_DATABASE_IN_PRODUCTION: boolean().default(false),
   SEED_SAMPLE_DATA: boolean().optional(),
 
   LOG_LEVEL: oneOf(LOG_LEVELS).optional(),
@@ -232,6 +235,7 @@ export function configSchema(cwd: string) {
       database: {
         /** Unset: start the embedded database. */
         uri: env.MONGODB_URI ?? legacyMongoUri(env.DB_URI, env.DB_NAME),
+        embeddedInProduction: env.EMBEDDED_DATABASE_IN_PRODUCTION,
         debugLog: env.DB_DEBUG_LOG,
         dataDir: resolve(cwd, env.DATA_DIR),
         /** How long a query may run (its maxTimeMS) or wait for an unreachable database. */
@@ -325,22 +329,7 @@ export function configSchema(cwd: string) {
         'COOKIE_SAMESITE="none" requires COOKIE_SECURE=true (browsers drop such cookies otherwise)',
       );
     if (isProduction) {
-      if (!env.COOKIE_SECURE)
-        problem('COOKIE_SECURE=false is refused in production: the token cookie must be Secure');
-      if (cors.wildcard)
-        problem(
-          'CORS_ORIGINS="*" is refused in production: credentials (cookies) must never be sent cross-site to any origin',
-        );
-      const runsApi = config.role !== 'auth';
-      const runsAuth = config.role !== 'api';
-      if (runsAuth && !config.auth.jwt.privateKey)
-        problem(
-          'JWT_PRIV_KEY_FILE or JWT_PRIV_KEY_B64 is required in production (the auth endpoint signs tokens with it)',
-        );
-      if (runsApi && !runsAuth && !config.auth.jwt.publicKeys && !config.auth.jwt.jwksUrl)
-        problem(
-          'JWT_PUB_KEY_FILE, JWT_PUB_KEY_B64 or JWKS_URL is required in production for an API-only process',
-        );
+      for (const refusal of productionRefusals(env)) problem(refusal);
     } else {
       if (!env.COOKIE_SECURE)
         warnings.push(

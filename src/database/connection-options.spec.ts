@@ -17,6 +17,8 @@ describe('the connection pool size', () => {
     const production = loadConfig(
       {
         NODE_ENV: 'production',
+        MONGODB_URI: 'mongodb://db.example.com:27017/app',
+        CORS_ORIGINS: 'https://app.example.com',
         JWT_PRIV_KEY_B64: Buffer.from('-----BEGIN PRIVATE KEY-----\n').toString('base64'),
       },
       { dotenv: false },

@@ -38,7 +38,9 @@ export class DatabaseModule {
             connectionFactory: (connection: Connection) => {
               // Every query carries maxTimeMS: the database stops work no one waits for any more.
               connection.set('maxTimeMS', config.database.operationTimeoutMs);
-              return connection;
+              // A first attempt failing before DatabaseSupervisor watches it must not end the
+              // process: mongoose counts an 'error' listener as handling it (the supervisor logs).
+              return connection.on('error', () => undefined);
             },
           }),
         }),

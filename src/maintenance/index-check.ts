@@ -1,6 +1,8 @@
 import type { Db } from 'mongodb';
 import type { Schema } from 'mongoose';
 import { CredentialSchema } from '../auth/credentials/credential.schema';
+import { REVOCATION_COLLECTION, RevocationSchema } from '../auth/sessions/revocation.schema';
+import { SESSION_COLLECTION, SessionSchema } from '../auth/sessions/session.schema';
 import { ItemSchema } from '../items/item.schema';
 import { OrderSchema } from '../orders/order.schema';
 import { RATE_LIMIT_COLLECTION, RATE_LIMIT_INDEXES } from '../rate-limits/mongo-counter-collection';
@@ -36,6 +38,8 @@ const SCHEMAS: Readonly<Record<string, Schema>> = {
   item: ItemSchema,
   user_order: OrderSchema,
   credential: CredentialSchema,
+  [SESSION_COLLECTION]: SessionSchema,
+  [REVOCATION_COLLECTION]: RevocationSchema,
 };
 
 /** Every index the code declares, per collection: the Mongoose schemas' and the rate-limit counters'. */

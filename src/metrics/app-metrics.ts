@@ -17,6 +17,8 @@ export const OTHER_LABEL = '(other)';
 export const NO_OPERATION = '(none)';
 /** The name label of an operation the client did not name. */
 export const UNNAMED_OPERATION = '(unnamed)';
+/** Codes of the service's own failures: alerts divide by them, so their series exist from the start. */
+const SERVER_ERROR_CODES = ['INTERNAL_SERVER_ERROR', 'SERVICE_UNAVAILABLE'];
 
 /** Values a label may take: those seen first, up to `max`; later ones are reported as OTHER_LABEL. */
 export class BoundedLabel {
@@ -107,6 +109,8 @@ export class AppMetrics {
       registers,
     });
     if (enabled) {
+      for (const code of SERVER_ERROR_CODES)
+        this.graphqlErrors.inc({ code: this.errorCodes.of(code) }, 0);
       // Event-loop lag, memory, GC, handles: prom-client's standard process metrics.
       collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 20 });
     }
@@ -128,6 +132,13 @@ export class AppMetrics {
 
   graphqlError(code: string): void {
     if (this.enabled) this.graphqlErrors.inc({ code: this.errorCodes.of(code) });
+  }
+
+  /** A limit's counters start at 0, so an alert's rate() sees its first refusal or store failure. */
+  rateLimitDefined(limit: string): void {
+    if (!this.enabled) return;
+    this.rateLimitRefusals.inc({ limit }, 0);
+    this.rateLimitStoreErrors.inc({ limit }, 0);
   }
 
   rateLimitRefused(limit: string): void {

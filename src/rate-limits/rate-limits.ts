@@ -90,6 +90,7 @@ export class RateLimits implements RateLimitReporter, OnModuleInit, OnApplicatio
   }
 
   define(definition: RateLimitDefinition): RateLimit {
+    this.metrics.rateLimitDefined(definition.name);
     return new FlexibleRateLimit(
       definition.name,
       this.limiter(definition),

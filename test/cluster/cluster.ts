@@ -12,32 +12,48 @@
  *   3. with the auth tier stopped for 20 s, requests with valid tokens keep
  *      succeeding (also a token no replica has seen, with their key sets
  *      gone stale) and sign-in fails cleanly with 503;
- *   4. key rotation: the auth tier starts signing with a new key; every
- *      replica accepts both keys without a restart, and refuses the old one
- *      once it is withdrawn from the JWKS (and a token it had verified, once
- *      that token expires);
+ *   4. key rotation as docs/deployment.md's runbook writes it (keys from the
+ *      documented command, the auth tier restarted one process at a time),
+ *      under load: no request fails, on the JWKS_URL replicas and on one more
+ *      API process on JWT_PUB_KEY_FILE; once the old key is dropped, every
+ *      process refuses it, tokens it had verified included; then the leaked-key procedure: the time until every process
+ *      refuses the leaked key's tokens, cached ones included, and users
+ *      refreshing into a token of the new key;
  *   5. the sixth failed sign-in for one username is refused whichever auth
  *      process receives it;
  *   6. sign-out everywhere under load: a user's tokens in use on every
  *      replica are refused by all of them within 2 s (the revocation feed;
  *      the time is the slowest replica's, p100), while no request of another
- *      user fails; a reused refresh token ends its session on every replica.
+ *      user fails; a reused refresh token ends its session on every replica;
+ *   7. behind nginx instead (docs/deployment.md's recipe: passive checks,
+ *      proxy_next_upstream), the same rolling restart fails no request, and a
+ *      forged X-Forwarded-For does not reach the replicas.
  * Prints a table and `N passed, N failed`; exits non-zero on any failure.
  * `--drain 0` runs the replicas without SHUTDOWN_DRAIN_DELAY (to see what it
- * prevents). Bounded: it gives up after `--timeout` seconds (default 300). Ctrl-C stops
+ * prevents); `--nginx-load POST` sends the load behind nginx as POSTs, which
+ * nginx cannot resend. Bounded: it gives up after `--timeout` seconds (default 600). Ctrl-C stops
  * everything it started. Process logs stay in a temporary folder, printed at
  * the end.
  */
 import autocannon from 'autocannon';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SignJWT } from 'jose';
 import { createPrivateKey } from 'node:crypto';
-import { generatePemKeyPair, parseSigningKey } from '../../src/auth/keys/key-material';
+import { parseSigningKey } from '../../src/auth/keys/key-material';
 import { startEmbeddedDatabase } from '../../src/database/embedded/embedded-database';
 import type { RunningDatabase } from '../../src/database/embedded/types';
 import { numberFlag, textFlag } from '../../bench/support/cli';
@@ -51,11 +67,16 @@ import {
   type BenchProcess,
 } from '../../bench/support/processes';
 
-const TIMEOUT_SECONDS = numberFlag('timeout', 300);
+const TIMEOUT_SECONDS = numberFlag('timeout', 600);
 const AUTH_OUTAGE_SECONDS = numberFlag('auth-outage', 20);
 const CONNECTIONS = 4;
 /** Replicas drain this long after SIGTERM: above HAProxy's inter × fall (300 ms × 2). `--drain 0` shows why. */
 const DRAIN = textFlag('drain', '1500ms');
+/**
+ * How the load behind nginx sends its query: GET (idempotent, so nginx retries it on another
+ * replica) unless `--nginx-load POST` asks to see what nginx cannot retry.
+ */
+const NGINX_LOAD = textFlag('nginx-load', 'GET') === 'POST' ? 'POST' : 'GET';
 /** A withdrawn key is refused once the replicas' copy of the key set is this old. */
 const JWKS_CACHE_MAX_AGE_SECONDS = 5;
 const ISSUER = 'user-order-auth';
@@ -64,13 +85,16 @@ const JANE = { id: '1E4Yo11Y3r9a', username: 'jane01', password: 'jane01-dev-pas
 const JOHN = { username: 'john01', password: 'john01-dev-password' };
 /** Production's access cookie (no COOKIE_DOMAIN): `__Host-` so a sibling sub-domain cannot plant one. */
 const COOKIE = '__Host-token';
-const QUERY = JSON.stringify({ query: 'query ClusterViewer { viewer { username } }' });
+const QUERY_TEXT = 'query ClusterViewer { viewer { username } }';
+const QUERY = JSON.stringify({ query: QUERY_TEXT });
 const EXPECTED_BODY = '{"data":{"viewer":{"username":"jane01"}}}';
 
 interface KeyPair {
   readonly kid: string;
   readonly privatePem: string;
   readonly publicPem: string;
+  readonly privatePath: string;
+  readonly publicPath: string;
 }
 
 const results: { check: string; ok: boolean; detail: string }[] = [];
@@ -81,12 +105,33 @@ function check(name: string, ok: boolean, detail: string): void {
 }
 const say = (message: string) =>
   console.log(`[${new Date().toISOString().slice(11, 19)}] ${message}`);
-const b64 = (text: string) => Buffer.from(text).toString('base64');
+const execFileAsync = promisify(execFile);
 
-async function keyPair(): Promise<KeyPair> {
-  const pair = generatePemKeyPair('ES256');
-  const parsed = await parseSigningKey(pair.privateKey, 'ES256');
-  return { kid: parsed.kid, privatePem: pair.privateKey, publicPem: pair.publicKey };
+/** A new pair made as docs/deployment.md says: `node dist/auth/keys/generate-keys.cli.js --alg ES256 --out DIR`. */
+async function keyPairFromCli(dir: string): Promise<KeyPair> {
+  const before = new Set(existsSync(dir) ? readdirSync(dir) : []);
+  await execFileAsync(process.execPath, [
+    join(ROOT, 'dist', 'auth', 'keys', 'generate-keys.cli.js'),
+    '--alg',
+    'ES256',
+    '--out',
+    dir,
+  ]);
+  const made = readdirSync(dir).filter((name) => !before.has(name));
+  const privateName = made.find((name) => name.endsWith('-private.pem'));
+  const publicName = made.find((name) => name.endsWith('-public.pem'));
+  if (!privateName || !publicName) throw new Error(`the key CLI wrote ${made.join(', ')}`);
+  const privatePath = join(dir, privateName);
+  const publicPath = join(dir, publicName);
+  const privatePem = readFileSync(privatePath, 'utf8');
+  const parsed = await parseSigningKey(privatePem, 'ES256');
+  return {
+    kid: parsed.kid,
+    privatePem,
+    publicPem: readFileSync(publicPath, 'utf8'),
+    privatePath,
+    publicPath,
+  };
 }
 
 /** A token for jane01 signed here with a key of the auth tier, as the auth endpoint would sign it. */
@@ -225,22 +270,33 @@ async function waitUntil(
   return Date.now() - started;
 }
 
-/** Steady load through the balancer until `stop()`; every non-2xx, error, timeout or wrong body is a failure. */
-function startLoad(url: string, token: string) {
+/**
+ * Steady load through the balancer until `stop()`; every non-2xx, error, timeout or wrong body
+ * is a failure. The query goes as a POST (what Apollo Client sends), or as a GET: an idempotent
+ * request, which a balancer may send to another replica when one closes under it.
+ */
+function startLoad(url: string, token: string, method: 'POST' | 'GET' = 'POST') {
   let wrongBodies = 0;
   let finished: (result: autocannon.Result) => void;
   const done = new Promise<autocannon.Result>((resolve) => (finished = resolve));
   const instance = autocannon(
     {
-      url: `${url}/graphql`,
+      url:
+        method === 'POST'
+          ? `${url}/graphql`
+          : `${url}/graphql?query=${encodeURIComponent(QUERY_TEXT)}`,
       connections: CONNECTIONS,
       duration: 3600,
       timeout: 10,
       requests: [
         {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', cookie: `${COOKIE}=${token}` },
-          body: QUERY,
+          method,
+          headers:
+            method === 'POST'
+              ? { 'content-type': 'application/json', cookie: `${COOKIE}=${token}` }
+              : // A header a cross-site form cannot send: Apollo's CSRF prevention lets the GET run.
+                { 'apollo-require-preflight': 'true', cookie: `${COOKIE}=${token}` },
+          body: method === 'POST' ? QUERY : undefined,
           onResponse: (status: number, body: string) => {
             if (status === 200 && body.trim() !== EXPECTED_BODY) wrongBodies += 1;
           },
@@ -249,13 +305,23 @@ function startLoad(url: string, token: string) {
     },
     (error, result) => (error ? finished({ errors: 1 } as autocannon.Result) : finished(result)),
   );
+  const errorMessages = new Map<string, number>();
+  instance.on('reqError', (error: Error) => {
+    const message = `${(error as NodeJS.ErrnoException).code ?? error.message} at ${new Date().toISOString().slice(11, 23)}`;
+    errorMessages.set(message, (errorMessages.get(message) ?? 0) + 1);
+  });
   return async () => {
     instance.stop();
     const result = await done;
+    const statuses = Object.entries(result.statusCodeStats ?? {})
+      .filter(([code]) => !code.startsWith('2'))
+      .map(([code, stats]) => `${stats.count} × ${code}`);
     return {
       requests: result.requests?.total ?? 0,
       failed: (result.errors ?? 0) + (result.timeouts ?? 0) + (result.non2xx ?? 0) + wrongBodies,
       rps: Math.round(result.requests?.average ?? 0),
+      /** What the failures were, for the report. */
+      kinds: `errors ${result.errors ?? 0}${errorMessages.size ? ` (${[...errorMessages].map(([m, n]) => `${n} × ${m}`).join(', ')})` : ''}, timeouts ${result.timeouts ?? 0}, non-2xx ${result.non2xx ?? 0}${statuses.length ? ` (${statuses.join(', ')})` : ''}, wrong bodies ${wrongBodies}`,
     };
   };
 }
@@ -308,13 +374,74 @@ frontend stats
 `;
 }
 
+/**
+ * docs/deployment.md's nginx recipe (nginx has no active health checks in its
+ * free version): passive checks, retries only of requests that never reached a
+ * replica (nginx never resends a POST it has sent), the client's address in
+ * X-Forwarded-For for TRUST_PROXY. Paths are this test's own folder.
+ */
+function nginxConfig(
+  dir: string,
+  ports: { nginx: number; auth: readonly number[]; api: readonly number[] },
+): string {
+  const upstream = (name: string, list: readonly number[]) =>
+    `  upstream ${name} {
+${list.map((port) => `    server 127.0.0.1:${port} max_fails=1 fail_timeout=2s;`).join('\n')}
+    keepalive 16;
+    # Shorter than SHUTDOWN_DRAIN_DELAY: by the time a draining replica closes, nginx has
+    # dropped every idle connection to it (it never resends a POST that met a closing one).
+    keepalive_timeout 1s;
+  }`;
+  return `worker_processes 1;
+pid ${dir}/nginx.pid;
+error_log ${dir}/nginx-error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/client_body;
+  proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi;
+  scgi_temp_path ${dir}/scgi;
+${upstream('api', ports.api)}
+${upstream('auth', ports.auth)}
+  server {
+    listen 127.0.0.1:${ports.nginx};
+    # Not part of the recipe: autocannon keeps writing on a connection nginx closes after its
+    # default 1,000 requests (with Connection: close, which browsers honour), and counts a reset.
+    keepalive_requests 1000000;
+    # Kept-alive connections to the replicas (they answer Connection: close while draining).
+    proxy_http_version 1.1;
+    proxy_set_header Connection "";
+    proxy_set_header Host $host;
+    # The edge proxy: the client's own address, never one the client sent.
+    proxy_set_header X-Forwarded-For $remote_addr;
+    proxy_set_header X-Forwarded-Proto $scheme;
+    proxy_connect_timeout 2s;
+    proxy_next_upstream error timeout http_502 http_503 http_504;
+    proxy_next_upstream_tries 3;
+    proxy_next_upstream_timeout 10s;
+    location / { proxy_pass http://api; }
+    location /auth/ { proxy_pass http://auth; }
+    location /.well-known/ { proxy_pass http://auth; }
+  }
+}
+`;
+}
+
 async function main(): Promise<void> {
   const workDir = mkdtempSync(join(tmpdir(), 'cluster-'));
   const started: { stop(): Promise<void> }[] = [];
+  /** Processes still starting: stopping everything waits for them, so none is left running. */
+  const starting = new Set<Promise<unknown>>();
   let database: RunningDatabase | undefined;
   let haproxy: ChildProcess | undefined;
+  let nginx: ChildProcess | undefined;
   const stopAll = async () => {
     haproxy?.kill('SIGKILL');
+    // nginx's fast shutdown: the master stops its workers (which run as another user) and exits.
+    nginx?.kill('SIGTERM');
+    await Promise.allSettled([...starting]);
     await Promise.all(started.splice(0).map((p) => p.stop().catch(() => undefined)));
     await database?.stop().catch(() => undefined);
     database = undefined;
@@ -337,14 +464,17 @@ async function main(): Promise<void> {
     database = await startEmbeddedDatabase({ dataDir: '', throwaway: true });
     const mongodbUri = `${database.uri}cluster`;
     await seedByProcess(mongodbUri);
-    const oldKey = await keyPair();
-    const newKey = await keyPair();
+    const keysDir = join(workDir, 'keys');
+    const oldKey = await keyPairFromCli(keysDir);
 
     const ports = {
       public: await freePort(),
       stats: await freePort(),
+      nginx: await freePort(),
       auth: [await freePort(), await freePort()],
       api: [await freePort(), await freePort(), await freePort()],
+      /** An API process on JWT_PUB_KEY_FILE (the other key setup), reached directly. */
+      apiFile: await freePort(),
     };
     const publicUrl = `http://127.0.0.1:${ports.public}`;
     const statsUrl = `http://127.0.0.1:${ports.stats}/stats`;
@@ -355,6 +485,7 @@ async function main(): Promise<void> {
       LOG_LEVEL: 'info',
       LOG_PRETTY: 'false',
       MONGODB_URI: mongodbUri,
+      CORS_ORIGINS: 'https://app.example.com',
       // HAProxy on loopback is the only peer whose X-Forwarded-For is believed.
       TRUST_PROXY: '127.0.0.1',
       SHUTDOWN_DRAIN_DELAY: DRAIN,
@@ -369,7 +500,7 @@ async function main(): Promise<void> {
       index: number,
       env: Record<string, string>,
     ) => {
-      const child = await startNodeProcess({
+      const starts = startNodeProcess({
         script,
         nodeArgs,
         port,
@@ -377,24 +508,50 @@ async function main(): Promise<void> {
         logFile: join(workDir, `${name}${index + 1}.log`),
         readyPath: '/health/ready',
       });
-      tier[index] = child;
-      started.push(child);
-      return child;
+      starting.add(starts);
+      try {
+        const child = await starts;
+        tier[index] = child;
+        started.push(child);
+        return child;
+      } finally {
+        starting.delete(starts);
+      }
     };
+    /** The key files an auth process is given: the private key it signs with, and public keys it also publishes. */
+    type AuthKeys = { JWT_PRIV_KEY_FILE: string; JWT_PUB_KEY_FILE?: string };
     const auth: BenchProcess[] = [];
-    const startAuthTier = (signing: KeyPair, published: readonly KeyPair[]) =>
-      Promise.all(
-        ports.auth.map((port, i) =>
-          startMember(auth, 'auth', port, i, {
-            APP_ROLE: 'auth',
-            JWT_PRIV_KEY_B64: b64(signing.privatePem),
-            JWT_PUB_KEY_B64: b64(published.map((key) => key.publicPem).join('')),
-            LOGIN_RATE_LIMIT_PER_USERNAME: '5',
-            LOGIN_RATE_LIMIT_PER_ADDRESS: '10000',
-          }),
-        ),
-      );
+    const startAuth = (index: number, keys: AuthKeys) =>
+      startMember(auth, 'auth', ports.auth[index], index, {
+        APP_ROLE: 'auth',
+        ...keys,
+        LOGIN_RATE_LIMIT_PER_USERNAME: '5',
+        LOGIN_RATE_LIMIT_PER_ADDRESS: '10000',
+      });
+    const startAuthTier = (keys: AuthKeys) =>
+      Promise.all(ports.auth.map((_, i) => startAuth(i, keys)));
     const stopAuthTier = () => Promise.all(auth.map((p) => p.stop()));
+    /** As an operator restarts a tier: one process at a time, each back UP in HAProxy before the next. */
+    const restartAuthTier = async (keys: AuthKeys) => {
+      for (const i of ports.auth.keys()) {
+        await auth[i].stop();
+        started.splice(started.indexOf(auth[i]), 1);
+        await startAuth(i, keys);
+        await waitUntil(`auth${i + 1} to be UP again`, () => serverUp(`auth/auth${i + 1}`));
+      }
+    };
+    const fileTier: BenchProcess[] = [];
+    const restartApiOnKeyFile = async (publicKeyFile: string) => {
+      if (fileTier[0]) {
+        await fileTier[0].stop();
+        started.splice(started.indexOf(fileTier[0]), 1);
+      }
+      return startMember(fileTier, 'api-file', ports.apiFile, 0, {
+        APP_ROLE: 'api',
+        JWT_PUB_KEY_FILE: publicKeyFile,
+        GRAPHQL_RATE_LIMIT_PER_MINUTE: '10000000',
+      });
+    };
     const api: BenchProcess[] = [];
     const startApi = (index: number) =>
       startMember(api, 'api', ports.api[index], index, {
@@ -406,7 +563,7 @@ async function main(): Promise<void> {
       });
 
     say('Starting two auth processes (signing with the first key) and HAProxy');
-    await startAuthTier(oldKey, [oldKey]);
+    await startAuthTier({ JWT_PRIV_KEY_FILE: oldKey.privatePath });
     const configFile = join(workDir, 'haproxy.cfg');
     writeFileSync(configFile, haproxyConfig(ports));
     haproxy = spawn('haproxy', ['-f', configFile, '-db'], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -496,7 +653,7 @@ async function main(): Promise<void> {
     check(
       'a rolling restart under load fails no request',
       rolling.failed === 0 && rolling.requests > 0,
-      `${rolling.failed} failed of ${rolling.requests}`,
+      `${rolling.failed} failed of ${rolling.requests} (${rolling.kinds})`,
     );
 
     // 3. The auth tier down for 20 s.
@@ -533,95 +690,205 @@ async function main(): Promise<void> {
       `HTTP ${loginDuringOutage.status}`,
     );
 
-    // 4. Rotation: sign with the new key, publish both.
-    say('Rotation: the auth tier restarts signing with a new key (old and new published)');
-    await startAuthTier(newKey, [oldKey, newKey]);
+    // 4. Rotation, step by step as docs/deployment.md (Keys) writes it, under load with an
+    // old-key token: the three replicas on JWKS_URL, and one more on JWT_PUB_KEY_FILE.
+    say(
+      'The auth tier back with the first key; an API process on JWT_PUB_KEY_FILE beside the replicas',
+    );
+    await startAuthTier({ JWT_PRIV_KEY_FILE: oldKey.privatePath });
     await waitUntil(
       'the auth tier to be UP again',
       async () => (await serverUp('auth/auth1')) && (await serverUp('auth/auth2')),
     );
+    await restartApiOnKeyFile(oldKey.publicPath);
+    say(
+      'Rotation as documented, under load: a new pair, publish its public key, then sign with it',
+    );
+    stopLoad = startLoad(publicUrl, oldToken);
+    const rotationBegun = Date.now();
+    // Step 1: a new pair with the documented command.
+    const newKey = await keyPairFromCli(keysDir);
+    // Step 2: publish the new public key before anything signs with it.
+    const bothPublic = join(keysDir, 'both-public.pem');
+    writeFileSync(bothPublic, oldKey.publicPem + newKey.publicPem);
+    await restartApiOnKeyFile(bothPublic);
+    await restartAuthTier({
+      JWT_PRIV_KEY_FILE: oldKey.privatePath,
+      JWT_PUB_KEY_FILE: newKey.publicPath,
+    });
+    // Step 3: sign with the new key, still publishing the old one for the tokens it signed.
+    await restartAuthTier({
+      JWT_PRIV_KEY_FILE: newKey.privatePath,
+      JWT_PUB_KEY_FILE: oldKey.publicPath,
+    });
+    const rotationMs = Date.now() - rotationBegun;
     const rotatedSignIn = await login(publicUrl, JANE.username, JANE.password);
     const newToken = accessToken(rotatedSignIn);
     const newKid = JSON.parse(Buffer.from(newToken.split('.')[0], 'base64url').toString()).kid;
-    const rotationStarted = Date.now();
-    const acceptMs = await Promise.all(
-      api.map((replica) =>
-        waitUntil(
-          'the new key to be accepted',
-          async () => (await viewerStatus(replica.url, newToken)) === 200,
-          60_000,
-        ),
-      ),
+    const everyApi = () => [...api, ...fileTier];
+    const newStatuses = await Promise.all(
+      everyApi().map((replica) => viewerStatus(replica.url, newToken)),
     );
-    const timeToAccept = Date.now() - rotationStarted;
-    // A token of the old key, verified by every replica now, expiring soon: it lives until its exp.
-    const expiringOld = await signAs(oldKey, 12, 'old-key-expiring');
-    const expiringOldAt = Date.now() + 12_000;
-    const oldStatuses = await Promise.all(
-      api.map((replica) => viewerStatus(replica.url, oldToken)),
+    // A user who signed in just before the switch: an old-key token no process has seen.
+    const unseenOld = await signAs(oldKey, 900, 'old-key-unseen-after-rotation');
+    const unseenOldStatuses = await Promise.all(
+      everyApi().map((replica) => viewerStatus(replica.url, unseenOld)),
     );
-    const expiringStatuses = await Promise.all(
-      api.map((replica) => viewerStatus(replica.url, expiringOld)),
-    );
-    table.push(['rotation: new tokens carry the new kid', String(newKid === newKey.kid)]);
+    const rotation = await stopLoad();
     table.push([
-      '  time until every replica accepts the new key (ms)',
-      `${timeToAccept} (${acceptMs.join(', ')})`,
+      'rotation as documented, under load: requests, failed',
+      `${rotation.requests}, ${rotation.failed} (steps 1-3 took ${rotationMs} ms)`,
+    ]);
+    table.push([
+      '  a new token (new kid): api1, api2, api3 (JWKS_URL), api-file (JWT_PUB_KEY_FILE)',
+      `${newKid === newKey.kid ? 'new kid' : 'OLD kid'}: ${newStatuses.join(', ')}`,
+    ]);
+    table.push([
+      '  an old-key token no process had seen, after the switch',
+      unseenOldStatuses.join(', '),
     ]);
     check(
-      'every replica accepts the new key without a restart, and the old one still',
-      newKid === newKey.kid &&
-        oldStatuses.every((s) => s === 200) &&
-        expiringStatuses.every((s) => s === 200),
-      `new key accepted after ${timeToAccept} ms; old-key tokens: ${oldStatuses.join(', ')}`,
+      'the documented rotation logs nobody out, on JWKS_URL and on JWT_PUB_KEY_FILE',
+      rotation.failed === 0 &&
+        rotation.requests > 0 &&
+        newKid === newKey.kid &&
+        newStatuses.every((s) => s === 200) &&
+        unseenOldStatuses.every((s) => s === 200),
+      `${rotation.failed} failed of ${rotation.requests} (${rotation.kinds}); new key: ${newStatuses.join(', ')}; unseen old-key token: ${unseenOldStatuses.join(', ')}`,
     );
 
-    // 5. Withdrawal: only the new key is published.
-    say('Withdrawing the old key from the JWKS');
+    // 5. Step 4 of the runbook (after JWT_TTL in production): the old key is dropped.
+    say('Dropping the old key (runbook step 4)');
+    /** Until each process refuses what `token()` gives; the times, in ms from `since`. */
+    const refusedBy = (processes: BenchProcess[], token: () => Promise<string>, since: number) =>
+      Promise.all(
+        processes.map((replica) =>
+          waitUntil(
+            'a token to be refused',
+            async () => (await viewerStatus(replica.url, await token())) === 401,
+            (JWKS_CACHE_MAX_AGE_SECONDS + 30) * 1000,
+          ).then(() => Date.now() - since),
+        ),
+      );
+    // A token of the old key that every process has verified (and cached) before the drop.
+    const cachedOld = await signAs(oldKey, 900, 'old-key-cached');
+    await Promise.all(everyApi().map((replica) => viewerStatus(replica.url, cachedOld)));
+    await restartAuthTier({ JWT_PRIV_KEY_FILE: newKey.privatePath });
+    await restartApiOnKeyFile(newKey.publicPath);
+    const dropped = Date.now();
+    const freshRefusedMs = await refusedBy(
+      everyApi(),
+      () => signAs(oldKey, 900, `fresh-old-${Date.now()}`),
+      dropped,
+    );
+    const cachedRefusedMs = await refusedBy(everyApi(), async () => cachedOld, dropped);
+    const newStill = await Promise.all(
+      everyApi().map((replica) => viewerStatus(replica.url, newToken)),
+    );
+    table.push([
+      'old key dropped: until every process refuses a fresh / a cached old-key token (ms)',
+      `${Math.max(...freshRefusedMs)} / ${Math.max(...cachedRefusedMs)} (cached: ${cachedRefusedMs.join(', ')})`,
+    ]);
+    check(
+      `every process refuses the dropped key within JWKS_CACHE_MAX_AGE (${JWKS_CACHE_MAX_AGE_SECONDS} s), tokens it verified before included`,
+      Math.max(...freshRefusedMs, ...cachedRefusedMs) <= (JWKS_CACHE_MAX_AGE_SECONDS + 5) * 1000 &&
+        newStill.every((s) => s === 200),
+      `fresh ${freshRefusedMs.join(', ')} ms; cached ${cachedRefusedMs.join(', ')} ms; new key: ${newStill.join(', ')}`,
+    );
+
+    // 6. The signing key leaked: the procedure of docs/deployment.md (Keys, a leaked key).
+    say('Leaked key: the auth tier restarted at once on a new key, the leaked one withdrawn');
+    const leaked = newKey;
+    const victimSignIn = await login(publicUrl, JANE.username, JANE.password);
+    const leakedToken = accessToken(victimSignIn);
+    const victimRefresh = cookieValue(victimSignIn, 'refresh');
+    // What a holder of the leaked key could mint, and what users hold: both verified everywhere.
+    const minted = await signAs(leaked, 900, 'minted-with-the-leaked-key');
+    const beforeLeak = await Promise.all(
+      everyApi().flatMap((replica) => [
+        viewerStatus(replica.url, leakedToken),
+        viewerStatus(replica.url, minted),
+      ]),
+    );
+    // Step 1: a new pair. Step 2: every auth process on it alone, restarted together.
+    const freshKey = await keyPairFromCli(keysDir);
     await stopAuthTier();
     for (const p of auth) started.splice(started.indexOf(p), 1);
-    await startAuthTier(newKey, [newKey]);
-    const withdrawn = Date.now();
-    const refuseMs = await Promise.all(
-      api.map((replica, i) =>
+    await startAuthTier({ JWT_PRIV_KEY_FILE: freshKey.privatePath });
+    const withdrawnAt = Date.now();
+    // Meanwhile the user's request with the leaked key's token, on every process, until refused.
+    const leakedRefused = refusedBy(api, async () => leakedToken, withdrawnAt);
+    // Step 3: processes on JWT_PUB_KEY_FILE get the new public key alone.
+    await restartApiOnKeyFile(freshKey.publicPath);
+    const fileProcessOnLeaked = await viewerStatus(fileTier[0].url, leakedToken);
+    // Step 4, what users see: their next request is refused, and their client refreshes with the
+    // refresh cookie (sent with the access cookie, as a browser does), which no key signs; a
+    // minted token comes without one.
+    await waitUntil(
+      'the auth tier to be UP again',
+      async () => (await serverUp('auth/auth1')) && (await serverUp('auth/auth2')),
+    );
+    const refreshed = await fetch(`${publicUrl}/auth/refresh`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        cookie: `${COOKIE}=${leakedToken}; refresh=${victimRefresh}`,
+      },
+      body: '{}',
+    });
+    const refreshMinted = await fetch(`${publicUrl}/auth/refresh`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie: `${COOKIE}=${minted}` },
+      body: '{}',
+    });
+    await refreshMinted.arrayBuffer();
+    const liveToken = refreshed.status === 200 ? accessToken(refreshed) : '';
+    const liveKid = liveToken
+      ? JSON.parse(Buffer.from(liveToken.split('.')[0], 'base64url').toString()).kid
+      : undefined;
+    // Users carrying new tokens reach every replica: each then fetches the set without the leaked key.
+    const liveAcceptedMs = await Promise.all(
+      everyApi().map((replica) =>
         waitUntil(
-          'the withdrawn key to be refused',
-          async () =>
-            (await viewerStatus(
-              replica.url,
-              `${await signAs(oldKey, 900, `fresh-old-${i}-${Date.now()}`)}`,
-            )) === 401,
-          (JWKS_CACHE_MAX_AGE_SECONDS + 30) * 1000,
-        ),
+          'a token of the new key to be accepted',
+          async () => (await viewerStatus(replica.url, liveToken)) === 200,
+          40_000,
+        ).catch(() => -1),
       ),
     );
-    const timeToRefuse = Date.now() - withdrawn;
-    // The old-key token verified before the withdrawal: accepted from the cache until its exp.
-    const cachedBeforeExp = await Promise.all(
-      api.map((replica) => viewerStatus(replica.url, expiringOld)),
+    const liveStatuses = await Promise.all(
+      everyApi().map((replica) => viewerStatus(replica.url, liveToken)),
     );
-    await sleep(Math.max(0, expiringOldAt - Date.now() + 1_000));
-    const cachedAfterExp = await Promise.all(
-      api.map((replica) => viewerStatus(replica.url, expiringOld)),
+    const leakedRefusedMs = await leakedRefused;
+    const mintedRefused = await Promise.all(
+      everyApi().map((replica) => viewerStatus(replica.url, minted)),
     );
-    const newStill = await Promise.all(api.map((replica) => viewerStatus(replica.url, newToken)));
     table.push([
-      'withdrawal: time until every replica refuses the old key (ms)',
-      `${timeToRefuse} (${refuseMs.join(', ')})`,
+      'leaked key: until every JWKS_URL replica refuses a token it had verified with it (ms)',
+      `${Math.max(...leakedRefusedMs)} (${leakedRefusedMs.join(', ')}); api-file, restarted on the new key: ${fileProcessOnLeaked} from its start`,
     ]);
     table.push([
-      '  an old-key token verified before: before / after its exp',
-      `${cachedBeforeExp.join(', ')} / ${cachedAfterExp.join(', ')}`,
+      '  users: refresh with their session / with a minted token; new kid, every process',
+      `${refreshed.status} / ${refreshMinted.status}; ${liveKid === freshKey.kid ? 'new kid' : 'OLD kid'}, ${liveStatuses.join(', ')} (accepted after ${liveAcceptedMs.join(', ')} ms)`,
+    ]);
+    table.push([
+      '  a token minted with the leaked key: before / after, every process',
+      `${beforeLeak.filter((_, i) => i % 2 === 1).join(', ')} / ${mintedRefused.join(', ')}`,
     ]);
     check(
-      `every replica refuses the withdrawn key within JWKS_CACHE_MAX_AGE (${JWKS_CACHE_MAX_AGE_SECONDS} s) and its tokens once expired`,
-      timeToRefuse <= (JWKS_CACHE_MAX_AGE_SECONDS + 5) * 1000 &&
-        cachedAfterExp.every((s) => s === 401) &&
-        newStill.every((s) => s === 200),
-      `refused after ${timeToRefuse} ms; verified token after exp: ${cachedAfterExp.join(', ')}; new key: ${newStill.join(', ')}`,
+      'a leaked key is refused everywhere, cached tokens included; a minted token cannot be refreshed; users refresh into the new key',
+      beforeLeak.every((s) => s === 200) &&
+        Math.max(...leakedRefusedMs) <= (JWKS_CACHE_MAX_AGE_SECONDS + 5) * 1000 &&
+        fileProcessOnLeaked === 401 &&
+        mintedRefused.every((s) => s === 401) &&
+        refreshed.status === 200 &&
+        refreshMinted.status === 401 &&
+        liveKid === freshKey.kid &&
+        liveStatuses.every((s) => s === 200),
+      `refused after ${leakedRefusedMs.join(', ')} ms (api-file ${fileProcessOnLeaked} from its start); minted: ${mintedRefused.join(', ')}; refresh ${refreshed.status}/${refreshMinted.status}; refreshed token: ${liveStatuses.join(', ')}`,
     );
 
-    // 6. The sixth failed sign-in, whichever auth process receives it.
+    // 7. The sixth failed sign-in, whichever auth process receives it.
     say('Failed sign-ins for one username through the balancer');
     const authBefore = await haproxyStats(statsUrl);
     const failedStatuses: number[] = [];
@@ -647,7 +914,7 @@ async function main(): Promise<void> {
       `${failedStatuses.join(', ')}; direct: ${direct.join(', ')}`,
     );
 
-    // 7. Sign-out everywhere under load, and a reused refresh token.
+    // 8. Sign-out everywhere under load, and a reused refresh token.
     say('Sign-out everywhere for john01 while jane01 keeps the replicas busy');
     const replicas = api.map((replica) => replica.url);
     const johnSignIns = await Promise.all(
@@ -724,6 +991,88 @@ async function main(): Promise<void> {
         Math.max(...killedAfter) <= 2_000 &&
         newest.status === 401,
       `reuse answered ${reused.status} ${reason}; refused everywhere after ${Math.max(...killedAfter)} ms; the newer refresh token: ${newest.status}`,
+    );
+
+    // 9. The same rolling restart behind nginx (docs/deployment.md's recipe).
+    say('nginx in front of the same processes: rolling restart under load');
+    const nginxDir = join(workDir, 'nginx');
+    mkdirSync(nginxDir);
+    writeFileSync(join(nginxDir, 'nginx.conf'), nginxConfig(nginxDir, ports));
+    nginx = spawn(
+      'nginx',
+      ['-p', nginxDir, '-c', join(nginxDir, 'nginx.conf'), '-g', 'daemon off;'],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
+    let nginxErrors = '';
+    nginx.stderr!.on('data', (chunk: Buffer) => (nginxErrors += chunk.toString()));
+    const nginxExited = once(nginx, 'exit');
+    started.push({
+      stop: async () => {
+        nginx?.kill('SIGTERM');
+        await nginxExited;
+      },
+    });
+    const nginxUrl = `http://127.0.0.1:${ports.nginx}`;
+    await waitUntil(
+      'nginx to answer',
+      async () => (await viewerStatus(nginxUrl, liveToken)) === 200,
+      10_000,
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}\n${nginxErrors}`);
+    });
+    // A client that claims another address in X-Forwarded-For: nginx replaces it with the real one.
+    const spoofId = `cluster-spoof-${Date.now()}`;
+    const spoofed = await fetch(`${nginxUrl}/graphql`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        cookie: `${COOKIE}=${liveToken}`,
+        'x-forwarded-for': '203.0.113.7',
+        'x-request-id': spoofId,
+      },
+      body: QUERY,
+    });
+    await spoofed.arrayBuffer();
+    const spoofLines = ['api1', 'api2', 'api3']
+      .flatMap((name) => readFileSync(join(workDir, `${name}.log`), 'utf8').split('\n'))
+      .filter((line) => line.includes(spoofId));
+    stopLoad = startLoad(nginxUrl, liveToken, NGINX_LOAD);
+    const nginxRestartTimes: number[] = [];
+    for (const [i, name] of ['api1', 'api2', 'api3'].entries()) {
+      const begun = Date.now();
+      await api[i].stop();
+      started.splice(started.indexOf(api[i]), 1);
+      await startApi(i);
+      nginxRestartTimes.push(Date.now() - begun);
+      say(`  ${name} restarted behind nginx and ready in ${nginxRestartTimes.at(-1)} ms`);
+    }
+    // The last replica back in service for a moment before the load stops.
+    await sleep(1_000);
+    const nginxRolling = await stopLoad();
+    table.push([
+      `nginx: rolling restart (${NGINX_LOAD} queries), requests, failed`,
+      `${nginxRolling.requests}, ${nginxRolling.failed}`,
+    ]);
+    table.push(['  each replica: SIGTERM to ready again (ms)', nginxRestartTimes.join(', ')]);
+    table.push([
+      '  a spoofed X-Forwarded-For (203.0.113.7) in the replica log',
+      spoofLines.length === 0
+        ? 'request not logged'
+        : String(spoofLines.some((l) => l.includes('203.0.113.7'))),
+    ]);
+    check(
+      'behind nginx (passive checks, proxy_next_upstream) a rolling restart fails no request',
+      nginxRolling.failed === 0 && nginxRolling.requests > 0,
+      `${nginxRolling.failed} failed of ${nginxRolling.requests} (${nginxRolling.kinds})`,
+    );
+    check(
+      'nginx passes the client address, not the one the client claims (TRUST_PROXY)',
+      spoofed.status === 200 &&
+        spoofLines.length > 0 &&
+        !spoofLines.some((line) => line.includes('203.0.113.7')),
+      `HTTP ${spoofed.status}; ${spoofLines.length} log line(s) of the request, spoofed address ${spoofLines.some((l) => l.includes('203.0.113.7')) ? 'present' : 'absent'}`,
     );
   } catch (error) {
     if (!interrupted) check('the cluster ran to the end', false, (error as Error).message);

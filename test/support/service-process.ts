@@ -94,6 +94,7 @@ export async function startSeededProductionService(
     LOG_LEVEL: 'info',
     COOKIE_SECURE: 'true',
     MONGODB_URI: mongodbUri,
+    CORS_ORIGINS: 'https://app.example.com',
     JWT_PRIV_KEY_B64: keys.env.JWT_PRIV_KEY_B64,
     JWT_PUB_KEY_B64: keys.env.JWT_PUB_KEY_B64,
     LOGIN_RATE_LIMIT_PER_ADDRESS: '1000',

@@ -46,7 +46,7 @@ async function main(): Promise<void> {
     `${alg} key pair written (kid ${kid}):\n  private (auth endpoint only): ${privatePath}\n  public (API servers):         ${publicPath}`,
   );
   console.log(
-    `\nNext rotation step (docs/auth.md): add ${publicPath} to every API server's JWT_PUB_KEY_FILE\n(alongside the current public key) and restart them; then point the auth endpoint at the new\nprivate key: JWT_ALG=${alg} JWT_PRIV_KEY_FILE=${privatePath}`,
+    `\nNext rotation step (docs/deployment.md, Keys): publish ${publicPath} first: add it to every\nAPI server's JWT_PUB_KEY_FILE (beside the current public key) and to every auth process's\nJWT_PUB_KEY_FILE, restarting them one at a time; then give the auth processes\nJWT_ALG=${alg} JWT_PRIV_KEY_FILE=${privatePath} with the current public key as JWT_PUB_KEY_FILE.`,
   );
 }
 

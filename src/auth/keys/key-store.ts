@@ -41,6 +41,7 @@ export class KeyStore {
    */
   private readonly remoteKeys = new WeakMap<object, VerificationKey>();
   private readonly staleWarningDue = new OncePerInterval(60_000);
+  private lastBackgroundFetch = 0;
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
@@ -175,6 +176,26 @@ export class KeyStore {
     } catch {
       return undefined;
     }
+  }
+
+  /**
+   * Whether a token verified before with this key may still be answered from the cache: the
+   * key is one of this process's own, or in the auth endpoint's set as last fetched. A set
+   * older than JWKS_CACHE_MAX_AGE is fetched again in the background (while the auth endpoint
+   * cannot be reached, the last one stays in use), so a key withdrawn from the set ends the
+   * tokens this process verified with it too (docs/deployment.md, Keys).
+   */
+  stillVerifies(kid: string | undefined): boolean {
+    if (kid === undefined) return this.byKid.size === 1 && !this.remote;
+    if (this.byKid.has(kid)) return true;
+    const remote = this.remote;
+    if (!remote) return false;
+    const now = Date.now();
+    if (!remote.fresh && now - this.lastBackgroundFetch >= this.config.auth.jwt.jwksCacheMaxAgeMs) {
+      this.lastBackgroundFetch = now;
+      remote.reload().catch(() => undefined);
+    }
+    return remote.jwks()?.keys.some((key) => key.kid === kid) ?? false;
   }
 
   /** The public key set, as served at /.well-known/jwks.json. */

@@ -34,3 +34,6 @@ export class RevocationDocument {
 }
 
 export const RevocationSchema = SchemaFactory.createForClass(RevocationDocument);
+// The feed's cursor, and the first read and the expiry sweep (created by a migration in production).
+RevocationSchema.index({ at: 1 });
+RevocationSchema.index({ expires_at: 1 });

@@ -49,3 +49,6 @@ export class SessionDocument {
 }
 
 export const SessionSchema = SchemaFactory.createForClass(SessionDocument);
+// A user's live sessions, and the expiry sweep (created by a migration in production).
+SessionSchema.index({ user_id: 1, expires_at: 1 });
+SessionSchema.index({ expires_at: 1 });
