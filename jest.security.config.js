@@ -6,5 +6,9 @@ module.exports = {
   testMatch: ['<rootDir>/test/security/**/*.security-spec.ts'],
   testTimeout: 60000,
   maxWorkers: 1,
-  reporters: ['default', '<rootDir>/test/support/summary-reporter.js', '<rootDir>/test/security/security-report-reporter.js'],
+  reporters: [
+    'default',
+    '<rootDir>/test/support/summary-reporter.js',
+    '<rootDir>/test/security/security-report-reporter.js',
+  ],
 };

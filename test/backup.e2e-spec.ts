@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { MongoClient } from 'mongodb';
 import { comparisonTable, summarize, type CollectionSummary } from '../src/maintenance/backup';
 import { runBuiltScript } from './support/service-process';
+import { buildDistBeforeAll } from './support/dist-build';
 import { testDatabaseUri, uniqueDatabaseName } from './support/test-app';
 
 const quiet = { log: () => undefined, signal: new AbortController().signal };
@@ -14,6 +15,9 @@ const run = async (script: string, uri: string, args: string[]) => {
   });
   return { code, output: stdout + stderr };
 };
+
+// Starts the built service or its CLIs (dist/): compiled once per run, before the first test.
+buildDistBeforeAll();
 
 describe('backup and restore (npm run db:backup / db:restore), a real round trip', () => {
   let client: MongoClient;

@@ -5,6 +5,7 @@ import { parse } from 'yaml';
 import { loadConfig } from '../src/config/app-config';
 import { loadMaintenanceConfig } from '../src/maintenance/cli-database';
 import { configVariablesRead } from './support/config-variables';
+import { buildDistBeforeAll } from './support/dist-build';
 import { runBuiltScript } from './support/service-process';
 
 /** compose.yaml cannot be run here (no container runtime): this is what can be checked of it. */
@@ -23,6 +24,9 @@ const compose = parse(readFileSync(join(root, 'compose.yaml'), 'utf8'), { merge:
 };
 const variablesRead = configVariablesRead();
 const ours = Object.entries(compose.services).filter(([, service]) => service.build !== undefined);
+
+// Starts the built service (dist/): compiled once per run, before the first test.
+buildDistBeforeAll();
 
 describe('compose.yaml', () => {
   it('runs one auth process and at least two API replicas of this service', () => {
@@ -68,9 +72,9 @@ describe('node dist/main.js in production refuses unsafe defaults', () => {
   let cwd: string;
   beforeEach(() => (cwd = mkdtempSync(join(tmpdir(), 'prod-refusal-'))));
   afterEach(() => rmSync(cwd, { recursive: true, force: true }));
-  const key = Buffer.from('-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n').toString(
-    'base64',
-  );
+  const key = Buffer.from(
+    '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n',
+  ).toString('base64');
 
   it.each([
     [

@@ -56,13 +56,11 @@ function sourcesUnder(dir: string): string[] {
 /** What docs/frontend.md shows is what the example app runs (and CI compiles and drives). */
 describe('docs/frontend.md', () => {
   const example = join(root, 'examples', 'web');
-  const sources = [...sourcesUnder(join(example, 'src')), join(example, 'codegen.ts')].map(
-    (file) => significantLines(readFileSync(file, 'utf8')),
+  const sources = [...sourcesUnder(join(example, 'src')), join(example, 'codegen.ts')].map((file) =>
+    significantLines(readFileSync(file, 'utf8')),
   );
   const blocks = [
-    ...readFileSync(join(root, 'docs', 'frontend.md'), 'utf8').matchAll(
-      /```tsx?\n([\s\S]*?)```/g,
-    ),
+    ...readFileSync(join(root, 'docs', 'frontend.md'), 'utf8').matchAll(/```tsx?\n([\s\S]*?)```/g),
   ].map((match) => significantLines(match[1]));
   const inOneSource = (lines: string[]) =>
     sources.some((source) =>

@@ -8,6 +8,7 @@ import { locateFerretdb } from '../src/database/embedded/embedded-database';
 import { startFerretdb } from '../src/database/embedded/ferretdb-process';
 import { findFreePort } from '../src/database/embedded/ports';
 import type { RunningDatabase } from '../src/database/embedded/types';
+import { buildDistBeforeAll, ensureDistBuilt } from './support/dist-build';
 import { runBuiltScript, startServiceProcess } from './support/service-process';
 import {
   startTestApp,
@@ -31,6 +32,8 @@ async function waitForStatus(
     await sleep(100);
   }
 }
+
+buildDistBeforeAll();
 
 describe('foundation (HTTP, health, logs)', () => {
   let app: TestApp;
@@ -369,8 +372,9 @@ describe('stopping `npm start`', () => {
     group = undefined;
   });
 
-  /** `npm start` (the build skipped: Jest's setup built dist/) as a terminal's foreground job. */
+  /** `npm start` (its build skipped: the kit builds dist/ once per run) as a terminal's foreground job. */
   async function npmStart() {
+    ensureDistBuilt();
     const dataDir = mkdtempSync(join(tmpdir(), 'npm-start-'));
     const child = spawn('npm', ['start', '--ignore-scripts', '--silent'], {
       cwd: root,

@@ -2,6 +2,7 @@ import { MongoClient, type Db } from 'mongodb';
 import { MIGRATIONS } from '../src/migrations';
 import { makeTestKeys, signupJson, loginJson } from './support/auth-helpers';
 import { runBuiltScript } from './support/service-process';
+import { buildDistBeforeAll } from './support/dist-build';
 import { startTestApp, testDatabaseUri, uniqueDatabaseName } from './support/test-app';
 
 const [INDEXES, BACKFILL, SESSION_INDEXES] = MIGRATIONS.map((migration) => migration.name);
@@ -23,6 +24,9 @@ async function indexSnapshot(db: Db): Promise<Record<string, string[]>> {
   }
   return snapshot;
 }
+
+// Starts the built service or its CLIs (dist/): compiled once per run, before the first test.
+buildDistBeforeAll();
 
 describe('migrations (npm run db:migrate)', () => {
   let client: MongoClient;

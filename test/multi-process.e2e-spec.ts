@@ -10,6 +10,7 @@ import {
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startServiceProcess, type ServiceProcess } from './support/service-process';
 import { startTestApp, testDatabaseUri, uniqueDatabaseName } from './support/test-app';
+import { buildDistBeforeAll } from './support/dist-build';
 
 const VIEWER = '{ viewer { username } }';
 
@@ -18,6 +19,9 @@ const VIEWER = '{ viewer { username } }';
  * from the environment, one fetched from the auth process's JWKS): a token
  * from the first works on both others, also after the auth process stops.
  */
+
+buildDistBeforeAll();
+
 describe('auth process and API processes', () => {
   let keys: TestKeys;
   let auth: ServiceProcess;

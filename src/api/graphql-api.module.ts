@@ -21,11 +21,9 @@ import {
   refuseUntrustedText,
   trustedDocumentCache,
 } from '../graphql/trusted-documents';
-import { ItemsGraphQLModule } from '../items/items-graphql.module';
-import { OrdersGraphQLModule } from '../orders/orders-graphql.module';
 import { UsersModule } from '../users/users.module';
-import { UsersGraphQLModule } from '../users/users-graphql.module';
 import { BrowserNavigation } from './browser-navigation';
+import { FEATURE_MODULES } from './features';
 import { GraphQLContextFactory } from './context.factory';
 import { httpSubscriptionRefusal } from './subscriptions/http-subscription-refusal';
 import { SubscriptionServer } from './subscriptions/subscription-server';
@@ -136,9 +134,7 @@ export class GraphQLContextModule {}
         };
       },
     }),
-    UsersGraphQLModule,
-    ItemsGraphQLModule,
-    OrdersGraphQLModule,
+    ...FEATURE_MODULES,
     // BrowserNavigation shows the signed-in user's name in GraphiQL.
     UsersModule,
   ],

@@ -19,3 +19,10 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     )
   );
 }
+
+/** A write refused by a unique index (`E11000`): the value is taken, or a random id collided. */
+export function isDuplicateKey(error: unknown): boolean {
+  return (
+    typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 11000
+  );
+}

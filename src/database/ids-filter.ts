@@ -1,10 +1,22 @@
 /**
- * `_id` is one of `ids`. A single id becomes a plain equality: MongoDB uses
- * the `_id` index either way, but equality on `_id` is the only filter
- * FerretDB's SQLite backend pushes down, so `$in` of one id would scan the
- * whole collection there (docs/performance.md).
+ * `field` is one of `values`. A single value becomes a plain equality: MongoDB
+ * uses an index either way, but equality on `_id` is the only filter FerretDB
+ * pushes down, and `$in` of one value costs it more than equality on any
+ * field (docs/architecture.md, "The embedded database"). So a DataLoader
+ * batch of one key is one equality.
  */
+export function fieldIn<F extends string>(
+  field: F,
+  values: readonly string[],
+): Record<F, string | { $in: string[] }> {
+  const unique = [...new Set(values)];
+  return { [field]: unique.length === 1 ? unique[0] : { $in: unique } } as Record<
+    F,
+    string | { $in: string[] }
+  >;
+}
+
+/** `_id` is one of `ids`: what every repository's `findByIds` sends. */
 export function idsFilter(ids: readonly string[]): { _id: string | { $in: string[] } } {
-  const unique = [...new Set(ids)];
-  return unique.length === 1 ? { _id: unique[0] } : { _id: { $in: unique } };
+  return fieldIn('_id', ids);
 }

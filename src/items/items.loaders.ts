@@ -1,16 +1,15 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { idLoader, LoaderKey, LoaderRegistry } from '../graphql/loaders';
 import { NodeRegistry } from '../graphql/node-registry';
-import type { Item } from './item';
+import { ItemModel, type Item } from './item.model';
 import { ItemsRepository } from './items.repository';
-import { presentItem } from './items.presenter';
 
 /** Items by database id, batched per request. */
 export const ITEM_BY_ID = new LoaderKey<string, Item | undefined>('items.byId');
 
 /** The items feature's part of every GraphQL request: its loader, and `node` for Item ids. */
 @Injectable()
-export class ItemsGraphQLRegistrations implements OnModuleInit {
+export class ItemsLoaders implements OnModuleInit {
   constructor(
     private readonly loaders: LoaderRegistry,
     private readonly nodes: NodeRegistry,
@@ -24,7 +23,7 @@ export class ItemsGraphQLRegistrations implements OnModuleInit {
     );
     this.nodes.register('Item', async (id, context) => {
       const item = await context.loaders.get(ITEM_BY_ID).load(id);
-      return item ? presentItem(item) : null;
+      return item ? ItemModel.from(item) : null;
     });
   }
 }

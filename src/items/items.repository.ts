@@ -5,8 +5,7 @@ import type { MongoFilter } from '../common/filters/safe-filter';
 import { idsFilter } from '../database/ids-filter';
 import { insertNew, type InsertReport } from '../database/insert-new';
 import { findPage, type KeysetQuery, type Page } from '../common/pagination/keyset';
-import type { Item } from './item';
-import { ItemDocument } from './item.schema';
+import { ItemDocument, type Item } from './item.model';
 
 @Injectable()
 export class ItemsRepository {

@@ -4,13 +4,10 @@ import { expectGlobalId } from '../common/ids';
 import { toConnection } from '../graphql/connections';
 import { ListArgs, listRequest } from '../graphql/dto/list.args';
 import type { GraphQLContext } from '../graphql/graphql-context';
-import { ConnectionType, type Connection } from '../graphql/models/connection.factory';
+import type { Connection } from '../graphql/models/connection.factory';
 import { ITEM_BY_ID } from './items.loaders';
 import { ItemsService } from './items.service';
-import { presentItem } from './items.presenter';
-import { ItemModel } from './models/item.model';
-
-export const ItemConnection = ConnectionType(ItemModel, 'Item', 'items');
+import { ItemConnection, ItemModel } from './item.model';
 
 @Resolver(() => ItemModel)
 export class ItemsResolver {
@@ -27,7 +24,7 @@ export class ItemsResolver {
     const item = await context.loaders
       .get(ITEM_BY_ID)
       .load(expectGlobalId('Item', itemId, 'item_id'));
-    return item ? presentItem(item) : null;
+    return item ? ItemModel.from(item) : null;
   }
 
   @Query(() => ItemConnection, {
@@ -38,6 +35,6 @@ export class ItemsResolver {
     @Args() args: ListArgs,
     @Info() info: GraphQLResolveInfo,
   ): Promise<Connection<ItemModel>> {
-    return toConnection(await this.items.list(listRequest(args, info)), presentItem);
+    return toConnection(await this.items.list(listRequest(args, info)), ItemModel.from);
   }
 }

@@ -3,7 +3,7 @@ import { parseSafeFilter, RAW_ID_FIELD, type FilterField } from '../common/filte
 import { resolveSort, type PageLimits } from '../common/pagination/keyset';
 import { withTotal, type ListPage, type ListRequest } from '../common/pagination/list';
 import { APP_CONFIG, pageLimitsOf, type AppConfig } from '../config/app-config';
-import type { Item } from './item';
+import type { Item } from './item.model';
 import { ItemsRepository } from './items.repository';
 
 export const ITEM_SORTABLE = { desc: 'desc', item_category: 'item_category' } as const;

@@ -3,10 +3,10 @@ import type { Schema } from 'mongoose';
 import { CredentialSchema } from '../auth/credentials/credential.schema';
 import { REVOCATION_COLLECTION, RevocationSchema } from '../auth/sessions/revocation.schema';
 import { SESSION_COLLECTION, SessionSchema } from '../auth/sessions/session.schema';
-import { ItemSchema } from '../items/item.schema';
-import { OrderSchema } from '../orders/order.schema';
+import { ItemSchema } from '../items/item.model';
+import { OrderSchema } from '../orders/order.model';
 import { RATE_LIMIT_COLLECTION, RATE_LIMIT_INDEXES } from '../rate-limits/mongo-counter-collection';
-import { UserSchema } from '../users/user.schema';
+import { UserSchema } from '../users/user.model';
 
 type IndexKey = Record<string, number | string>;
 

@@ -1,7 +1,7 @@
 import { EventBus } from '../common/events/event-bus';
 import { loadConfig } from '../config/app-config';
-import type { Order } from './order';
-import { OrderEvents } from './order-events';
+import type { Order } from './order.model';
+import { OrderEvents } from './orders.service';
 
 const order = (id: string, user_id: string, payer_id = user_id): Order => ({
   _id: id,

@@ -2,8 +2,7 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { idLoader, LoaderKey, LoaderRegistry } from '../graphql/loaders';
 import { NodeRegistry } from '../graphql/node-registry';
 import { ITEM_BY_ID } from '../items/items.loaders';
-import type { Order } from './order';
-import { presentLine, presentOrder } from './orders.presenter';
+import { OrderItemModel, OrderModel, type Order } from './order.model';
 import { OrdersRepository } from './orders.repository';
 import { joinLine, OrdersService } from './orders.service';
 
@@ -12,7 +11,7 @@ export const ORDER_BY_ID = new LoaderKey<string, Order | undefined>('orders.byId
 
 /** The orders feature's part of every GraphQL request: its loader, and `node` for orders and their lines. */
 @Injectable()
-export class OrdersGraphQLRegistrations implements OnModuleInit {
+export class OrdersLoaders implements OnModuleInit {
   constructor(
     private readonly loaders: LoaderRegistry,
     private readonly nodes: NodeRegistry,
@@ -29,13 +28,13 @@ export class OrdersGraphQLRegistrations implements OnModuleInit {
       const order = await context.loaders.get(ORDER_BY_ID).load(id);
       if (!order) return null;
       this.service.assertCanSeeOrdersOf(context.viewer, order.user_id);
-      return presentOrder(order);
+      return OrderModel.from(order);
     });
     this.nodes.register('OrderItem', async (id, context) => {
       const found = await this.service.findLine(context.viewer, id);
       if (!found) return null;
       const item = await context.loaders.get(ITEM_BY_ID).load(found.line.item_id);
-      return presentLine(joinLine(found.line, item));
+      return OrderItemModel.from(joinLine(found.line, item));
     });
   }
 }

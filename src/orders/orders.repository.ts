@@ -5,8 +5,7 @@ import type { MongoFilter } from '../common/filters/safe-filter';
 import { idsFilter } from '../database/ids-filter';
 import { insertNew, type InsertReport } from '../database/insert-new';
 import { findPage, type KeysetQuery, type Page } from '../common/pagination/keyset';
-import type { NewOrder, Order } from './order';
-import { OrderDocument } from './order.schema';
+import { OrderDocument, type NewOrder, type Order } from './order.model';
 
 @Injectable()
 export class OrdersRepository {

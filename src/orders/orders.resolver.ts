@@ -8,30 +8,31 @@ import {
   Query,
   ResolveField,
   Resolver,
+  Subscription,
 } from '@nestjs/graphql';
 import type { GraphQLResolveInfo } from 'graphql';
 import { toConnection } from '../graphql/connections';
 import { ListArgs, listRequest, SortedPagingArgs } from '../graphql/dto/list.args';
 import type { GraphQLContext } from '../graphql/graphql-context';
-import { ConnectionType, type Connection } from '../graphql/models/connection.factory';
-import { ItemModel } from '../items/models/item.model';
-import { presentItem } from '../items/items.presenter';
-import { UserModel } from '../users/models/user.model';
+import { LoaderRegistry, type RequestLoaders } from '../graphql/loaders';
+import type { Connection } from '../graphql/models/connection.factory';
+import { ItemModel } from '../items/item.model';
+import { UserModel } from '../users/user.model';
 import { ITEM_BY_ID } from '../items/items.loaders';
 import { loadUserFor } from '../users/users.loaders';
 import { Viewer } from '../graphql/viewer.decorator';
 import { expectGlobalId, toGlobalId } from '../common/ids';
 import type { Viewer as ViewerType } from '../common/viewer';
 import { completionObj } from '../graphql/models/completion-obj.model';
+import { CreateOrderInput, OrderItemInput, type OrderInput } from './order.inputs';
 import {
-  CreateOrderInput,
   CreateOrderPayload,
-  OrderItemInput,
-  type OrderInput,
-} from './dto/create-order.input';
-import { OrderItemModel, OrderModel } from './models/order.model';
-import { presentLine, presentOrder } from './orders.presenter';
-import { ORDER_OUTCOMES, OrdersService, type OrderRequest } from './orders.service';
+  OrderItemConnection,
+  OrderItemModel,
+  OrderModel,
+  UserOrderConnection,
+} from './order.model';
+import { ORDER_OUTCOMES, OrderEvents, OrdersService, type OrderRequest } from './orders.service';
 
 /** The input's global ids decoded (an id of the wrong type is BAD_USER_INPUT), null lines dropped. */
 function orderRequestFrom(data: OrderInput): OrderRequest {
@@ -48,9 +49,6 @@ function orderRequestFrom(data: OrderInput): OrderRequest {
     })),
   };
 }
-
-export const UserOrderConnection = ConnectionType(OrderModel, 'UserOrder', 'orders');
-export const OrderItemConnection = ConnectionType(OrderItemModel, 'OrderItem', 'order lines');
 
 @Resolver(() => OrderModel)
 export class OrdersResolver {
@@ -72,7 +70,7 @@ export class OrdersResolver {
       expectGlobalId('User', userId, 'user_id'),
       listRequest(args, info),
     );
-    return toConnection(page, presentOrder);
+    return toConnection(page, OrderModel.from);
   }
 
   @Mutation(() => CreateOrderPayload, {
@@ -134,7 +132,7 @@ export class OrdersResolver {
     const found = items.map((item) => (item instanceof Error ? undefined : item));
     return toConnection(
       this.orders.linesOf(order.order, found, listRequest(args, info)),
-      presentLine,
+      OrderItemModel.from,
     );
   }
 }
@@ -150,7 +148,7 @@ export class OrderItemsResolver {
     @Context() context: GraphQLContext,
   ): Promise<ItemModel | null> {
     const item = await context.loaders.get(ITEM_BY_ID).load(line.itemDbId);
-    return item ? presentItem(item) : null;
+    return item ? ItemModel.from(item) : null;
   }
 }
 
@@ -172,7 +170,48 @@ export class UserOrdersResolver {
   ): Promise<Connection<OrderModel>> {
     return toConnection(
       await this.service.ordersOf(viewer, user.dbId, listRequest(args, info)),
-      presentOrder,
+      OrderModel.from,
     );
+  }
+}
+
+/** Live orders (graphql-ws): each delivered order resolves like a queried one. */
+@Resolver(() => OrderModel)
+export class OrderSubscriptionsResolver {
+  constructor(
+    private readonly orders: OrdersService,
+    private readonly events: OrderEvents,
+    private readonly loaders: LoaderRegistry,
+  ) {}
+
+  @Subscription(() => OrderModel, {
+    description:
+      'Each order created from now on whose buyer or payer is the user (no replay of earlier ones). Only that user or an admin (FORBIDDEN otherwise).',
+  })
+  orderCreated(
+    @Args('user_id', {
+      type: () => ID,
+      nullable: true,
+      description: 'Global id of the buyer or payer to follow; default: the viewer.',
+    })
+    userId: string | null,
+    @Viewer() viewer: ViewerType,
+    @Context() context: GraphQLContext,
+  ): AsyncGenerator<{ orderCreated: OrderModel }> {
+    const followed = userId ? expectGlobalId('User', userId, 'user_id') : viewer.user_id;
+    this.orders.assertCanSeeOrdersOf(viewer, followed);
+    return this.deliveries(followed, context);
+  }
+
+  private async *deliveries(
+    userId: string,
+    context: GraphQLContext,
+  ): AsyncGenerator<{ orderCreated: OrderModel }> {
+    for await (const order of this.events.createdFor(userId)) {
+      // Each event is resolved like a request of its own: loaders cached across events would
+      // serve stale users and items and grow for as long as the subscription lives.
+      (context as { loaders: RequestLoaders }).loaders = this.loaders.forRequest();
+      yield { orderCreated: OrderModel.from(order) };
+    }
   }
 }

@@ -3,14 +3,13 @@ import { Test } from '@nestjs/testing';
 import { ApiError } from '../common/errors';
 import type { Viewer } from '../common/viewer';
 import { APP_CONFIG, loadConfig } from '../config/app-config';
-import { ItemDocument } from '../items/item.schema';
+import { ItemDocument } from '../items/item.model';
 import { ItemsRepository } from '../items/items.repository';
-import { UserDocument } from '../users/user.schema';
+import { UserDocument } from '../users/user.model';
 import { UsersRepository } from '../users/users.repository';
-import { OrderDocument } from './order.schema';
-import { OrderEvents } from './order-events';
+import { OrderDocument } from './order.model';
 import { OrdersRepository } from './orders.repository';
-import { OrdersService, type OrderRequest } from './orders.service';
+import { OrderEvents, OrdersService, type OrderRequest } from './orders.service';
 
 const JANE: Viewer = { user_id: 'Jane00000001', locale: 'en', roles: ['user'] };
 const JOHN_ID = 'John00000001';

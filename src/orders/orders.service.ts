@@ -12,14 +12,14 @@ import { expectGlobalId, isDbId, newDbId } from '../common/ids';
 import { failed, succeeded, type Outcome } from '../common/outcome';
 import { pageOfArray, resolveSort, type PageLimits } from '../common/pagination/keyset';
 import { withTotal, type ListPage, type ListRequest } from '../common/pagination/list';
+import { EventBus } from '../common/events/event-bus';
 import { canSeePrivateDataOf, type Viewer } from '../common/viewer';
 import { APP_CONFIG, pageLimitsOf, type AppConfig } from '../config/app-config';
-import { isDatabaseUnavailable } from '../database/database-errors';
-import type { Item } from '../items/item';
+import { isDatabaseUnavailable, isDuplicateKey } from '../database/database-errors';
+import type { Item } from '../items/item.model';
 import { ItemsRepository } from '../items/items.repository';
 import { UsersRepository } from '../users/users.repository';
-import type { NewOrder, Order, OrderLine } from './order';
-import { OrderEvents } from './order-events';
+import type { NewOrder, Order, OrderLine } from './order.model';
 import { OrdersRepository } from './orders.repository';
 
 export const ORDER_SORTABLE = { order_date: 'order_date', created_at: 'created_at' } as const;
@@ -114,6 +114,45 @@ export const ORDER_OUTCOMES = {
 };
 
 /** Orders: who may see them, how they are listed, and the rules of creating one. */
+const ORDER_CREATED = 'orders.created';
+
+/** What an event carries: the order as stored (dates as text once it has crossed Redis). */
+type OrderCreatedEvent = Omit<Order, 'order_date' | 'created_at'> & {
+  readonly order_date?: Date | string;
+  readonly created_at?: Date | string;
+};
+
+const asDate = (value: Date | string | undefined) =>
+  value === undefined ? undefined : new Date(value);
+
+/** New orders as they are stored, for whoever follows them (GraphQL subscriptions). */
+@Injectable()
+export class OrderEvents {
+  constructor(private readonly bus: EventBus) {}
+
+  /** Called once the insert is acknowledged: a failed create publishes nothing. */
+  created(order: Order): Promise<void> {
+    return this.bus.publish<OrderCreatedEvent>(ORDER_CREATED, order);
+  }
+
+  /** Orders created from now on whose buyer or payer is `userId`, until the iterator is returned. */
+  async *createdFor(userId: string): AsyncGenerator<Order> {
+    const events = this.bus.subscribe<OrderCreatedEvent>(ORDER_CREATED);
+    try {
+      for await (const event of events) {
+        if (event.user_id !== userId && event.payer_id !== userId) continue;
+        yield {
+          ...event,
+          order_date: asDate(event.order_date),
+          created_at: asDate(event.created_at),
+        };
+      }
+    } finally {
+      await events.return?.();
+    }
+  }
+}
+
 @Injectable()
 export class OrdersService {
   private readonly logger = new Logger('Orders');
@@ -294,7 +333,7 @@ export class OrdersService {
       try {
         return await this.orders.insert(attempt === 0 ? order : { ...order, _id: newDbId() });
       } catch (error) {
-        if ((error as { code?: unknown }).code !== 11000 || attempt >= 3) throw error;
+        if (!isDuplicateKey(error) || attempt >= 3) throw error;
       }
     }
   }

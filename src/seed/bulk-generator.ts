@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import type { Item } from '../items/item';
+import type { Item } from '../items/item.model';
 import { ItemsRepository } from '../items/items.repository';
-import type { NewOrder } from '../orders/order';
+import type { NewOrder } from '../orders/order.model';
 import { OrdersRepository } from '../orders/orders.repository';
-import type { NewUser } from '../users/user';
+import type { NewUser } from '../users/user.model';
 import { UsersRepository } from '../users/users.repository';
 
 const FIRST = [

@@ -5,7 +5,7 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { DATABASE_SERVER, type DatabaseServer } from '../database/database-server';
 import { DatabaseSupervisor } from '../database/database-supervisor';
 import { UsersRepository } from '../users/users.repository';
-import type { Item } from '../items/item';
+import type { Item } from '../items/item.model';
 import { ItemsRepository } from '../items/items.repository';
 import { OrdersRepository } from '../orders/orders.repository';
 import { stableLineId } from './line-ids';

@@ -8,6 +8,9 @@ import { AppConfigModule } from '../config/app-config.module';
 import { ConfigError, loadConfig } from '../config/app-config';
 import { DatabaseModule } from '../database/database.module';
 import { DatabaseSupervisor } from '../database/database-supervisor';
+import { beyondFerretdbScale, isFerretdb } from '../database/embedded-scale';
+import { getConnectionToken } from '@nestjs/mongoose';
+import type { Connection } from 'mongoose';
 import { BulkDataGenerator } from './bulk-generator';
 import { SampleDataSeeder } from './sample-data.seeder';
 import { AppMetrics } from '../metrics/app-metrics';
@@ -69,10 +72,14 @@ async function main(): Promise<void> {
       `Sample data loaded: ${report.users} users, ${report.items} items, ${report.orders} orders (${Date.now() - started} ms)`,
     );
     if (users || orders) {
+      const items = wholeNumber('items', flags.items);
+      const warning = beyondFerretdbScale({ users, items, orders });
+      if (warning && (await isFerretdb(app.get<Connection>(getConnectionToken()))))
+        console.log(warning);
       const generated = await app.get(BulkDataGenerator).generate({
         users: users ?? 0,
         orders: orders ?? 0,
-        items: wholeNumber('items', flags.items),
+        items,
         seed: wholeNumber('seed', flags.seed) ?? 1,
         onProgress: progressBar,
       });

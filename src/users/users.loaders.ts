@@ -1,10 +1,8 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { idLoader, LoaderKey, LoaderRegistry } from '../graphql/loaders';
 import { NodeRegistry } from '../graphql/node-registry';
-import type { User } from './user';
 import type { GraphQLContext } from '../graphql/graphql-context';
-import type { UserModel } from './models/user.model';
-import { presentUser } from './users.presenter';
+import { UserModel, type User } from './user.model';
 import { UsersRepository } from './users.repository';
 
 /** Users by database id, batched per request. */
@@ -16,12 +14,12 @@ export async function loadUserFor(
   userId: string,
 ): Promise<UserModel | null> {
   const user = await context.loaders.get(USER_BY_ID).load(userId);
-  return user ? presentUser(user, context.viewer) : null;
+  return user ? UserModel.from(user, context.viewer) : null;
 }
 
 /** The users feature's part of every GraphQL request: its loader, and `node` for User ids. */
 @Injectable()
-export class UsersGraphQLRegistrations implements OnModuleInit {
+export class UsersLoaders implements OnModuleInit {
   constructor(
     private readonly loaders: LoaderRegistry,
     private readonly nodes: NodeRegistry,

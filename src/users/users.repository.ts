@@ -5,8 +5,7 @@ import type { MongoFilter } from '../common/filters/safe-filter';
 import { idsFilter } from '../database/ids-filter';
 import { insertNew, type InsertReport } from '../database/insert-new';
 import { findPage, type KeysetQuery, type Page } from '../common/pagination/keyset';
-import type { NewUser, User } from './user';
-import { UserDocument } from './user.schema';
+import { UserDocument, type NewUser, type User } from './user.model';
 
 type StoredUser = Omit<User, 'roles'> & { roles?: User['roles'] };
 

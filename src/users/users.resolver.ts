@@ -7,14 +7,11 @@ import { toConnection } from '../graphql/connections';
 import { ListArgs, listRequest } from '../graphql/dto/list.args';
 import type { GraphQLContext } from '../graphql/graphql-context';
 import { completionObj } from '../graphql/models/completion-obj.model';
-import { ConnectionType, type Connection } from '../graphql/models/connection.factory';
-import { CreateUserInput, CreateUserPayload } from './dto/create-user.input';
-import { UserModel } from './models/user.model';
+import type { Connection } from '../graphql/models/connection.factory';
+import { CreateUserInput } from './user.inputs';
+import { CreateUserPayload, UserConnection, UserModel } from './user.model';
 import { loadUserFor } from './users.loaders';
-import { presentUser } from './users.presenter';
 import { UsersService } from './users.service';
-
-export const UserConnection = ConnectionType(UserModel, 'User', 'users');
 
 @Resolver(() => UserModel)
 export class UsersResolver {
@@ -45,7 +42,7 @@ export class UsersResolver {
     @Viewer() viewer: ViewerType,
   ): Promise<UserModel | null> {
     const user = await this.users.findFirst(viewer, itemQuery);
-    return user ? presentUser(user, viewer) : null;
+    return user ? UserModel.from(user, viewer) : null;
   }
 
   @Query(() => UserConnection, {
@@ -58,7 +55,7 @@ export class UsersResolver {
     @Info() info: GraphQLResolveInfo,
   ): Promise<Connection<UserModel>> {
     const page = await this.users.list(viewer, listRequest(args, info));
-    return toConnection(page, (user) => presentUser(user, viewer));
+    return toConnection(page, (user) => UserModel.from(user, viewer));
   }
 
   @Mutation(() => CreateUserPayload, {

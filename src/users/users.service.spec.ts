@@ -2,7 +2,7 @@ import { getModelToken } from '@nestjs/mongoose';
 import { Test } from '@nestjs/testing';
 import { Error as MongooseError } from 'mongoose';
 import { APP_CONFIG, loadConfig } from '../config/app-config';
-import { UserDocument } from './user.schema';
+import { UserDocument } from './user.model';
 import { UsersRepository } from './users.repository';
 import { UsersService } from './users.service';
 

@@ -4,12 +4,13 @@ import { isAdmin, type Viewer } from '../common/viewer';
 import { parseSafeFilter, RAW_ID_FIELD, type FilterField } from '../common/filters/safe-filter';
 import { forbidden } from '../common/errors';
 import { newDbId } from '../common/ids';
-import { isDatabaseUnavailable } from '../database/database-errors';
+import { hasControlCharacters } from '../common/text-rules';
+import { isDatabaseUnavailable, isDuplicateKey } from '../database/database-errors';
 import { failed, succeeded, type Outcome } from '../common/outcome';
 import { resolveSort, type PageLimits } from '../common/pagination/keyset';
 import { withTotal, type ListPage, type ListRequest } from '../common/pagination/list';
 import { APP_CONFIG, pageLimitsOf, type AppConfig } from '../config/app-config';
-import type { NewUser, User } from './user';
+import type { NewUser, User } from './user.model';
 import { UsersRepository } from './users.repository';
 
 /** What creating a user came to, with its message id (docs/api.md, createUser). */
@@ -34,8 +35,6 @@ const USERNAME = /^[A-Za-z0-9._-]{3,100}$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const LOCALE = /^[A-Za-z]{2,8}([-_][A-Za-z0-9]{1,8})*$/;
 const ID_COLLISION_RETRIES = 3;
-// eslint-disable-next-line no-control-regex -- finding them is the point
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 
 export const USER_SORTABLE = {
   full_name: 'full_name',
@@ -69,7 +68,7 @@ export class UsersService {
   validate(input: NewUser): string | undefined {
     for (const field of ['username', 'primary_email', 'full_name', 'primary_locale'] as const) {
       const value = input[field];
-      if (typeof value === 'string' && CONTROL_CHARACTERS.test(value))
+      if (typeof value === 'string' && hasControlCharacters(value))
         return `${field} must not contain control characters`;
     }
     if (typeof input.username !== 'string' || !USERNAME.test(input.username)) {
@@ -157,10 +156,4 @@ export class UsersService {
       ? { ...USER_FILTERABLE, primary_email: { path: 'primary_email', kind: 'string' } }
       : USER_FILTERABLE;
   }
-}
-
-export function isDuplicateKey(error: unknown): boolean {
-  return (
-    typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 11000
-  );
 }

@@ -26,6 +26,7 @@ import {
   type ServiceProcess,
 } from '../support/service-process';
 import { testDatabaseUri, uniqueDatabaseName } from '../support/test-app';
+import { buildDistBeforeAll } from '../support/dist-build';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ROOT = resolve(__dirname, '..', '..');
@@ -145,6 +146,9 @@ function socketCloses(): { code: number; userId?: string }[] {
     .filter((line) => line.includes('"WebSocket closed"'))
     .map((line) => JSON.parse(line) as { code: number; userId?: string });
 }
+
+// Starts the built service or its CLIs (dist/): compiled once per run, before the first test.
+buildDistBeforeAll();
 
 beforeAll(async () => {
   if (!existsSync(join(APP_DIST, 'index.html')))

@@ -15,6 +15,7 @@ import {
   type ServiceProcess,
 } from '../support/service-process';
 import { testDatabaseUri, uniqueDatabaseName } from '../support/test-app';
+import { buildDistBeforeAll } from '../support/dist-build';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = resolve(__dirname, '..', '..', 'test-artifacts', 'browser');
@@ -81,6 +82,8 @@ afterAll(async () => {
   await api?.stop();
   await Promise.all(sites.map((site) => new Promise((r) => site.close(r))));
 });
+
+buildDistBeforeAll();
 
 describe('signing in to GraphiQL', () => {
   it('sends a browser without a cookie from /graph to the login page', () =>

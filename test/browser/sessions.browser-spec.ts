@@ -21,6 +21,7 @@ import {
   type ServiceProcess,
 } from '../support/service-process';
 import { testDatabaseUri, uniqueDatabaseName } from '../support/test-app';
+import { buildDistBeforeAll } from '../support/dist-build';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = resolve(__dirname, '..', '..', 'test-artifacts', 'browser');
@@ -77,6 +78,9 @@ const signInCalls = () =>
 
 /** Until the access token has expired and the browser has dropped its cookie. */
 const untilTheAccessTokenExpires = () => sleep(TOKEN_LIFETIME_MS + 1_500);
+
+// Starts the built service or its CLIs (dist/): compiled once per run, before the first test.
+buildDistBeforeAll();
 
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });

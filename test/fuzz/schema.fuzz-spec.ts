@@ -31,6 +31,7 @@ import { resolve } from 'node:path';
 import { toGlobalId } from '../../src/common/ids';
 import { ADMIN, JANE, makeTestKeys, tokenCookie } from '../support/auth-helpers';
 import { startOwnDatabase, type OwnDatabase } from '../support/own-database';
+import { buildDistBeforeAll } from '../support/dist-build';
 import { startSeededProductionService, type ServiceProcess } from '../support/service-process';
 import { subscribe, wsClient } from '../support/ws-client';
 import type { Client } from 'graphql-ws';
@@ -362,6 +363,8 @@ async function signIn(user: { username: string; password: string }): Promise<str
   if (response.status !== 200) throw new Error(`sign-in failed: ${response.status}`);
   return tokenCookie(response, COOKIE)!.value;
 }
+
+buildDistBeforeAll();
 
 beforeAll(async () => {
   database = await startOwnDatabase('fuzz');

@@ -23,6 +23,7 @@ import {
 } from '../support/auth-helpers';
 import { startOwnDatabase, type OwnDatabase } from '../support/own-database';
 import { startSeededProductionService, type ServiceProcess } from '../support/service-process';
+import { buildDistBeforeAll } from '../support/dist-build';
 
 const JANE_ID = toGlobalId('User', JANE.id);
 const JOHN_ID = toGlobalId('User', JOHN.id);
@@ -80,6 +81,8 @@ afterAll(async () => {
   await server?.stop();
   await database?.dispose();
 });
+
+buildDistBeforeAll();
 
 describe('JWT attacks', () => {
   const now = () => Math.floor(Date.now() / 1000);

@@ -1,5 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import { resolve } from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { startEmbeddedDatabase } from '../../src/database/embedded/embedded-database';
 import type { RunningDatabase } from '../../src/database/embedded/types';
 
@@ -10,18 +9,11 @@ declare global {
 /**
  * One database server for the whole run (each test file gets its own database
  * on it): `TEST_MONGODB_URI` or `MONGODB_URI` when set, else a throwaway
- * embedded server. Also builds `dist/`, which the process-level tests start.
+ * embedded server. `dist/` is built only when a file starts the service as
+ * a process (test/support/dist-build.ts), once for the run this id names.
  */
 export default async function globalSetup(): Promise<void> {
-  const root = resolve(__dirname, '..', '..');
-  execFileSync(
-    process.execPath,
-    [resolve(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
-    {
-      cwd: root,
-      stdio: 'inherit',
-    },
-  );
+  process.env.TEST_RUN_ID = randomUUID();
   const given = process.env.TEST_MONGODB_URI ?? process.env.MONGODB_URI;
   if (given) {
     process.env.TEST_MONGODB_SERVER_URI = given.replace(/\/[^/?]*(\?.*)?$/, '/');

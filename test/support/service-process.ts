@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
+import { ensureDistBuilt } from './dist-build';
 
 /** The compiled service started as a real process (dist/main.js), with its output kept. */
 export interface ServiceProcess {
@@ -13,6 +14,7 @@ export async function startServiceProcess(
   env: Record<string, string>,
   script = resolve(__dirname, '..', '..', 'dist', 'main.js'),
 ): Promise<ServiceProcess> {
+  ensureDistBuilt();
   const child = spawn(process.execPath, [script], {
     env: {
       PATH: process.env.PATH ?? '',
@@ -58,6 +60,7 @@ export async function startServiceProcess(
 
 /** Loads the sample data (with development passwords) through `dist/seed/seed.cli.js`, as a development process. */
 export function seedByProcess(mongodbUri: string): Promise<void> {
+  ensureDistBuilt();
   return new Promise<void>((resolvePromise, reject) => {
     const seeder = spawn(
       process.execPath,
@@ -117,6 +120,7 @@ export function runBuiltScript(
   args: readonly string[] = [],
   options: { env?: Record<string, string>; cwd?: string; nodeArgs?: readonly string[] } = {},
 ): Promise<FinishedProcess> {
+  ensureDistBuilt();
   return new Promise((resolvePromise, reject) => {
     const child = spawn(
       process.execPath,

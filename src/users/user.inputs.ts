@@ -1,5 +1,4 @@
-import { Field, ID, InputType, ObjectType } from '@nestjs/graphql';
-import { CompletionObj } from '../../graphql/models/completion-obj.model';
+import { Field, InputType } from '@nestjs/graphql';
 
 @InputType('UserInput', { description: 'A new user profile.' })
 export class UserInput {
@@ -24,22 +23,5 @@ export class CreateUserInput {
   user_data?: UserInput | null;
 
   @Field(() => String, { nullable: true, description: 'Echoed back in the payload (Relay).' })
-  clientMutationId?: string | null;
-}
-
-@ObjectType('CreateUserPayload', { description: 'What createUser did.' })
-export class CreateUserPayload {
-  @Field(() => ID, {
-    nullable: true,
-    description: 'Global id of the new user; null when it was not created.',
-  })
-  user_id?: string | null;
-
-  @Field(() => CompletionObj, {
-    description: 'The outcome (code "0" success, "1" failure, msg_id, msg).',
-  })
-  completionObj!: CompletionObj;
-
-  @Field(() => String, { nullable: true, description: 'The clientMutationId sent with the input.' })
   clientMutationId?: string | null;
 }

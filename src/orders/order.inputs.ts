@@ -1,6 +1,5 @@
-import { Field, Float, ID, InputType, ObjectType } from '@nestjs/graphql';
-import { DateTimeScalar } from '../../graphql/scalars/date-time.scalar';
-import { CompletionObj } from '../../graphql/models/completion-obj.model';
+import { Field, Float, ID, InputType } from '@nestjs/graphql';
+import { DateTimeScalar } from '../graphql/scalars/date-time.scalar';
 
 @InputType('OrderItemInput', { description: 'One line of a new order.' })
 export class OrderItemInput {
@@ -48,22 +47,5 @@ export class CreateOrderInput {
   order_data?: OrderInput | null;
 
   @Field(() => String, { nullable: true, description: 'Echoed back in the payload (Relay).' })
-  clientMutationId?: string | null;
-}
-
-@ObjectType('CreateOrderPayload', { description: 'What createOrder did.' })
-export class CreateOrderPayload {
-  @Field(() => ID, {
-    nullable: true,
-    description: 'Global id of the new order; null when it was not created.',
-  })
-  order_id?: string | null;
-
-  @Field(() => CompletionObj, {
-    description: 'The outcome (code "0" success, "1" failure, msg_id, msg).',
-  })
-  completionObj!: CompletionObj;
-
-  @Field(() => String, { nullable: true, description: 'The clientMutationId sent with the input.' })
   clientMutationId?: string | null;
 }
