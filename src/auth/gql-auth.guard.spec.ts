@@ -7,7 +7,7 @@ import { Strategy } from 'passport-strategy';
 import type { Viewer } from '../common/viewer';
 import type { GraphQLContext } from '../graphql/graphql-context';
 import { GqlAuthGuard } from './gql-auth.guard';
-import { TokenRefusal } from './jwt.strategy';
+import { TokenRefusal } from './token-refusal';
 
 const JANE: Viewer = { user_id: '1E4Yo11Y3r9a', locale: 'en', roles: ['user'] };
 

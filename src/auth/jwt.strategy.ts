@@ -9,6 +9,7 @@ import { AppMetrics } from '../metrics/app-metrics';
 import { SUPPORTED_ALGORITHMS } from './keys/key-material';
 import { KeyStore } from './keys/key-store';
 import { RevokedSessions } from './sessions/revoked-sessions';
+import { TokenRefusal } from './token-refusal';
 
 /** A token that passed every rule: who it names, and its claims (`auth_time` for /auth/refresh). */
 export interface VerifiedToken {
@@ -18,70 +19,32 @@ export interface VerifiedToken {
   readonly kid?: string;
 }
 
-/** Why a token was refused: the reason picks the client's message, the detail is only logged. */
-export type RefusalReason = 'missing' | 'expired' | 'invalid' | 'revoked' | 'conflict';
-export class TokenRefusal extends Error {
-  constructor(
-    readonly reason: RefusalReason,
-    detail: string,
-  ) {
-    super(detail);
-  }
-}
-const invalid = (detail: string) => new TokenRefusal('invalid', detail);
-const revoked = () => new TokenRefusal('revoked', 'the session was revoked');
-
-/** Why passport refused a token, as a client acts on it (jsonwebtoken's own errors included). */
-export function refusalReason(info: unknown): RefusalReason {
-  if (info instanceof TokenRefusal) return info.reason;
-  if ((info as Error | undefined)?.name === 'TokenExpiredError') return 'expired';
-  return 'invalid';
-}
-
-/**
- * Two different values for the access cookie: one was planted for a parent
- * domain by a sibling sub-domain (cookie tossing). Which one the parser kept is
- * luck, so neither is trusted.
- */
-function conflictingCookies(header: string | undefined, name: string): boolean {
-  const pair = `${name}=`;
-  if (!header || header.indexOf(pair) === header.lastIndexOf(pair)) return false;
-  let first: string | undefined;
-  for (const part of header.split(';')) {
-    const trimmed = part.trim();
-    if (!trimmed.startsWith(pair)) continue;
-    const value = trimmed.slice(pair.length);
-    if (first !== undefined && value !== first) return true;
-    first = value;
-  }
-  return false;
-}
-
+/** What validate() hands passport: the viewer and the verified token, or false and why. */
+type Validated = [Viewer, VerifiedToken] | [false, TokenRefusal];
 type Request = Parameters<Strategy['authenticate']>[0];
+
+const invalid = (detail: string) => new TokenRefusal('invalid', detail);
+const refuse = (detail: string): Validated => [false, invalid(detail)];
+const revoked = () => new TokenRefusal('revoked', 'the session was revoked');
 const fromBearer = ExtractJwt.fromAuthHeaderAsBearerToken();
 
 /** passport-jwt's Strategy: the one token check of every entry point (docs/auth.md). */
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   private readonly tokenOf: JwtFromRequestFunction;
-  private readonly clockTolerance: number;
-  /** JWT_TTL plus the tolerance: the auth endpoint never issues a longer-lived token. */
-  private readonly maxLifetime: number;
   /** Verified tokens by their exact text: a client pays for one signature check per token. */
   private readonly verified = new LRUCache<string, VerifiedToken>({ max: 10_000 });
   // passport runs each request on Object.create(this): counts live in a shared object.
   private readonly lookups = { hit: 0, miss: 0 };
-  private readonly cookieName: string;
 
   constructor(
     private readonly keys: KeyStore,
-    @Inject(APP_CONFIG) config: AppConfig,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     metrics: AppMetrics,
     private readonly revoked: RevokedSessions,
   ) {
     const { jwt, cookie } = config.auth;
-    const fromCookie: JwtFromRequestFunction = (req) => req.cookies?.[cookie.name] || null;
-    const tokenOf = ExtractJwt.fromExtractors([fromCookie, fromBearer]);
+    const tokenOf = ExtractJwt.fromExtractors([(req) => req.cookies?.[cookie.name], fromBearer]);
     super({
       jwtFromRequest: tokenOf,
       // The key named by `kid`, for its own algorithm only: never a key the token carries.
@@ -106,68 +69,60 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       passReqToCallback: true,
     });
     this.tokenOf = tokenOf;
-    this.cookieName = cookie.name;
-    this.clockTolerance = jwt.clockToleranceSeconds;
-    this.maxLifetime = jwt.ttlSeconds + jwt.clockToleranceSeconds;
-    metrics.counterFrom(
-      'auth_token_cache_lookups_total',
-      'Tokens answered from the verified-token cache (hit) or checked by their signature (miss).',
-      ['result'],
-      () => Object.entries(this.lookups).map(([result, count]) => [{ result }, count]),
-    );
+    metrics.tokenCacheLookups(this.lookups);
   }
 
-  /**
-   * Refuses what must never reach the parser; answers a token verified before
-   * from the cache, unless its session has been revoked since (from memory:
-   * the revocation feed keeps RevokedSessions current, docs/auth.md).
-   */
+  /** Refuses what must never reach the parser; answers a token verified before from the cache. */
   override authenticate(req: Request, options?: object): void {
     const token = this.tokenOf(req);
     const bearer = fromBearer(req);
     if (!token) return this.fail(new TokenRefusal('missing', 'no token'), 401);
-    if ((bearer && bearer !== token) || conflictingCookies(req.headers.cookie, this.cookieName))
+    if ((bearer && bearer !== token) || this.conflictingCookies(req.headers.cookie))
       return this.fail(new TokenRefusal('conflict', 'two tokens'), 401);
     if (token.length > 8 * 1024) return this.fail(invalid('token larger than 8 KiB'), 401);
-    const cached = this.verified.get(token);
-    const fresh =
-      cached && cached.payload.exp * 1000 > Date.now() && this.keys.stillVerifies(cached.kid)
-        ? cached
-        : undefined;
-    if (cached && !fresh) this.verified.delete(token);
-    this.lookups[fresh ? 'hit' : 'miss'] += 1;
-    if (fresh) {
-      if (this.revoked.refuses(fresh.payload)) return this.fail(revoked(), 401);
-      return this.success(fresh.viewer, fresh);
-    }
-    super.authenticate(req, options);
+    const cached = this.cached(token);
+    this.lookups[cached ? 'hit' : 'miss'] += 1;
+    if (!cached) return super.authenticate(req, options);
+    if (this.revoked.refuses(cached.payload)) return this.fail(revoked(), 401);
+    this.success(cached.viewer, cached);
   }
 
-  /** What jsonwebtoken lets through: no `exp` or `sub`, an `iat` in the future, a lifetime past JWT_TTL, any `crit`; and a revoked session. */
-  validate(
-    req: Request,
-    { header, payload }: Jwt,
-  ): [Viewer, VerifiedToken] | [false, TokenRefusal] {
+  /** Two different access cookies: a sibling sub-domain planted one (cookie tossing); trust neither. */
+  private conflictingCookies(header = ''): boolean {
+    const pair = `${this.config.auth.cookie.name}=`;
+    if (header.indexOf(pair) === header.lastIndexOf(pair)) return false;
+    const values = header.split(';').map((part) => part.trim());
+    return new Set(values.filter((part) => part.startsWith(pair))).size > 1;
+  }
+
+  /** A token verified before, until its `exp` or until its key no longer verifies. */
+  private cached(token: string): VerifiedToken | undefined {
+    const cached = this.verified.get(token);
+    if (!cached || (cached.payload.exp * 1000 > Date.now() && this.keys.stillVerifies(cached.kid)))
+      return cached;
+    this.verified.delete(token);
+  }
+
+  /** The rules jsonwebtoken does not apply, and a revoked session; the viewer the token names. */
+  validate(req: Request, { header, payload }: Jwt): Validated {
     const claims = typeof payload === 'object' ? payload : {};
-    const sub = typeof claims.sub === 'string' ? claims.sub : '';
-    // No JWS extension is understood here, so a critical one makes the token unusable.
-    if ('crit' in header) return [false, invalid('unknown crit header')];
-    if (typeof claims.exp !== 'number') return [false, invalid('exp is missing')];
-    if (sub.length === 0 || sub.length > 64) return [false, invalid('sub is not a user id')];
+    const { sub, exp, iat, locale, roles: claimed } = claims;
+    const { clockToleranceSeconds: tolerance, ttlSeconds } = this.config.auth.jwt;
     const now = Date.now() / 1000;
-    if (typeof claims.iat === 'number' && claims.iat > now + this.clockTolerance)
-      return [false, invalid('iat is in the future')];
+    const issuedAt = typeof iat === 'number' ? iat : now;
+    // No JWS extension is understood here, so a critical one makes the token unusable.
+    if ('crit' in header) return refuse('unknown crit header');
+    if (typeof exp !== 'number') return refuse('exp is missing');
+    if (typeof sub !== 'string' || sub.length === 0 || sub.length > 64)
+      return refuse('sub is not a user id');
+    if (issuedAt > now + tolerance) return refuse('iat is in the future');
     // A leaked key must not mint tokens that outlive JWT_TTL (without iat: counted from now).
-    if (claims.exp - (typeof claims.iat === 'number' ? claims.iat : now) > this.maxLifetime)
-      return [false, invalid('lifetime longer than JWT_TTL')];
+    if (exp - issuedAt > ttlSeconds + tolerance) return refuse('lifetime longer than JWT_TTL');
     if (this.revoked.refuses(claims)) return [false, revoked()];
-    const roles = ROLES.filter(
-      (role) => Array.isArray(claims.roles) && claims.roles.includes(role),
-    );
-    const locale =
-      typeof claims.locale === 'string' && claims.locale.length <= 35 ? claims.locale : 'en';
-    const viewer: Viewer = { user_id: sub, locale, roles: roles.length > 0 ? roles : ['user'] };
-    const verified = { viewer, payload: { ...claims, exp: claims.exp }, kid: header.kid };
+    const roles = ROLES.filter((role) => Array.isArray(claimed) && claimed.includes(role));
+    const lang = typeof locale === 'string' && locale.length <= 35 ? locale : 'en';
+    const viewer: Viewer = { user_id: sub, locale: lang, roles: roles.length ? roles : ['user'] };
+    const verified = { viewer, payload: { ...claims, exp }, kid: header.kid };
     this.verified.set(this.tokenOf(req)!, verified);
     return [viewer, verified];
   }

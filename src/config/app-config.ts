@@ -15,9 +15,6 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 export type KeySource =
   { readonly kind: 'pem'; readonly pem: string } | { readonly kind: 'file'; readonly path: string };
 
-/** `false`, a hop count, or addresses/CIDRs (and proxy-addr's names loopback, linklocal, uniquelocal). */
-export type TrustProxy = false | number | string[];
-
 // One schema per kind of variable. Each describes what it accepts: a refusal quotes it.
 const oneOf = <const T extends readonly [string, ...string[]]>(values: T, upper = false) =>
   z

@@ -20,7 +20,3 @@ export function scrubSecrets(value: unknown, depth = 0): unknown {
   }
   return out;
 }
-
-export function isSecretKey(key: string): boolean {
-  return SECRET_KEY.test(key);
-}

@@ -175,6 +175,16 @@ export class AppMetrics {
     });
   }
 
+  /** The verified-token cache's lookups, as the token check counts them. */
+  tokenCacheLookups(lookups: Readonly<Record<'hit' | 'miss', number>>): void {
+    this.counterFrom(
+      'auth_token_cache_lookups_total',
+      'Tokens answered from the verified-token cache (hit) or checked by their signature (miss).',
+      ['result'],
+      () => Object.entries(lookups).map(([result, count]) => [{ result }, count]),
+    );
+  }
+
   /** A gauge with labels, each value read from its owner when scraped. */
   gaugeFrom<L extends string>(
     name: string,

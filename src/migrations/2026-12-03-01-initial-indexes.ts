@@ -1,5 +1,5 @@
 import type { IndexDescription } from 'mongodb';
-import { createMissingIndexes, indexName } from './create-missing-indexes';
+import { createMissingIndexes, dropExistingIndexes } from './create-missing-indexes';
 import type { Migration } from './migration';
 
 /**
@@ -64,19 +64,7 @@ export const initialIndexes: Migration = {
   async down({ db, log }) {
     const all = { ...INDEXES, rate_limits: [...INDEXES.rate_limits, RATE_LIMIT_TTL] };
     for (const [collection, indexes] of Object.entries(all)) {
-      const existing = new Set(
-        (
-          await db
-            .collection(collection)
-            .listIndexes()
-            .toArray()
-            .catch(() => [])
-        ).map((index: { name?: string }) => index.name),
-      );
-      for (const index of indexes) {
-        if (existing.has(indexName(index)))
-          await db.collection(collection).dropIndex(indexName(index));
-      }
+      await dropExistingIndexes(db.collection(collection), indexes);
       log(`${collection}: indexes dropped`);
     }
   },

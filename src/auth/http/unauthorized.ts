@@ -1,7 +1,7 @@
 import { UnauthorizedException } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { httpErrorBody } from '../../common/http/error-body';
-import type { RefusalReason } from '../jwt.strategy';
+import type { RefusalReason } from '../token-refusal';
 
 const MESSAGES: Record<RefusalReason, string> = {
   missing: 'Authentication required: sign in first',

@@ -3,7 +3,8 @@ import { AuthGuard } from '@nestjs/passport';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Viewer } from '../../common/viewer';
 import { unauthorized } from '../http/unauthorized';
-import { refusalReason, type VerifiedToken } from '../jwt.strategy';
+import type { VerifiedToken } from '../jwt.strategy';
+import { refusalReason } from '../token-refusal';
 import { SessionsService } from './sessions.service';
 import type { Session } from './sessions.repository';
 

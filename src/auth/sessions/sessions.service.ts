@@ -5,7 +5,7 @@ import { RevocationFeed } from './revocation-feed';
 import type { Revocation } from './revoked-sessions';
 import { SessionsRepository, type Session } from './sessions.repository';
 import { summarizeUserAgent } from './user-agent';
-import type { RefusalReason } from '../jwt.strategy';
+import type { RefusalReason } from '../token-refusal';
 
 /** A refresh token handed to a client: the value, and how long its session has left. */
 export interface IssuedRefreshToken {
