@@ -189,6 +189,35 @@ describe('subscriptions over graphql-ws', () => {
       expect(ended).toEqual({ code: 4403, reason: 'Forbidden: at most 3 connections per viewer' });
     });
 
+    it.each([
+      ['4400 on a message that is not graphql-ws', [{ type: 'hello' }], 4400],
+      ['4429 on a second connection_init', [{ type: 'connection_init' }], 4429],
+      [
+        '4409 on a second subscribe with an id in use',
+        [
+          {
+            id: '1',
+            type: 'subscribe',
+            payload: { query: 'subscription { orderCreated { id } }' },
+          },
+          {
+            id: '1',
+            type: 'subscribe',
+            payload: { query: 'subscription { orderCreated { id } }' },
+          },
+        ],
+        4409,
+      ],
+    ])('closes with %s', async (_case, messages, code) => {
+      const opened = await rawSocket(app.url, { token: jane });
+      if (!('socket' in opened)) throw new Error(`refused: ${opened.status}`);
+      const acknowledged = new Promise((resolve) => opened.socket.once('message', resolve));
+      opened.socket.send(JSON.stringify({ type: 'connection_init' }));
+      expect(JSON.parse(String(await acknowledged))).toEqual({ type: 'connection_ack' });
+      for (const message of messages) opened.socket.send(JSON.stringify(message));
+      expect((await opened.closed).code).toBe(code);
+    });
+
     it('closes with 4408 when connection_init does not come within 3 s', async () => {
       const opened = await rawSocket(app.url);
       if (!('socket' in opened)) throw new Error(`refused: ${opened.status}`);
@@ -295,8 +324,12 @@ describe('subscriptions over graphql-ws', () => {
     });
   });
 
-  it('logs each connection once on open and once on close, with its code and duration', async () => {
+  it('logs each connection once on open and once on close, with its code and duration, and each operation as it ends', async () => {
     const { client, closed } = await connect({ token: jane });
+    const orders = subscribe(client, `subscription Logged { orderCreated { id } }`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await createOrder(jane, JANE_ID);
+    await orders.received(1);
     await client.dispose();
     await closed;
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -311,6 +344,20 @@ describe('subscriptions over graphql-ws', () => {
         requestId: expect.any(String),
       }),
     );
+    const requestId = closes.at(-1)!.requestId as string;
+    expect(lines.filter((line) => line.requestId === requestId).map((line) => line.msg)).toEqual([
+      'WebSocket opened',
+      'WebSocket closed',
+    ]);
+    expect(lines.filter((line) => line.operationName === 'Logged')).toEqual([
+      expect.objectContaining({
+        msg: 'Subscription ended',
+        requestId: expect.stringMatching(new RegExp(`^${requestId}/`)),
+        userId: JANE.id,
+        events: 1,
+        durationMs: expect.any(Number),
+      }),
+    ]);
     const metrics = await (await app.request('/metrics')).text();
     expect(metrics).toMatch(/^graphql_ws_connections_open \d+$/m);
     expect(metrics).toMatch(/^graphql_ws_events_delivered_total [1-9]\d*$/m);

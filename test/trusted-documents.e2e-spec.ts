@@ -10,12 +10,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { toGlobalId } from '../src/common/ids';
 import { loadConfig } from '../src/config/app-config';
-import { ADMIN, JANE, login, makeTestKeys, seedSampleData } from './support/auth-helpers';
+import { ADMIN, graphql, JANE, login, makeTestKeys, seedSampleData } from './support/auth-helpers';
 import { startTestApp, type TestApp } from './support/test-app';
+import { subscribe, wsClient, type SubscribeDocument } from './support/ws-client';
 
 const REQUEST_ID = /^[0-9a-f-]{36}$/;
 const VIEWER = 'query Viewer { viewer { username } }';
 const ORDERS = `query Orders($user: ID!) { listUserOrders(user_id: $user, first: 1) { totalCount } }`;
+const ORDER_CREATED = 'subscription OrderCreated { orderCreated { id user_id } }';
+const JANE_ID = toGlobalId('User', JANE.id);
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 let dir: string;
@@ -37,7 +40,11 @@ beforeAll(() => {
   // The format graphql-codegen's client preset writes.
   writeFileSync(
     manifestPath,
-    JSON.stringify({ [`sha256:${sha256(VIEWER)}`]: VIEWER, [`sha256:${sha256(ORDERS)}`]: ORDERS }),
+    JSON.stringify({
+      [`sha256:${sha256(VIEWER)}`]: VIEWER,
+      [`sha256:${sha256(ORDERS)}`]: ORDERS,
+      [`sha256:${sha256(ORDER_CREATED)}`]: ORDER_CREATED,
+    }),
   );
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -140,6 +147,84 @@ describe('TRUSTED_DOCUMENTS_ONLY=true', () => {
     const response = await post(app, { query: '{ viewer { id } }' });
     expect(response.status).toBe(401);
     expect(response.body.errors[0].extensions.code).toBe('UNAUTHENTICATED');
+  });
+
+  describe('over WebSocket (graphql-ws subscribe messages)', () => {
+    const clients: Array<{ dispose(): unknown }> = [];
+    afterEach(async () => {
+      await Promise.all(clients.splice(0).map((client) => client.dispose()));
+    });
+
+    /** A subscription on a fresh connection, as Jane unless another token is given. */
+    const subscribed = async (document: SubscribeDocument, token = jane) => {
+      const connection = wsClient(app.url, { token });
+      clients.push(connection.client);
+      await connection.connected;
+      return subscribe(connection.client, document);
+    };
+    /** An order for Jane, created by the admin (whose free text is accepted). */
+    const createOrder = async () => {
+      const { body } = await graphql<{ createOrder: { order_id: string } }>(
+        app,
+        `mutation { createOrder(input: {order_data: {user_id: "${JANE_ID}", order_items: [{item_id: "${toGlobalId('Item', '1HEOx6FnC7cM')}", quantity: 1}]}}) { order_id } }`,
+        { token: admin },
+      );
+      return body.data!.createOrder.order_id;
+    };
+    const expectEvents = async (...subscriptions: Array<ReturnType<typeof subscribe>>) => {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const id = await createOrder();
+      for (const subscription of subscriptions) {
+        const [event] = await subscription.received(1);
+        expect(event).toEqual({ data: { orderCreated: { id, user_id: JANE_ID } } });
+      }
+    };
+
+    it('refuses a document that is not in the manifest with DOCUMENT_NOT_TRUSTED', async () => {
+      for (const text of [
+        'subscription { orderCreated { id } }',
+        'subscription { orderCreated { ', // refused before it is parsed
+      ]) {
+        const refused = await subscribed(text);
+        await refused.completed;
+        expect(refused.results).toEqual([]);
+        expect(refused.errors).toEqual([
+          {
+            message: expect.stringContaining('Only trusted documents'),
+            extensions: { code: 'DOCUMENT_NOT_TRUSTED', requestId: expect.any(String) },
+          },
+        ]);
+      }
+    });
+
+    it('serves a manifest document named by documentId or by the persisted-query hash, or sent as its exact text', async () => {
+      const byId = await subscribed({ query: '', documentId: `sha256:${sha256(ORDER_CREATED)}` });
+      const byHash = await subscribed({
+        query: '',
+        extensions: { persistedQuery: { version: 1, sha256Hash: sha256(ORDER_CREATED) } },
+      });
+      const byText = await subscribed(ORDER_CREATED);
+      await expectEvents(byId, byHash, byText);
+      expect([byId, byHash, byText].flatMap((subscription) => subscription.errors)).toEqual([]);
+    });
+
+    it('answers an unknown documentId with PERSISTED_QUERY_NOT_FOUND', async () => {
+      const unknown = await subscribed({ query: '', documentId: `sha256:${'0'.repeat(64)}` });
+      await unknown.completed;
+      expect(unknown.errors).toEqual([
+        expect.objectContaining({
+          extensions: { code: 'PERSISTED_QUERY_NOT_FOUND', requestId: expect.any(String) },
+        }),
+      ]);
+    });
+
+    it('lets an admin send free text', async () => {
+      const text = await subscribed(
+        `subscription { orderCreated(user_id: "${JANE_ID}") { id user_id } }`,
+        admin,
+      );
+      await expectEvents(text);
+    });
   });
 });
 

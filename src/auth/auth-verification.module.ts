@@ -16,6 +16,6 @@ import { SessionRevocationModule } from './sessions/session-revocation.module';
     },
     JwtStrategy,
   ],
-  exports: [KeyStore, PassportModule, SessionRevocationModule],
+  exports: [KeyStore, PassportModule, SessionRevocationModule, JwtStrategy],
 })
 export class AuthVerificationModule {}

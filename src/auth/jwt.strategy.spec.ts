@@ -95,6 +95,7 @@ describe('JwtStrategy (passport-jwt)', () => {
   let mainThreadChecks: jest.SpyInstance;
   let metrics: AppMetrics;
   let revoked: RevokedSessions;
+  let strategy: JwtStrategy;
   /** Signature checks since the test began. */
   const signatureChecks = () => mainThreadChecks.mock.calls.length;
 
@@ -109,7 +110,7 @@ describe('JwtStrategy (passport-jwt)', () => {
     );
     metrics = new AppMetrics(true);
     revoked = new RevokedSessions();
-    await Test.createTestingModule({
+    const moduleRef = await Test.createTestingModule({
       imports: [PassportModule],
       providers: [
         JwtStrategy,
@@ -119,6 +120,7 @@ describe('JwtStrategy (passport-jwt)', () => {
         { provide: KeyStore, useFactory: () => new KeyStore(config).load() },
       ],
     }).compile();
+    strategy = moduleRef.get(JwtStrategy);
     return config;
   }
 
@@ -317,6 +319,15 @@ describe('JwtStrategy (passport-jwt)', () => {
     expect((refusalOf(await withCookie(other)) as TokenRefusal).reason).toBe('revoked');
   });
 
+  it('says why a token it accepted is refused now (what open WebSockets are closed for)', async () => {
+    const accepted = (await withCookie(await signWith(key, { sid: 'session-three' })))
+      .info as VerifiedToken;
+    expect(strategy.refusalOf(accepted)).toBeUndefined();
+    expect(strategy.refusalOf(accepted, (accepted.payload.exp + 1) * 1000)).toBe('expired');
+    revoked.apply({ sid: 'session-three', expiresAt: Date.now() + 60_000 });
+    expect(strategy.refusalOf(accepted)).toBe('revoked');
+  });
+
   it("refuses a user's tokens issued before a cut-off (sign-out everywhere), with or without sid", async () => {
     const before = await signWith(key, { iat: now() - 10 });
     const after = await signWith(key, { iat: now() + 5 });
@@ -344,6 +355,7 @@ describe('JwtStrategy on JWKS_URL: a key withdrawn from the set', () => {
   let key: TestKey;
   let other: TestKey;
   let served: { status: number; keys: TestKey[] };
+  let strategy: JwtStrategy;
   let server: Server;
   let jwksUrl: string;
 
@@ -372,7 +384,7 @@ describe('JwtStrategy on JWKS_URL: a key withdrawn from the set', () => {
       { NODE_ENV: 'test', APP_ROLE: 'api', JWKS_URL: jwksUrl, JWKS_CACHE_MAX_AGE: '1s' },
       { dotenv: false },
     );
-    await Test.createTestingModule({
+    const moduleRef = await Test.createTestingModule({
       imports: [PassportModule],
       providers: [
         JwtStrategy,
@@ -382,6 +394,7 @@ describe('JwtStrategy on JWKS_URL: a key withdrawn from the set', () => {
         { provide: KeyStore, useFactory: () => new KeyStore(config).load() },
       ],
     }).compile();
+    strategy = moduleRef.get(JwtStrategy);
   });
 
   /** Asks with the token until it is refused, for at most `ms`; the time it took, or undefined. */
@@ -403,6 +416,16 @@ describe('JwtStrategy on JWKS_URL: a key withdrawn from the set', () => {
     // The set is older than JWKS_CACHE_MAX_AGE (1 s) after a second: a cached answer fetches it again.
     expect(await refusedWithin(token, 5_000)).toBeDefined();
     expect((await withCookie(keeps)).user).toBeTruthy();
+  });
+
+  it('says of a token accepted before that its key was withdrawn (what an open WebSocket is closed for)', async () => {
+    const accepted = (await withCookie(await signWith(key))).info as VerifiedToken;
+    expect(strategy.refusalOf(accepted)).toBeUndefined();
+    served = { status: 200, keys: [other] };
+    const started = Date.now();
+    while (strategy.refusalOf(accepted) === undefined && Date.now() - started < 5_000)
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(strategy.refusalOf(accepted)).toBe('invalid');
   });
 
   it('keeps answering them while the auth endpoint cannot be reached', async () => {

@@ -9,7 +9,7 @@ import { AppMetrics } from '../metrics/app-metrics';
 import { SUPPORTED_ALGORITHMS } from './keys/key-material';
 import { KeyStore } from './keys/key-store';
 import { RevokedSessions } from './sessions/revoked-sessions';
-import { TokenRefusal } from './token-refusal';
+import { TokenRefusal, type LaterRefusal } from './token-refusal';
 
 /** A token that passed every rule: who it names, and its claims (`auth_time` for /auth/refresh). */
 export interface VerifiedToken {
@@ -75,16 +75,19 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   /** Refuses what must never reach the parser; answers a token verified before from the cache. */
   override authenticate(req: Request, options?: object): void {
     const token = this.tokenOf(req);
-    const bearer = fromBearer(req);
     if (!token) return this.fail(new TokenRefusal('missing', 'no token'), 401);
-    if ((bearer && bearer !== token) || this.conflictingCookies(req.headers.cookie))
+    // A bearer token other than the cookie's, or two different cookies.
+    if ((fromBearer(req) || token) !== token || this.conflictingCookies(req.headers.cookie))
       return this.fail(new TokenRefusal('conflict', 'two tokens'), 401);
     if (token.length > 8 * 1024) return this.fail(invalid('token larger than 8 KiB'), 401);
-    const cached = this.cached(token);
-    this.lookups[cached ? 'hit' : 'miss'] += 1;
-    if (!cached) return super.authenticate(req, options);
-    if (this.revoked.refuses(cached.payload)) return this.fail(revoked(), 401);
-    this.success(cached.viewer, cached);
+    const cached = this.verified.get(token);
+    const refusal = cached && this.refusalOf(cached);
+    if (refusal === 'revoked') return this.fail(revoked(), 401);
+    this.lookups[cached && !refusal ? 'hit' : 'miss'] += 1;
+    if (cached && !refusal) return this.success(cached.viewer, cached);
+    // Expired, or its key withdrawn: checked again from the start, to answer why.
+    this.verified.delete(token);
+    super.authenticate(req, options);
   }
 
   /** Two different access cookies: a sibling sub-domain planted one (cookie tossing); trust neither. */
@@ -95,12 +98,11 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     return new Set(values.filter((part) => part.startsWith(pair))).size > 1;
   }
 
-  /** A token verified before, until its `exp` or until its key no longer verifies. */
-  private cached(token: string): VerifiedToken | undefined {
-    const cached = this.verified.get(token);
-    if (!cached || (cached.payload.exp * 1000 > Date.now() && this.keys.stillVerifies(cached.kid)))
-      return cached;
-    this.verified.delete(token);
+  /** Why a token verified before is refused now, if it is: the cache's check, and open sockets'. */
+  refusalOf(token: VerifiedToken, now = Date.now()): LaterRefusal | undefined {
+    if (token.payload.exp * 1000 <= now) return 'expired';
+    if (!this.keys.stillVerifies(token.kid)) return 'invalid'; // its key was withdrawn
+    return this.revoked.refuses(token.payload) ? 'revoked' : undefined;
   }
 
   /** The rules jsonwebtoken does not apply, and a revoked session; the viewer the token names. */
@@ -110,8 +112,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     const { clockToleranceSeconds: tolerance, ttlSeconds } = this.config.auth.jwt;
     const now = Date.now() / 1000;
     const issuedAt = typeof iat === 'number' ? iat : now;
-    // No JWS extension is understood here, so a critical one makes the token unusable.
-    if ('crit' in header) return refuse('unknown crit header');
+    if ('crit' in header) return refuse('unknown crit header'); // no JWS extension is understood
     if (typeof exp !== 'number') return refuse('exp is missing');
     if (typeof sub !== 'string' || sub.length === 0 || sub.length > 64)
       return refuse('sub is not a user id');

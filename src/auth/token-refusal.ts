@@ -13,6 +13,9 @@ export class TokenRefusal extends Error {
   }
 }
 
+/** Why a token accepted before is refused now. */
+export type LaterRefusal = Extract<RefusalReason, 'expired' | 'invalid' | 'revoked'>;
+
 /** Why passport refused a token, as a client acts on it (jsonwebtoken's own errors included). */
 export function refusalReason(info: unknown): RefusalReason {
   if (info instanceof TokenRefusal) return info.reason;

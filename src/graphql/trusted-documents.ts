@@ -17,6 +17,8 @@ type PersistedQueryCache = NonNullable<
 
 const SHA256_PREFIX = 'sha256:';
 const HEX_SHA256 = /^[0-9a-f]{64}$/;
+const NOT_TRUSTED =
+  'Only trusted documents are accepted here: send the documentId of a document of the manifest';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
@@ -98,14 +100,47 @@ export function refuseUntrustedText(
   const text = fields?.query;
   if (typeof text !== 'string' || text === '' || documents.has(sha256(text))) return;
   if (context.viewer?.roles.includes('admin')) return;
-  throw new GraphQLError(
-    'Only trusted documents are accepted here: send the documentId of a document of the manifest',
-    {
-      extensions: {
-        code: 'DOCUMENT_NOT_TRUSTED',
-        requestId: context.requestId,
-        http: { status: 400 },
-      },
+  throw new GraphQLError(NOT_TRUSTED, {
+    extensions: {
+      code: 'DOCUMENT_NOT_TRUSTED',
+      requestId: context.requestId,
+      http: { status: 400 },
     },
-  );
+  });
+}
+
+/** What a graphql-ws `subscribe` message carries: the protocol requires `query`, empty when naming a document. */
+export interface SocketDocument {
+  readonly query: string;
+  readonly documentId?: unknown;
+  readonly extensions?: Readonly<Record<string, unknown>> | null;
+}
+
+/**
+ * The text of a graphql-ws `subscribe` message's document, by the rules of HTTP requests: named
+ * by `documentId` or Apollo's persisted-query hash (with an empty `query`) it comes from the
+ * manifest, else PERSISTED_QUERY_NOT_FOUND; sent as text while only trusted documents are
+ * accepted, it must be a manifest document unless the viewer is an admin, else DOCUMENT_NOT_TRUSTED.
+ */
+export function socketDocumentText(
+  documents: TrustedDocuments | undefined,
+  onlyTrusted: boolean,
+  payload: SocketDocument,
+  isAdmin: boolean,
+): string | GraphQLError {
+  if (payload.query === '') {
+    const persisted = payload.extensions?.persistedQuery as { sha256Hash?: unknown } | undefined;
+    const id = payload.documentId ?? persisted?.sha256Hash;
+    if (typeof id !== 'string') return payload.query;
+    const text = documents?.get(id.replace(SHA256_PREFIX, ''));
+    return (
+      text ??
+      new GraphQLError('PersistedQueryNotFound', {
+        extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' },
+      })
+    );
+  }
+  if (!documents || !onlyTrusted || isAdmin || documents.has(sha256(payload.query)))
+    return payload.query;
+  return new GraphQLError(NOT_TRUSTED, { extensions: { code: 'DOCUMENT_NOT_TRUSTED' } });
 }

@@ -159,8 +159,13 @@ describe('pages on other origins', () => {
       const logBefore = api.output().length;
       await page.goto(`http://127.0.0.1:${foreignPort}/`);
       await page.waitForURL(`${api.url}/graphql`, { timeout: 10_000 });
-      // The form did reach the API (with the cookie: same site), and was refused there.
-      expect(api.output().slice(logBefore)).toMatch(/"msg":"POST \/graphql 400/);
+      // The form did reach the API (with the cookie: same site), and was refused there. Its log
+      // line is written asynchronously, possibly after the page has shown the answer.
+      const refused = /"msg":"POST \/graphql 400/;
+      const waitedFrom = Date.now();
+      while (!refused.test(api.output().slice(logBefore)) && Date.now() - waitedFrom < 5_000)
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(api.output().slice(logBefore)).toMatch(refused);
       expect(await orderCount()).toBe(before);
     }));
 

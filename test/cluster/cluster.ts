@@ -8,7 +8,11 @@
  *   1. every replica serves (requests per replica, from HAProxy's counters);
  *   2. a rolling restart of the three replicas, one at a time (SIGTERM,
  *      readiness fails while the replica drains, HAProxy stops routing,
- *      restart, ready), fails no request;
+ *      restart, ready), fails no request; meanwhile subscribers of live
+ *      orders, on every replica at first, get every order created through the
+ *      balancer while they are connected exactly once (events cross replicas
+ *      through Redis), and reconnect to another replica when theirs closes
+ *      their socket with 1001 (events published meanwhile are counted);
  *   3. with the auth tier stopped for 20 s, requests with valid tokens keep
  *      succeeding (also a token no replica has seen, with their key sets
  *      gone stale) and sign-in fails cleanly with 503;
@@ -26,7 +30,8 @@
  *      the time is the slowest replica's, p100), while no request of another
  *      user fails; a reused refresh token ends its session on every replica;
  *   7. behind nginx instead (docs/deployment.md's recipe: passive checks,
- *      proxy_next_upstream), the same rolling restart fails no request, and a
+ *      proxy_next_upstream), the same rolling restart fails no request, live
+ *      orders reach subscribers through nginx as through HAProxy, and a
  *      forged X-Forwarded-For does not reach the replicas.
  * Prints a table and `N passed, N failed`; exits non-zero on any failure.
  * `--drain 0` runs the replicas without SHUTDOWN_DRAIN_DELAY (to see what it
@@ -54,6 +59,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { SignJWT } from 'jose';
 import { createPrivateKey } from 'node:crypto';
 import { parseSigningKey } from '../../src/auth/keys/key-material';
+import { startRedis } from '../support/redis-server';
+import { startLiveOrders } from './live-orders';
 import { startEmbeddedDatabase } from '../../src/database/embedded/embedded-database';
 import type { RunningDatabase } from '../../src/database/embedded/types';
 import { numberFlag, textFlag } from '../../bench/support/cli';
@@ -70,6 +77,8 @@ import {
 const TIMEOUT_SECONDS = numberFlag('timeout', 600);
 const AUTH_OUTAGE_SECONDS = numberFlag('auth-outage', 20);
 const CONNECTIONS = 4;
+/** WebSocket subscribers of live orders through the balancer: two per replica with round robin. */
+const LIVE_SUBSCRIBERS = 6;
 /** Replicas drain this long after SIGTERM: above HAProxy's inter × fall (300 ms × 2). `--drain 0` shows why. */
 const DRAIN = textFlag('drain', '1500ms');
 /**
@@ -222,12 +231,17 @@ function login(baseUrl: string, username: string, password: string): Promise<Res
 }
 
 /** HAProxy's per-server counters and states, from its CSV stats page. */
-async function haproxyStats(
-  statsUrl: string,
-): Promise<
+async function haproxyStats(statsUrl: string): Promise<
   Map<
     string,
-    { status: string; responses2xx: number; other: number; retries: number; redispatches: number }
+    {
+      status: string;
+      sessions: number;
+      responses2xx: number;
+      other: number;
+      retries: number;
+      redispatches: number;
+    }
   >
 > {
   const text = await (await fetch(`${statsUrl};csv`)).text();
@@ -242,6 +256,7 @@ async function haproxyStats(
     const number = (name: string) => Number(at(row, name) || 0);
     stats.set(`${at(row, 'pxname')}/${server}`, {
       status: at(row, 'status'),
+      sessions: number('scur'),
       responses2xx: number('hrsp_2xx'),
       other:
         number('hrsp_1xx') +
@@ -347,6 +362,8 @@ defaults
   option redispatch 1
   retry-on conn-failure
   default-server inter 300ms fall 2 rise 2
+  # Upgraded (WebSocket) connections: the replicas ping every 12 s, replicas going away close them.
+  timeout tunnel 1h
 
 frontend public
   bind 127.0.0.1:${ports.public}
@@ -403,6 +420,12 @@ http {
   fastcgi_temp_path ${dir}/fastcgi;
   uwsgi_temp_path ${dir}/uwsgi;
   scgi_temp_path ${dir}/scgi;
+  # WebSocket upgrades (subscriptions) pass through; other requests send no Connection header,
+  # so connections to the replicas are kept alive.
+  map $http_upgrade $connection_upgrade {
+    default upgrade;
+    '' '';
+  }
 ${upstream('api', ports.api)}
 ${upstream('auth', ports.auth)}
   server {
@@ -412,7 +435,8 @@ ${upstream('auth', ports.auth)}
     keepalive_requests 1000000;
     # Kept-alive connections to the replicas (they answer Connection: close while draining).
     proxy_http_version 1.1;
-    proxy_set_header Connection "";
+    proxy_set_header Upgrade $http_upgrade;
+    proxy_set_header Connection $connection_upgrade;
     proxy_set_header Host $host;
     # The edge proxy: the client's own address, never one the client sent.
     proxy_set_header X-Forwarded-For $remote_addr;
@@ -464,6 +488,9 @@ async function main(): Promise<void> {
     database = await startEmbeddedDatabase({ dataDir: '', throwaway: true });
     const mongodbUri = `${database.uri}cluster`;
     await seedByProcess(mongodbUri);
+    // Subscription events (and revocations, rate-limit counters) shared by every process.
+    const redis = await startRedis();
+    started.push(redis);
     const keysDir = join(workDir, 'keys');
     const oldKey = await keyPairFromCli(keysDir);
 
@@ -489,6 +516,7 @@ async function main(): Promise<void> {
       // HAProxy on loopback is the only peer whose X-Forwarded-For is believed.
       TRUST_PROXY: '127.0.0.1',
       SHUTDOWN_DRAIN_DELAY: DRAIN,
+      REDIS_URL: redis.url,
     };
     const script = join(ROOT, 'dist', 'main.js');
 
@@ -624,9 +652,21 @@ async function main(): Promise<void> {
       `${perReplica.join(' / ')} of ${steady.requests} requests, ${steady.failed} failed`,
     );
 
-    // 2. Rolling restart under load.
-    say('Rolling restart of the three replicas under load');
+    // 2. Rolling restart under load, with live orders.
+    say(`Subscribing to live orders through the balancer (${LIVE_SUBSCRIBERS} sockets)`);
+    const live = await startLiveOrders({
+      baseUrl: publicUrl,
+      cookie: `${COOKIE}=${oldToken}`,
+      count: LIVE_SUBSCRIBERS,
+      everyMs: 100,
+    });
+    const sockets = await haproxyStats(statsUrl);
+    const subscribersPerReplica = ['api1', 'api2', 'api3'].map(
+      (name) => sockets.get(`api/${name}`)!.sessions,
+    );
+    say('Rolling restart of the three replicas under load, an order created every 100 ms');
     const statsBeforeRestart = await haproxyStats(statsUrl);
+    live.startWriting();
     stopLoad = startLoad(publicUrl, oldToken);
     const restartTimes: number[] = [];
     for (const [i, name] of ['api1', 'api2', 'api3'].entries()) {
@@ -654,6 +694,50 @@ async function main(): Promise<void> {
       'a rolling restart under load fails no request',
       rolling.failed === 0 && rolling.requests > 0,
       `${rolling.failed} failed of ${rolling.requests} (${rolling.kinds})`,
+    );
+    const delivery = await live.finish();
+    table.push([
+      'live orders: subscribers per replica at first (api1, api2, api3)',
+      subscribersPerReplica.join(', '),
+    ]);
+    table.push([
+      '  orders created through the balancer during the restart, failed',
+      `${delivery.created}, ${delivery.failedCreates}`,
+    ]);
+    table.push([
+      '  events due while connected: delivered, lost, duplicated',
+      `${delivery.due}: ${delivery.delivered}, ${delivery.lost}, ${delivery.duplicates}`,
+    ]);
+    table.push([
+      '  sockets closed with 1001 (other codes), reconnects; events missed while reconnecting',
+      `${delivery.closedGoingAway} (${delivery.closedOtherwise}), ${delivery.reconnects}; ${delivery.missedWhileReconnecting}`,
+    ]);
+    table.push([
+      '  delivery latency, createOrder sent to event (ms: p50, p99, max)',
+      `${delivery.latency.p50}, ${delivery.latency.p99}, ${delivery.latency.max}`,
+    ]);
+    check(
+      'a subscriber on every replica',
+      subscribersPerReplica.every((n) => n > 0),
+      `${subscribersPerReplica.join(' / ')} of ${LIVE_SUBSCRIBERS} sockets`,
+    );
+    check(
+      'every order created while a subscriber is connected reaches it once, across the rolling restart',
+      delivery.created > 0 &&
+        delivery.failedCreates === 0 &&
+        delivery.due > 0 &&
+        delivery.lost === 0 &&
+        delivery.duplicates === 0 &&
+        delivery.unexpected === 0,
+      `${delivery.delivered} of ${delivery.due} delivered, ${delivery.duplicates} duplicated, ${delivery.unexpected} unexpected; ${delivery.failedCreates} of ${delivery.created + delivery.failedCreates} createOrder failed`,
+    );
+    check(
+      'subscribers closed with 1001 reconnect to another replica',
+      delivery.subscribersMoved === LIVE_SUBSCRIBERS &&
+        delivery.closedOtherwise === 0 &&
+        delivery.reconnects === delivery.closedGoingAway &&
+        delivery.connectedAtEnd === LIVE_SUBSCRIBERS,
+      `${delivery.closedGoingAway} closed with 1001, ${delivery.closedOtherwise} otherwise, ${delivery.reconnects} reconnected, ${delivery.connectedAtEnd} of ${LIVE_SUBSCRIBERS} connected at the end`,
     );
 
     // 3. The auth tier down for 20 s.
@@ -1038,6 +1122,15 @@ async function main(): Promise<void> {
     const spoofLines = ['api1', 'api2', 'api3']
       .flatMap((name) => readFileSync(join(workDir, `${name}.log`), 'utf8').split('\n'))
       .filter((line) => line.includes(spoofId));
+    // Subscribers behind nginx too; orders through HAProxy (nginx cannot resend a POST).
+    const nginxLive = await startLiveOrders({
+      baseUrl: nginxUrl,
+      writeUrl: publicUrl,
+      cookie: `${COOKIE}=${liveToken}`,
+      count: 3,
+      everyMs: 200,
+    });
+    nginxLive.startWriting();
     stopLoad = startLoad(nginxUrl, liveToken, NGINX_LOAD);
     const nginxRestartTimes: number[] = [];
     for (const [i, name] of ['api1', 'api2', 'api3'].entries()) {
@@ -1051,11 +1144,16 @@ async function main(): Promise<void> {
     // The last replica back in service for a moment before the load stops.
     await sleep(1_000);
     const nginxRolling = await stopLoad();
+    const nginxDelivery = await nginxLive.finish();
     table.push([
       `nginx: rolling restart (${NGINX_LOAD} queries), requests, failed`,
       `${nginxRolling.requests}, ${nginxRolling.failed}`,
     ]);
     table.push(['  each replica: SIGTERM to ready again (ms)', nginxRestartTimes.join(', ')]);
+    table.push([
+      '  live orders through nginx: events due, delivered, duplicated; 1001 closes, reconnects; missed while reconnecting',
+      `${nginxDelivery.due}, ${nginxDelivery.delivered}, ${nginxDelivery.duplicates}; ${nginxDelivery.closedGoingAway}, ${nginxDelivery.reconnects}; ${nginxDelivery.missedWhileReconnecting}`,
+    ]);
     table.push([
       '  a spoofed X-Forwarded-For (203.0.113.7) in the replica log',
       spoofLines.length === 0
@@ -1066,6 +1164,20 @@ async function main(): Promise<void> {
       'behind nginx (passive checks, proxy_next_upstream) a rolling restart fails no request',
       nginxRolling.failed === 0 && nginxRolling.requests > 0,
       `${nginxRolling.failed} failed of ${nginxRolling.requests} (${nginxRolling.kinds})`,
+    );
+    check(
+      'behind nginx, subscribers get every order once while connected and reconnect after 1001',
+      nginxDelivery.created > 0 &&
+        nginxDelivery.failedCreates === 0 &&
+        nginxDelivery.due > 0 &&
+        nginxDelivery.lost === 0 &&
+        nginxDelivery.duplicates === 0 &&
+        nginxDelivery.unexpected === 0 &&
+        nginxDelivery.closedOtherwise === 0 &&
+        nginxDelivery.reconnects === nginxDelivery.closedGoingAway &&
+        nginxDelivery.subscribersMoved === 3 &&
+        nginxDelivery.connectedAtEnd === 3,
+      `${nginxDelivery.delivered} of ${nginxDelivery.due} delivered, ${nginxDelivery.duplicates} duplicated, ${nginxDelivery.unexpected} unexpected; ${nginxDelivery.closedGoingAway} closed with 1001 (${nginxDelivery.closedOtherwise} otherwise), ${nginxDelivery.reconnects} reconnected, ${nginxDelivery.connectedAtEnd} of 3 connected at the end`,
     );
     check(
       'nginx passes the client address, not the one the client claims (TRUST_PROXY)',

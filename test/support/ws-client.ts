@@ -71,9 +71,21 @@ export interface Subscription<T = Record<string, any>> {
   unsubscribe(): void;
 }
 
+/**
+ * What a `subscribe` message carries: document text, or (with an empty `query`, which the
+ * protocol requires) a trusted document's `documentId` or Apollo's persisted-query hash.
+ */
+export type SubscribeDocument =
+  | string
+  | {
+      readonly query: string;
+      readonly documentId?: string;
+      readonly extensions?: Record<string, unknown>;
+    };
+
 export function subscribe<T = Record<string, any>>(
   client: Client,
-  query: string,
+  document: SubscribeDocument,
   variables?: Record<string, unknown>,
 ): Subscription<T> {
   const results: ExecutionResult<T>[] = [];
@@ -82,8 +94,9 @@ export function subscribe<T = Record<string, any>>(
   let onComplete!: () => void;
   const completed = new Promise<void>((resolve) => (onComplete = resolve));
   const wake = () => waiters.forEach((waiter) => waiter());
+  const payload = typeof document === 'string' ? { query: document } : document;
   const unsubscribe = client.subscribe<T>(
-    { query, variables },
+    { ...payload, variables },
     {
       next: (result) => {
         results.push(result as ExecutionResult<T>);

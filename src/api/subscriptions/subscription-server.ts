@@ -25,7 +25,8 @@ import { useServer } from 'graphql-ws/use/ws';
 import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { VerifiedToken } from '../../auth/jwt.strategy';
+import { JwtStrategy, type VerifiedToken } from '../../auth/jwt.strategy';
+import type { LaterRefusal } from '../../auth/token-refusal';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { requestIdFor } from '../../logging/request-id';
 import { AppMetrics } from '../../metrics/app-metrics';
@@ -33,6 +34,12 @@ import { formatError } from '../../graphql/error-formatting';
 import type { GraphQLContext } from '../../graphql/graphql-context';
 import { LoaderRegistry } from '../../graphql/loaders';
 import { listSizeEstimator, queryLimits } from '../../graphql/query-limits';
+import {
+  loadTrustedDocuments,
+  socketDocumentText,
+  type SocketDocument,
+  type TrustedDocuments,
+} from '../../graphql/trusted-documents';
 import { GraphQLContextFactory } from '../context.factory';
 import { isAllowedUpgradeOrigin } from './upgrade-origin';
 
@@ -43,8 +50,8 @@ export const MAX_MESSAGE_BYTES = 64 * 1024;
 export const CONNECTION_INIT_TIMEOUT_MS = 3_000;
 /** ws-level pings: a dead peer is dropped, and proxies see traffic on idle sockets. */
 const KEEP_ALIVE_MS = 12_000;
-/** How often token expiry (and session revocation) is checked on open sockets. */
-const EXPIRY_CHECK_MS = 1_000;
+/** How often open sockets' tokens are checked again (expiry, a withdrawn key, session revocation). */
+const AUTHORIZATION_CHECK_MS = 1_000;
 
 /** The close codes of docs/api.md beyond graphql-ws's own (4400, 4408, 4409, 4429). */
 export const CLOSE_CODES = {
@@ -55,6 +62,13 @@ export const CLOSE_CODES = {
   /** The process is shutting down: reconnect (to another replica). */
   goingAway: 1001,
 } as const;
+
+/** Why an open socket was closed with 4401, by the strategy's reason for refusing its token now. */
+const CLOSE_REASONS: Record<LaterRefusal, string> = {
+  expired: 'Unauthorized: the token has expired',
+  invalid: "Unauthorized: the token's key was withdrawn",
+  revoked: 'Unauthorized: the session was revoked',
+};
 
 interface Operation {
   readonly name: string;
@@ -87,9 +101,9 @@ type WsContext = Context<
  * on the endpoint's own paths. A refused upgrade (foreign Origin) never
  * becomes a WebSocket; a connection is authenticated by the same guard and
  * strategy as an HTTP request before `connection_ack`, and closed with 4401
- * when its token expires; each operation goes through the query limits and
- * runs with the connection's viewer and fresh loaders (docs/api.md,
- * "Subscriptions").
+ * when its token expires or its session is revoked; each operation goes
+ * through the query limits (and the trusted documents) and runs with the
+ * connection's viewer and fresh loaders (docs/api.md, "Subscriptions").
  */
 @Injectable()
 export class SubscriptionServer implements OnApplicationBootstrap, OnModuleDestroy {
@@ -100,10 +114,11 @@ export class SubscriptionServer implements OnApplicationBootstrap, OnModuleDestr
   private readonly refusals = new Map<string, number>();
   private wss?: WebSocketServer;
   private disposable?: { dispose(): Promise<void> | void };
-  private expiryCheck?: NodeJS.Timeout;
+  private authorizationCheck?: NodeJS.Timeout;
   private closing = false;
   private readonly limits: ReturnType<typeof queryLimits>;
   private readonly costEstimators: ComplexityEstimator[];
+  private readonly trusted?: TrustedDocuments;
 
   constructor(
     private readonly http: HttpAdapterHost,
@@ -112,6 +127,7 @@ export class SubscriptionServer implements OnApplicationBootstrap, OnModuleDestr
     private readonly loaders: LoaderRegistry,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly metrics: AppMetrics,
+    private readonly strategy: JwtStrategy,
   ) {
     // The same depth, alias, directive, token and cost limits as HTTP requests.
     this.limits = queryLimits(config);
@@ -119,6 +135,8 @@ export class SubscriptionServer implements OnApplicationBootstrap, OnModuleDestr
       listSizeEstimator(config.graphql.defaultPageSize, config.graphql.maxPageSize),
       simpleEstimator({ defaultComplexity: 1 }),
     ];
+    const manifest = config.graphql.trustedDocuments;
+    if (manifest) this.trusted = loadTrustedDocuments(manifest);
     metrics.gaugeFrom(
       'graphql_ws_connections_open',
       'WebSocket connections open on the GraphQL endpoint (authenticated or not yet).',
@@ -160,7 +178,10 @@ export class SubscriptionServer implements OnApplicationBootstrap, OnModuleDestr
     );
     this.wss = wss;
     this.httpServer().on('upgrade', this.upgrade);
-    this.expiryCheck = setInterval(() => this.closeExpired(), EXPIRY_CHECK_MS).unref();
+    this.authorizationCheck = setInterval(
+      () => this.closeUnauthorized(),
+      AUTHORIZATION_CHECK_MS,
+    ).unref();
   }
 
   /**
@@ -169,7 +190,7 @@ export class SubscriptionServer implements OnApplicationBootstrap, OnModuleDestr
    */
   async onModuleDestroy(): Promise<void> {
     this.closing = true;
-    clearInterval(this.expiryCheck);
+    clearInterval(this.authorizationCheck);
     this.httpServer().off('upgrade', this.upgrade);
     for (const socket of this.connections.keys())
       socket.close(CLOSE_CODES.goingAway, 'Server shutting down: reconnect');
@@ -227,6 +248,8 @@ export class SubscriptionServer implements OnApplicationBootstrap, OnModuleDestr
 
   private closed(connection: Connection, code: number, reason: string): void {
     this.connections.delete(connection.socket);
+    // Operations still running end with their socket (graphql-ws completes them after this).
+    for (const [id, operation] of connection.operations) this.ended(connection, id, operation);
     const userId = connection.token?.viewer.user_id;
     if (userId !== undefined) {
       const left = (this.perViewer.get(userId) ?? 1) - 1;
@@ -280,30 +303,18 @@ export class SubscriptionServer implements OnApplicationBootstrap, OnModuleDestr
   }
 
   /**
-   * Closes, with 4401, sockets whose token's `exp` has passed or whose session was revoked:
-   * the client refreshes its token and reconnects.
+   * Closes, with 4401, sockets whose token the strategy would refuse now (its `exp` passed, its
+   * key was withdrawn, its session was revoked): the client refreshes its token and reconnects.
    */
-  private closeExpired(): void {
+  private closeUnauthorized(): void {
     const now = Date.now();
     for (const connection of this.connections.values()) {
-      const token = connection.token;
-      if (!token) continue;
-      if (token.payload.exp * 1000 <= now)
-        connection.socket.close(CLOSE_CODES.unauthorized, 'Unauthorized: the token has expired');
-      else if (this.sessionRevoked(token))
-        connection.socket.close(CLOSE_CODES.unauthorized, 'Unauthorized: the session was revoked');
+      const refusal = connection.token && this.strategy.refusalOf(connection.token, now);
+      if (refusal) connection.socket.close(CLOSE_CODES.unauthorized, CLOSE_REASONS[refusal]);
     }
   }
 
-  /**
-   * Whether the token's session has been revoked since the socket opened. The one place the
-   * sessions' revocation feed plugs in; until it exists no session is ever revoked.
-   */
-  private sessionRevoked(_token: VerifiedToken): boolean {
-    return false;
-  }
-
-  /** A `subscribe` message: the same parse, validation and limits as an HTTP request. */
+  /** A `subscribe` message: the same trusted documents, parse, validation and limits as an HTTP request. */
   private prepare(
     ctx: WsContext,
     id: string,
@@ -319,10 +330,17 @@ export class SubscriptionServer implements OnApplicationBootstrap, OnModuleDestr
           `Too many operations: at most ${max} at once on one connection`,
         ),
       ];
+    const text = socketDocumentText(
+      this.trusted,
+      this.config.graphql.trustedDocumentsOnly,
+      payload as SocketDocument,
+      connection.token.viewer.roles.includes('admin'),
+    );
+    if (text instanceof GraphQLError) return [text];
     const schema = this.schemaHost.schema;
     let document;
     try {
-      document = parse(payload.query, this.limits.parseOptions);
+      document = parse(text, this.limits.parseOptions);
     } catch (error) {
       return [refusal('GRAPHQL_PARSE_FAILED', (error as GraphQLError).message)];
     }
@@ -399,10 +417,14 @@ export class SubscriptionServer implements OnApplicationBootstrap, OnModuleDestr
     const connection = this.connections.get(ctx.extra.socket);
     const operation = connection?.operations.get(id);
     if (!connection || !operation) return;
+    this.ended(connection, id, operation);
+  }
+
+  private ended(connection: Connection, id: string, operation: Operation): void {
     connection.operations.delete(id);
     this.logger.log({
       msg: 'Subscription ended',
-      requestId: this.operationRequestId(ctx, id),
+      requestId: `${connection.requestId}/${id}`,
       userId: connection.token?.viewer.user_id,
       operationName: operation.name,
       events: operation.events,

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { PubSub, type PubSubEngine } from 'graphql-subscriptions';
 import type { Redis } from 'ioredis';
+import { EventEmitter } from 'node:events';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { OncePerInterval } from '../once-per-interval';
 
@@ -20,7 +21,10 @@ export class EventBus implements OnApplicationShutdown {
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     const url = config.rateLimits.redisUrl;
-    this.engine = url ? this.redisEngine(url) : new PubSub();
+    // One listener per running subscription: a thousand on a process is expected, not a leak.
+    this.engine = url
+      ? this.redisEngine(url)
+      : new PubSub({ eventEmitter: new EventEmitter().setMaxListeners(0) });
   }
 
   /** Hands the payload to every subscriber of the channel; resolves once handed to the bus. */
