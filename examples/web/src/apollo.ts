@@ -5,7 +5,7 @@ import { PersistedQueryLink } from '@apollo/client/link/persisted-queries';
 import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
 import { relayStylePagination } from '@apollo/client/utilities';
 import { OperationTypeNode, print, type DocumentNode } from 'graphql';
-import { CloseCode, createClient as createWsClient } from 'graphql-ws';
+import { CloseCode, createClient as createWsClient, type Client } from 'graphql-ws';
 import { Observable, type Subscription } from 'rxjs';
 import type { Renewal } from './session';
 
@@ -115,10 +115,11 @@ export function createClient(options: ClientOptions): ApolloClient {
   return new ApolloClient({
     link: ApolloLink.from([
       renewal,
+      trustedDocuments,
       ApolloLink.split(
         ({ operationType }) => operationType === OperationTypeNode.SUBSCRIPTION,
-        new GraphQLWsLink(ws),
-        ApolloLink.from([trustedDocuments, http]),
+        new GraphQLWsLink(namingDocumentsByHash(ws)),
+        http,
       ),
     ]),
     cache: new InMemoryCache({
@@ -155,6 +156,43 @@ function isUnauthorizedClose(error: unknown): boolean {
     error instanceof Error &&
     error.message.startsWith(`Socket closed with event ${CloseCode.Unauthorized}`)
   );
+}
+
+/**
+ * The socket's `subscribe` messages name their document by the hash PersistedQueryLink put in
+ * `extensions` (with an empty `query`, a field graphql-ws requires), as HTTP requests do: a
+ * server accepting only trusted documents refuses any other text. A server without this app's
+ * manifest answers PERSISTED_QUERY_NOT_FOUND: from then on the text goes.
+ */
+function namingDocumentsByHash(client: Client): Client {
+  let byHash = true;
+  return {
+    ...client,
+    subscribe(payload, sink) {
+      const persisted = payload.extensions?.persistedQuery as { sha256Hash?: unknown } | undefined;
+      if (!byHash || typeof persisted?.sha256Hash !== 'string')
+        return client.subscribe(payload, sink);
+      let withText: (() => void) | undefined;
+      const byHashOnly = client.subscribe(
+        { ...payload, query: '' },
+        {
+          ...sink,
+          error: (error) => {
+            const notFound =
+              Array.isArray(error) &&
+              error.some((e) => e?.extensions?.code === 'PERSISTED_QUERY_NOT_FOUND');
+            if (!notFound) return sink.error(error);
+            byHash = false;
+            withText = client.subscribe(payload, sink);
+          },
+        },
+      );
+      return () => {
+        byHashOnly();
+        withText?.();
+      };
+    },
+  };
 }
 
 /** The hash codegen wrote into the document (its manifest key, `sha256:<hex>`); computed for any other. */
