@@ -9,5 +9,9 @@ module.exports = {
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 30000,
   maxWorkers: 2,
+  // A worker with nothing left open still takes over half a second to free its ~1 GB after its
+  // last file on a busy machine, past Jest's 500 ms default; one a test left a handle in
+  // (a process, an interval, a socket) stays alive longer than this and is still reported.
+  workerGracefulExitTimeout: 5000,
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
 };

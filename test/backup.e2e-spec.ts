@@ -108,10 +108,13 @@ describe('backup and restore (npm run db:backup / db:restore), a real round trip
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
+    const closed = new Promise<number | null>((resolvePromise) =>
+      child.once('close', resolvePromise),
+    );
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    // Interrupted as soon as it says it has begun.
+    // Interrupted as soon as it says it has begun (no more polling if it ends before that).
     await new Promise<void>((resolvePromise) => {
       const timer = setInterval(() => {
         if (output.includes('Backing up')) {
@@ -120,10 +123,12 @@ describe('backup and restore (npm run db:backup / db:restore), a real round trip
           resolvePromise();
         }
       }, 5);
+      void closed.then(() => {
+        clearInterval(timer);
+        resolvePromise();
+      });
     });
-    const code = await new Promise<number | null>((resolvePromise) =>
-      child.once('exit', resolvePromise),
-    );
+    const code = await closed;
     expect(code).toBe(130);
     expect(output).toContain('Stopped; no backup was written.');
     expect(existsSync(dir)).toBe(false);

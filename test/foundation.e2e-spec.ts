@@ -1,4 +1,5 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { generateKeyPairSync } from 'node:crypto';
 import { tmpdir } from 'node:os';
@@ -9,7 +10,11 @@ import { startFerretdb } from '../src/database/embedded/ferretdb-process';
 import { findFreePort } from '../src/database/embedded/ports';
 import type { RunningDatabase } from '../src/database/embedded/types';
 import { buildDistBeforeAll, ensureDistBuilt } from './support/dist-build';
-import { runBuiltScript, startServiceProcess } from './support/service-process';
+import {
+  runBuiltScript,
+  startServiceProcess,
+  stopServiceProcesses,
+} from './support/service-process';
 import {
   startTestApp,
   testDatabaseUri,
@@ -170,15 +175,12 @@ describe('database outages', () => {
 });
 
 describe('graceful shutdown of the process', () => {
-  let child: ChildProcess | undefined;
-  afterEach(() => {
-    if (child && child.exitCode === null) child.kill('SIGKILL');
-  });
+  // Whatever a failed test left running, gone (output pipes closed) before the next one.
+  afterEach(() => stopServiceProcesses());
 
   const fixture = resolve(__dirname, 'fixtures', 'slow-server.js');
   const startProcess = async (env: Record<string, string>) => {
     const service = await startServiceProcess({ LOG_LEVEL: 'info', ...env }, fixture);
-    child = service.child;
     return {
       child: service.child,
       port: Number(new URL(service.url).port),
@@ -361,7 +363,8 @@ describe('stopping `npm start`', () => {
     writeFileSync(resolve(root, 'test-artifacts', 'stop-times.txt'), `${stopTimes.join('\n')}\n`);
   });
   let group: number | undefined;
-  afterEach(() => {
+  let npmClosed: Promise<unknown> | undefined;
+  afterEach(async () => {
     if (group) {
       try {
         process.kill(-group, 'SIGKILL');
@@ -369,7 +372,10 @@ describe('stopping `npm start`', () => {
         // already gone
       }
     }
+    // Until npm's output pipes are closed, they keep this test process alive.
+    await npmClosed;
     group = undefined;
+    npmClosed = undefined;
   });
 
   /** `npm start` (its build skipped: the kit builds dist/ once per run) as a terminal's foreground job. */
@@ -392,6 +398,7 @@ describe('stopping `npm start`', () => {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     group = child.pid!;
+    npmClosed = once(child, 'close');
     let output = '';
     child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));

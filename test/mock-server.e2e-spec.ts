@@ -4,16 +4,24 @@
  * and it starts again on the same port.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { resolve } from 'node:path';
 import { findFreePort } from '../src/database/embedded/ports';
 
 const SCRIPT = resolve(__dirname, '..', 'scripts', 'mock-server.mts');
 const SAMPLE_USERNAMES = ['jane01', 'john01', 'admin01'];
 
+/** Each mock started, until its output pipes have closed. */
+const running = new Map<ChildProcess, Promise<unknown>>();
+
 async function startMock(port: number): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, [SCRIPT, '--port', String(port)], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  running.set(
+    child,
+    once(child, 'close').finally(() => running.delete(child)),
+  );
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -54,6 +62,12 @@ async function query(url: string, text: string): Promise<any> {
 const decode = (id: string) => Buffer.from(id, 'base64').toString();
 
 describe('npm run mock', () => {
+  // One a failed expectation left running is killed, and gone before the file ends.
+  afterEach(async () => {
+    for (const child of running.keys()) child.kill('SIGKILL');
+    await Promise.all(running.values());
+  });
+
   it('serves mocked answers in the sample data shapes, stops on Ctrl-C, and runs again on the same port', async () => {
     const port = await findFreePort();
     for (let run = 1; run <= 2; run++) {

@@ -8,7 +8,11 @@ import {
   type TestKeys,
 } from './support/auth-helpers';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startServiceProcess, type ServiceProcess } from './support/service-process';
+import {
+  startServiceProcess,
+  stopServiceProcesses,
+  type ServiceProcess,
+} from './support/service-process';
 import { startTestApp, testDatabaseUri, uniqueDatabaseName } from './support/test-app';
 import { buildDistBeforeAll } from './support/dist-build';
 
@@ -30,6 +34,7 @@ describe('auth process and API processes', () => {
   let apiWithStaleJwks: ServiceProcess;
   const processes: ServiceProcess[] = [];
 
+  // A seeding app and four process starts: close to a minute on a busy machine.
   beforeAll(async () => {
     keys = await makeTestKeys('ES256');
     const mongodbUri = testDatabaseUri(uniqueDatabaseName());
@@ -42,31 +47,26 @@ describe('auth process and API processes', () => {
       MONGODB_URI: mongodbUri,
       JWT_PRIV_KEY_B64: keys.env.JWT_PRIV_KEY_B64,
     });
-    apiWithKey = await startServiceProcess({
-      APP_ROLE: 'api',
-      MONGODB_URI: mongodbUri,
-      JWT_PUB_KEY_B64: keys.env.JWT_PUB_KEY_B64,
-      AUTH_URL: auth.url,
-    });
-    apiWithJwks = await startServiceProcess({
-      APP_ROLE: 'api',
-      MONGODB_URI: mongodbUri,
-      JWKS_URL: `${auth.url}/.well-known/jwks.json`,
-      AUTH_URL: auth.url,
-    });
-    // Its copy of the key set is stale a second after each fetch.
-    apiWithStaleJwks = await startServiceProcess({
-      APP_ROLE: 'api',
-      MONGODB_URI: mongodbUri,
-      JWKS_URL: `${auth.url}/.well-known/jwks.json`,
-      JWKS_CACHE_MAX_AGE: '1s',
-      AUTH_URL: auth.url,
-    });
-    processes.push(auth, apiWithKey, apiWithJwks, apiWithStaleJwks);
-  }, 60_000);
+    processes.push(auth);
+    const api = { APP_ROLE: 'api', MONGODB_URI: mongodbUri, AUTH_URL: auth.url };
+    // They need only the auth process, so they start side by side.
+    [apiWithKey, apiWithJwks, apiWithStaleJwks] = await Promise.all([
+      startServiceProcess({ ...api, JWT_PUB_KEY_B64: keys.env.JWT_PUB_KEY_B64 }),
+      startServiceProcess({ ...api, JWKS_URL: `${auth.url}/.well-known/jwks.json` }),
+      // Its copy of the key set is stale a second after each fetch.
+      startServiceProcess({
+        ...api,
+        JWKS_URL: `${auth.url}/.well-known/jwks.json`,
+        JWKS_CACHE_MAX_AGE: '1s',
+      }),
+    ]);
+    processes.push(apiWithKey, apiWithJwks, apiWithStaleJwks);
+  }, 120_000);
 
   afterAll(async () => {
     await Promise.all(processes.map((p) => p.stop()));
+    // Any that a timed-out beforeAll left behind.
+    await stopServiceProcesses();
   });
 
   let token: string;

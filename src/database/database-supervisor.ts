@@ -61,6 +61,8 @@ export function connectionOptions(config: AppConfig, uri: string): ConnectOption
 export class DatabaseSupervisor implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger('Database');
   private stopped = false;
+  /** Ends a wait between retries at shutdown, so its timer does not keep the process alive. */
+  private readonly stopping = new AbortController();
   private connected: Promise<void> | undefined;
 
   constructor(
@@ -90,6 +92,7 @@ export class DatabaseSupervisor implements OnModuleInit, BeforeApplicationShutdo
 
   beforeApplicationShutdown(): void {
     this.stopped = true;
+    this.stopping.abort();
   }
 
   private async keepConnecting(): Promise<void> {
@@ -110,9 +113,12 @@ export class DatabaseSupervisor implements OnModuleInit, BeforeApplicationShutdo
             `Database unreachable (${(error as Error).message}); retrying in the background`,
           );
         }
-        await sleep(RETRY_DELAYS_MS[Math.min(attempt, RETRY_DELAYS_MS.length - 1)]);
+        const delay = RETRY_DELAYS_MS[Math.min(attempt, RETRY_DELAYS_MS.length - 1)];
+        const waited = await sleep(delay, true, { signal: this.stopping.signal }).catch(
+          () => false,
+        );
         attempt += 1;
-        if (this.stopped) return;
+        if (!waited || this.stopped) return;
         pending = this.connection.openUri(
           this.server.uri,
           connectionOptions(this.config, this.server.uri),

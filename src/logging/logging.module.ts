@@ -34,11 +34,14 @@ function serializeRequest(req: LoggedRequest) {
   };
 }
 
-/** The viewer, GraphQL operation and error codes, once the request has learned them. */
-function requestFacts(req: IncomingMessage) {
+/**
+ * The request line's own fields with the viewer, GraphQL operation and error codes the request
+ * learned on the way. Added to the line rather than bound through `customProps`, which builds
+ * a child of the request's child logger for every request.
+ */
+function withRequestFacts(req: IncomingMessage, line: object): object {
   const facts = peekRequestLogFacts(req);
-  // Nothing yet (always so when the request starts): no child logger for empty bindings.
-  if (!facts) return undefined;
+  if (!facts) return line;
   const { userId, graphqlOperationName, graphqlOperationType, graphqlErrorCodes } = facts;
   const graphql =
     graphqlOperationType || graphqlErrorCodes
@@ -48,7 +51,7 @@ function requestFacts(req: IncomingMessage) {
           errorCodes: graphqlErrorCodes,
         }
       : undefined;
-  return { userId, graphql };
+  return { ...line, userId, graphql };
 }
 
 function requestLine(req: IncomingMessage, res: ServerResponse, responseTime: number): string {
@@ -92,7 +95,8 @@ export function requestLogOptions(config: AppConfig): Options {
       censor: '[Redacted]',
     },
     // Read when the response is done, so what the request learned on the way is included.
-    customProps: (req) => requestFacts(req) as object,
+    customSuccessObject: (req, _res, line) => withRequestFacts(req, line),
+    customErrorObject: (req, _res, _error, line) => withRequestFacts(req, line),
     customLogLevel: (_req, res, error) =>
       error || res.statusCode >= 500
         ? 'error'

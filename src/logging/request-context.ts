@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 /**
  * What a request turned out to be, learned while it runs: its viewer, its
  * GraphQL operation and the error codes it answered with. Kept on the raw
- * request, where the request line (pino-http's `customProps`) and the request
+ * request, where the request line (pino-http's `customSuccessObject`) and the request
  * metrics read it when the response is done.
  */
 export interface RequestLogFacts {

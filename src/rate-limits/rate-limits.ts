@@ -14,6 +14,7 @@ import {
   RateLimiterRedis,
   type RateLimiterAbstract,
 } from 'rate-limiter-flexible';
+import { disconnectRedis } from '../common/disconnect-redis';
 import { OncePerInterval } from '../common/once-per-interval';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { DatabaseSupervisor } from '../database/database-supervisor';
@@ -76,7 +77,7 @@ export class RateLimits implements RateLimitReporter, OnModuleInit, OnApplicatio
 
   async onApplicationShutdown(): Promise<void> {
     this.mongoCounters.stop();
-    this.redis?.disconnect();
+    if (this.redis) await disconnectRedis(this.redis);
   }
 
   /** Deletes expired MongoDB counters now (the once-a-minute sweep where TTL indexes are missing). */

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { resolve } from 'node:path';
 import { ensureDistBuilt } from './dist-build';
 
@@ -8,6 +9,24 @@ export interface ServiceProcess {
   readonly url: string;
   output(): string;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Processes started here that have not closed yet, starting ones included. */
+const running = new Set<ChildProcess>();
+
+/**
+ * Kills every process `startServiceProcess` started that is still running (one
+ * whose start a timed-out hook abandoned, or whose test failed before stopping
+ * it) and waits until each is gone: call it in `afterAll`.
+ */
+export async function stopServiceProcesses(): Promise<void> {
+  await Promise.all(
+    [...running].map((child) => {
+      const closed = once(child, 'close');
+      child.kill('SIGKILL');
+      return closed;
+    }),
+  );
 }
 
 export async function startServiceProcess(
@@ -29,6 +48,14 @@ export async function startServiceProcess(
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  running.add(child);
+  // 'close' comes after 'exit', once the output pipes are closed too.
+  const closed = new Promise<number | null>((resolvePromise) =>
+    child.once('close', (code) => {
+      running.delete(child);
+      resolvePromise(code);
+    }),
+  );
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -49,12 +76,10 @@ export async function startServiceProcess(
     child,
     url: `http://127.0.0.1:${port}`,
     output: () => output,
-    stop: (signal = 'SIGTERM') =>
-      new Promise((resolvePromise) => {
-        if (child.exitCode !== null) return resolvePromise(child.exitCode);
-        child.once('exit', (code) => resolvePromise(code));
-        child.kill(signal);
-      }),
+    stop: (signal = 'SIGTERM') => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return closed;
+    },
   };
 }
 

@@ -9,6 +9,7 @@ import { InjectModel } from '@nestjs/mongoose';
 import type { Redis } from 'ioredis';
 import type { Model } from 'mongoose';
 import { randomUUID } from 'node:crypto';
+import { disconnectRedis } from '../../common/disconnect-redis';
 import { OncePerInterval } from '../../common/once-per-interval';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { DatabaseSupervisor } from '../../database/database-supervisor';
@@ -87,11 +88,14 @@ export class RevocationFeed implements OnModuleInit, OnApplicationShutdown {
     });
   }
 
-  onApplicationShutdown(): void {
+  async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
-    this.subscriber?.disconnect();
-    this.publisher?.disconnect();
+    await Promise.all(
+      [this.subscriber, this.publisher]
+        .filter((client) => client !== undefined)
+        .map(disconnectRedis),
+    );
   }
 
   /**

@@ -3,6 +3,7 @@ import { PubSub, type PubSubEngine } from 'graphql-subscriptions';
 import type { Redis } from 'ioredis';
 import { EventEmitter } from 'node:events';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
+import { disconnectRedis } from '../disconnect-redis';
 import { OncePerInterval } from '../once-per-interval';
 
 /**
@@ -47,7 +48,7 @@ export class EventBus implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    for (const client of this.clients) client.disconnect();
+    await Promise.all(this.clients.map(disconnectRedis));
   }
 
   private redisEngine(url: string): PubSubEngine {
