@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 /** The repository stands alone: its documentation points only at what a clone has. */
@@ -35,4 +35,42 @@ describe('documentation', () => {
     );
     expect(readFileSync(join(root, 'CHANGELOG.md'), 'utf8')).toMatch(/^# Changelog/);
   });
+});
+
+/** A source's lines that say something: trimmed, without blank lines and comment lines. */
+function significantLines(text: string): string[] {
+  return text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !/^(\/\/|\/\*|\*)/.test(line));
+}
+
+function sourcesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return name === 'gql' ? [] : sourcesUnder(path);
+    return /\.tsx?$/.test(name) ? [path] : [];
+  });
+}
+
+/** What docs/frontend.md shows is what the example app runs (and CI compiles and drives). */
+describe('docs/frontend.md', () => {
+  const example = join(root, 'examples', 'web');
+  const sources = [...sourcesUnder(join(example, 'src')), join(example, 'codegen.ts')].map((file) =>
+    significantLines(readFileSync(file, 'utf8')),
+  );
+  const blocks = [
+    ...readFileSync(join(root, 'docs', 'frontend.md'), 'utf8').matchAll(/```tsx?\n([\s\S]*?)```/g),
+  ].map((match) => significantLines(match[1]));
+  const inOneSource = (lines: string[]) =>
+    sources.some((source) =>
+      source.some((_, start) => lines.every((line, i) => source[start + i] === line)),
+    );
+
+  it('shows TypeScript from the example', () => expect(blocks.length).toBeGreaterThan(10));
+
+  it.each(blocks.map((lines) => [lines[0], lines]))(
+    'its block starting `%s` is, line for line, in examples/web',
+    (_, lines) => expect(inOneSource(lines as string[])).toBe(true),
+  );
 });

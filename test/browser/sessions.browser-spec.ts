@@ -1,10 +1,11 @@
 /**
  * Sessions in Debian's Chromium (playwright-core): the login page sending the
  * browser back to an app on another allowed origin (its CSP `form-action`),
- * the Apollo Client 4 link of docs/frontend.md (examples/frontend/src/api-client.ts,
- * bundled as it is) renewing an expired access token once and retrying, and a
- * navigation to /graph without its access cookie renewed through the refresh
- * cookie instead of the login page. Access tokens live 10 s here.
+ * the Apollo Client 4 links of docs/frontend.md (examples/web/src/apollo.ts and
+ * session.ts, bundled as they are) renewing an expired access token once for
+ * concurrent queries and retrying them, and a navigation to /graph without its
+ * access cookie renewed through the refresh cookie instead of the login page.
+ * Access tokens live 10 s here.
  */
 import { build } from 'esbuild';
 import { mkdirSync } from 'node:fs';
@@ -26,14 +27,21 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = resolve(__dirname, '..', '..', 'test-artifacts', 'browser');
 const TOKEN_LIFETIME_MS = 10_000;
 
-/** The app's own code: the example client, and a way for the test to run queries with it. */
+/** The example app's client, and a way for the test to run queries with it. */
 const APP_ENTRY = `
 import { gql } from '@apollo/client';
-import { createApiClient } from './api-client';
+import { createClient } from './apollo';
+import { Session } from './session';
 const w = window as unknown as Record<string, unknown>;
 w.signInCalls = 0;
-const client = createApiClient(document.documentElement.dataset.api!, () => {
-  w.signInCalls = (w.signInCalls as number) + 1;
+const apiUrl = document.documentElement.dataset.api!;
+const session = new Session(apiUrl);
+const client = createClient({
+  apiUrl,
+  renew: () => session.renew(),
+  signIn: () => {
+    w.signInCalls = (w.signInCalls as number) + 1;
+  },
 });
 w.ask = async (field: string) => {
   const { data } = await client.query<{ viewer: Record<string, string> }>({
@@ -92,7 +100,7 @@ beforeAll(async () => {
   const bundle = await build({
     stdin: {
       contents: APP_ENTRY,
-      resolveDir: resolve(__dirname, '..', '..', 'examples', 'frontend', 'src'),
+      resolveDir: resolve(__dirname, '..', '..', 'examples', 'web', 'src'),
       loader: 'ts',
     },
     bundle: true,
@@ -171,17 +179,28 @@ describe('sessions in Chromium', () => {
       expect(refreshes).toEqual([`GET ${api.url}/auth/refresh?return_to=%2Fgraph`]);
     }));
 
-  it('after signing out everywhere, the app is sent to sign in and /graph to the login page', () =>
+  it('after the session is ended from another device, the app is sent to sign in and /graph to the login page', () =>
     step('4-signed-out', async () => {
       await page.goto(`${appOrigin}/orders`);
-      await page.evaluate(async (url) => {
-        await fetch(`${url}/auth/logout`, {
+      // Jane signs out everywhere from another browser (its own cookies).
+      const device = await browser.newContext();
+      const elsewhere = await device.newPage();
+      await elsewhere.goto(`${api.url}/auth/login`);
+      await elsewhere.getByLabel('Username').fill(JANE.username);
+      await elsewhere.getByLabel('Password').fill(JANE.password);
+      await elsewhere.getByRole('button', { name: 'Sign in' }).click();
+      await elsewhere.waitForURL(`${api.url}/graph`);
+      const status = await elsewhere.evaluate(async (url) => {
+        const response = await fetch(`${url}/auth/logout`, {
           method: 'POST',
           credentials: 'include',
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ scope: 'all' }),
         });
+        return response.status;
       }, api.url);
+      await device.close();
+      expect(status).toBe(204);
       await expect(ask('username')).rejects.toThrow();
       expect(await signInCalls()).toBe(1);
       await page.goto(`${api.url}/graph`);

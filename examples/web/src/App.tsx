@@ -1,9 +1,14 @@
 import { useApolloClient, useMutation, useQuery } from '@apollo/client/react';
 import { useEffect, useState, type FormEvent } from 'react';
-import type { MyOrdersQuery } from './gql/graphql';
-import { CreateOrderMutation, ItemsQuery, MyOrdersQuery as MyOrders } from './operations';
+import type { MyOrdersQuery, OrderSummaryFragment } from './gql/graphql';
+import {
+  CreateOrderMutation,
+  ItemsQuery,
+  MyOrdersQuery as MyOrders,
+  OrderCreatedSubscription,
+} from './operations';
 import { isUnauthenticated, Problems } from './problems';
-import { keepSessionFresh, type Session } from './session';
+import type { Session } from './session';
 import type { Settings } from './settings';
 
 type Viewer = NonNullable<MyOrdersQuery['viewer']>;
@@ -16,6 +21,22 @@ export function App({ settings, session }: { settings: Settings; session: Sessio
   });
   const viewer = orders.data?.viewer ?? undefined;
   const signedOut = !viewer && isUnauthenticated(orders.error);
+  const [liveError, setLiveError] = useState<unknown>();
+
+  // Live orders while signed in: each one created anywhere (another tab, device or app) goes to
+  // the top of the list without a reload.
+  const viewerId = viewer?.id;
+  const { subscribeToMore } = orders;
+  useEffect(() => {
+    if (!viewerId) return;
+    setLiveError(undefined);
+    return subscribeToMore({
+      document: OrderCreatedSubscription,
+      updateQuery: (_, { previousData, complete, subscriptionData }) =>
+        complete ? withLiveOrder(previousData, subscriptionData.data.orderCreated) : undefined,
+      onError: setLiveError,
+    });
+  }, [viewerId, subscribeToMore]);
 
   const signOut = async () => {
     await session.signOut();
@@ -40,7 +61,7 @@ export function App({ settings, session }: { settings: Settings; session: Sessio
       <Problems error={orders.error} />
       {viewer && (
         <>
-          <SessionStatus session={session} />
+          <Problems error={liveError} />
           <OrderList
             viewer={viewer}
             loading={orders.loading}
@@ -53,18 +74,27 @@ export function App({ settings, session }: { settings: Settings; session: Sessio
   );
 }
 
-/** Keeps the token fresh while the page is open, and says until when it is valid. */
-function SessionStatus({ session }: { session: Session }) {
-  const [expiresAt, setExpiresAt] = useState<Date | null | undefined>(null);
-  useEffect(() => keepSessionFresh(session, setExpiresAt), [session]);
-  if (expiresAt === null) return null;
-  return (
-    <p id="session" className="muted">
-      {expiresAt
-        ? `Session renewed: valid until ${expiresAt.toLocaleTimeString()}`
-        : 'Session over: sign in again.'}
-    </p>
-  );
+/**
+ * The list with a live order first, counted in the total; unchanged when the order is already
+ * there (this page created it and reloaded the list) or is not the viewer's own purchase (the
+ * event also comes for orders the viewer pays for).
+ */
+function withLiveOrder(previous: MyOrdersQuery, order: OrderSummaryFragment): MyOrdersQuery | void {
+  const connection = previous.viewer?.orders;
+  if (!previous.viewer || !connection || order.user_id !== previous.viewer.id) return;
+  if (connection.edges.some(({ node }) => node.id === order.id)) return;
+  return {
+    ...previous,
+    viewer: {
+      ...previous.viewer,
+      orders: {
+        ...connection,
+        totalCount: (connection.totalCount ?? 0) + 1,
+        // No cursor: paging goes on from the last edge's.
+        edges: [{ __typename: 'UserOrderEdge', cursor: '', node: order }, ...connection.edges],
+      },
+    },
+  };
 }
 
 function OrderList({

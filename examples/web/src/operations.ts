@@ -16,21 +16,38 @@ export const MyOrdersQuery = graphql(`
         edges {
           cursor
           node {
-            id
-            order_date
-            order_items(first: 20) {
-              edges {
-                node {
-                  id
-                  desc
-                  quantity
-                  amount
-                }
-              }
-            }
+            ...OrderSummary
           }
         }
       }
+    }
+  }
+`);
+
+/** What the list shows of an order, from a page or from a live event alike. */
+export const OrderSummaryFragment = graphql(`
+  fragment OrderSummary on UserOrder {
+    id
+    user_id
+    order_date
+    order_items(first: 20) {
+      edges {
+        node {
+          id
+          desc
+          quantity
+          amount
+        }
+      }
+    }
+  }
+`);
+
+/** Each order of the viewer's created from now on, wherever it was created (over graphql-ws). */
+export const OrderCreatedSubscription = graphql(`
+  subscription OrderCreated {
+    orderCreated {
+      ...OrderSummary
     }
   }
 `);

@@ -1,4 +1,11 @@
 /**
+ * What a refresh came to: a new access token; no session at all (never signed in, or signed
+ * out: no refresh cookie); a session that has ended (revoked, past SESSION_MAX_AGE, or its
+ * refresh token already used); or no answer (network, 429, 5xx).
+ */
+export type Renewal = 'renewed' | 'no-session' | 'ended' | 'failed';
+
+/**
  * Sign-in, renewal and sign-out with the API's auth endpoint. The app never sees the token:
  * it lives in an httpOnly cookie the browser sends with `credentials: 'include'`.
  */
@@ -11,12 +18,13 @@ export class Session {
     window.location.assign(`${this.apiUrl}/auth/login?return_to=${returnTo}`);
   }
 
-  /** Renews the access token while it is still valid; its new expiry, or undefined when the session is over. */
-  async refresh(): Promise<Date | undefined> {
-    const response = await this.post('/auth/refresh');
-    if (!response.ok) return undefined;
-    const body = (await response.json()) as { expires_at?: string };
-    return body.expires_at ? new Date(body.expires_at) : undefined;
+  /** POST /auth/refresh: a new access token (and refresh token) from the refresh cookie. */
+  async renew(): Promise<Renewal> {
+    const response = await this.post('/auth/refresh').catch(() => undefined);
+    if (response?.ok) return 'renewed';
+    if (response?.status !== 401) return 'failed';
+    const body = (await response.json().catch(() => ({}))) as { reason?: unknown };
+    return body.reason === 'missing' ? 'no-session' : 'ended';
   }
 
   async signOut(): Promise<void> {
@@ -33,30 +41,4 @@ export class Session {
       body: '{}',
     });
   }
-}
-
-/**
- * Proactive renewal: refresh now, then again halfway to each new expiry, so the token never
- * expires while the page is open. Calls `onChange` with each expiry, undefined once renewal fails.
- * Returns a function that stops it.
- */
-export function keepSessionFresh(
-  session: Session,
-  onChange: (expiresAt: Date | undefined) => void,
-): () => void {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let stopped = false;
-  const renew = async (): Promise<void> => {
-    const expiresAt = await session.refresh().catch(() => undefined);
-    if (stopped) return;
-    onChange(expiresAt);
-    if (!expiresAt) return;
-    const halfway = Math.max(1_000, (expiresAt.getTime() - Date.now()) / 2);
-    timer = setTimeout(() => void renew(), halfway);
-  };
-  void renew();
-  return () => {
-    stopped = true;
-    clearTimeout(timer);
-  };
 }
