@@ -35,8 +35,8 @@ import type { GraphQLContext } from '../../graphql/graphql-context';
 import { LoaderRegistry } from '../../graphql/loaders';
 import { listSizeEstimator, queryLimits } from '../../graphql/query-limits';
 import {
-  loadTrustedDocuments,
   socketDocumentText,
+  TRUSTED_DOCUMENTS,
   type SocketDocument,
   type TrustedDocuments,
 } from '../../graphql/trusted-documents';
@@ -118,7 +118,6 @@ export class SubscriptionServer implements OnApplicationBootstrap, OnModuleDestr
   private closing = false;
   private readonly limits: ReturnType<typeof queryLimits>;
   private readonly costEstimators: ComplexityEstimator[];
-  private readonly trusted?: TrustedDocuments;
 
   constructor(
     private readonly http: HttpAdapterHost,
@@ -128,6 +127,7 @@ export class SubscriptionServer implements OnApplicationBootstrap, OnModuleDestr
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly metrics: AppMetrics,
     private readonly strategy: JwtStrategy,
+    @Inject(TRUSTED_DOCUMENTS) private readonly trusted: TrustedDocuments | null,
   ) {
     // The same depth, alias, directive, token and cost limits as HTTP requests.
     this.limits = queryLimits(config);
@@ -135,8 +135,6 @@ export class SubscriptionServer implements OnApplicationBootstrap, OnModuleDestr
       listSizeEstimator(config.graphql.defaultPageSize, config.graphql.maxPageSize),
       simpleEstimator({ defaultComplexity: 1 }),
     ];
-    const manifest = config.graphql.trustedDocuments;
-    if (manifest) this.trusted = loadTrustedDocuments(manifest);
     metrics.gaugeFrom(
       'graphql_ws_connections_open',
       'WebSocket connections open on the GraphQL endpoint (authenticated or not yet).',
