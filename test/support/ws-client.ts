@@ -10,6 +10,8 @@ export interface SocketOptions {
   readonly bearer?: string;
   readonly origin?: string;
   readonly path?: string;
+  /** rawSocket only: answer the server's pings (ws does by default); false plays a dead peer. */
+  readonly autoPong?: boolean;
 }
 
 /** How a socket ended: its close code and reason. */
@@ -141,6 +143,7 @@ export function rawSocket(
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(wsUrl(baseUrl, options.path), 'graphql-transport-ws', {
       headers: upgradeHeaders(options),
+      autoPong: options.autoPong ?? true,
     });
     const closed = new Promise<Closed>((done) =>
       socket.once('close', (code, reason) => done({ code, reason: reason.toString() })),

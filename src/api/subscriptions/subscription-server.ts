@@ -48,8 +48,6 @@ export const SUBSCRIPTION_PATHS: ReadonlySet<string> = new Set(['/graphql', '/gr
 /** A larger message closes the socket with 1009 (ws's maxPayload): a subscription document is small. */
 export const MAX_MESSAGE_BYTES = 64 * 1024;
 export const CONNECTION_INIT_TIMEOUT_MS = 3_000;
-/** ws-level pings: a dead peer is dropped, and proxies see traffic on idle sockets. */
-const KEEP_ALIVE_MS = 12_000;
 /** How often open sockets' tokens are checked again (expiry, a withdrawn key, session revocation). */
 const AUTHORIZATION_CHECK_MS = 1_000;
 
@@ -169,7 +167,8 @@ export class SubscriptionServer implements OnApplicationBootstrap, OnModuleDestr
         onComplete: (ctx, id) => this.completed(ctx, id),
       },
       wss,
-      KEEP_ALIVE_MS,
+      // ws-level pings: a dead peer is dropped, and proxies see traffic on idle sockets.
+      this.config.graphql.keepAliveMs,
     );
     wss.on('connection', (socket: WebSocket, request: IncomingMessage) =>
       this.opened(socket, request),
