@@ -1,20 +1,18 @@
-import {
-  graphql,
-  JANE,
-  makeTestKeys,
-  seedSampleData,
-  signToken,
-  tokenCookie,
-  type TestKeys,
-} from './support/auth-helpers';
+import { graphql, JANE, tokenCookie } from './support/auth-helpers';
 import {
   startServiceProcess,
   stopServiceProcesses,
   type ServiceProcess,
 } from './support/service-process';
-import { startTestApp, testDatabaseUri, uniqueDatabaseName } from './support/test-app';
-import { buildDistBeforeAll } from './support/dist-build';
-import { waitFor } from './support';
+import { testDatabaseUri, uniqueDatabaseName } from './support/test-app';
+import {
+  buildDistBeforeAll,
+  makeTestKeys,
+  signToken,
+  startTestApp,
+  waitFor,
+  type TestKeys,
+} from './support';
 
 const VIEWER = '{ viewer { username } }';
 
@@ -38,8 +36,7 @@ describe('auth process and API processes', () => {
   beforeAll(async () => {
     keys = await makeTestKeys('ES256');
     const mongodbUri = testDatabaseUri(uniqueDatabaseName());
-    const seeder = await startTestApp({ mongodbUri, env: keys.env });
-    await seedSampleData(seeder);
+    const seeder = await startTestApp({ mongodbUri, seed: true });
     await seeder.close();
 
     auth = await startServiceProcess({

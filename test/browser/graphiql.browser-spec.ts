@@ -3,22 +3,14 @@
  * to GraphiQL and back, and what pages on other origins can and cannot do
  * with the user's cookie. Screenshots of each step go to test-artifacts/browser/.
  */
-import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { join, resolve } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { findFreePort } from '../../src/database/embedded/ports';
 import { JANE } from '../support/auth-helpers';
-import {
-  seedByProcess,
-  startServiceProcess,
-  type ServiceProcess,
-} from '../support/service-process';
-import { testDatabaseUri, uniqueDatabaseName } from '../support/test-app';
+import { launchChromium, screenshotSteps, startSeededService } from '../support/browser';
+import type { ServiceProcess } from '../support/service-process';
 import { buildDistBeforeAll } from '../support/dist-build';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARTIFACTS = resolve(__dirname, '..', '..', 'test-artifacts', 'browser');
 const FIRST_ORDER = Buffer.from('UserOrder:1UtNnZBYUHDx').toString('base64');
 const JANE_ID = Buffer.from(`User:${JANE.id}`).toString('base64');
 
@@ -29,14 +21,7 @@ let allowedPort: number;
 let foreignPort: number;
 const sites: Server[] = [];
 
-/** A step: runs, then saves a screenshot; on failure the screenshot shows where it stopped. */
-async function step(name: string, run: () => Promise<void>): Promise<void> {
-  try {
-    await run();
-  } finally {
-    await page.screenshot({ path: join(ARTIFACTS, `${name}.png`) }).catch(() => undefined);
-  }
-}
+const step = screenshotSteps(() => page);
 
 function serveSite(port: number, html: string): Promise<void> {
   const server = createServer((_req, res) => {
@@ -61,21 +46,12 @@ async function orderCount(): Promise<number> {
 }
 
 beforeAll(async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  const mongodbUri = testDatabaseUri(uniqueDatabaseName());
-  await seedByProcess(mongodbUri);
   allowedPort = await findFreePort();
   foreignPort = await findFreePort();
-  api = await startServiceProcess({
-    NODE_ENV: 'development',
-    LOG_LEVEL: 'info',
-    MONGODB_URI: mongodbUri,
+  ({ service: api } = await startSeededService({
     CORS_ORIGINS: `http://127.0.0.1:${allowedPort}`,
-  });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  }));
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
 }, 60_000);
 
