@@ -12,8 +12,7 @@ export class GqlAuthGuard extends AuthGuard('jwt') {
   }
 
   override handleRequest<T>(err: unknown, user: T, info: unknown, ctx: ExecutionContext): T {
-    if (err) throw err;
-    if (!user) throw unauthenticated(info, String(this.getRequest(ctx).id));
+    if (err || !user) throw err || unauthenticated(info, String(this.getRequest(ctx).id));
     return user;
   }
 }

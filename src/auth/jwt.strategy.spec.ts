@@ -277,16 +277,25 @@ describe('JwtStrategy (passport-jwt)', () => {
     expect(signatureChecks()).toBe(2);
   });
 
-  it('forgets a cached token at its exp; past exp and the clock tolerance it is refused', async () => {
-    const realNow = Date.now();
-    const token = await signWith(key, { exp: now() + 60 });
+  it('answers a cached token exactly as long as verification accepts it: to exp plus the clock tolerance', async () => {
+    const exp = now() + 60;
+    const token = await signWith(key, { exp });
     expect((await withCookie(token)).user).toBeTruthy();
-    const clock = jest.spyOn(Date, 'now').mockReturnValue(realNow + 61_000);
-    // Out of the cache, checked again: still within the 30 s tolerance.
+    const lastAccepted = (exp + 30) * 1000 - 1;
+    const clock = jest.spyOn(Date, 'now').mockReturnValue(lastAccepted);
+    // Past exp, within the 30 s tolerance: still answered from the cache, no second check.
+    expect((await withCookie(token)).user).toBeTruthy();
+    expect(signatureChecks()).toBe(1);
+    const scraped = (await metrics.scrape()).body;
+    expect(scraped).toContain('auth_token_cache_lookups_total{result="hit"} 1');
+    // Verification, with no cache, agrees at the same instant.
+    await build();
     expect((await withCookie(token)).user).toBeTruthy();
     expect(signatureChecks()).toBe(2);
-    clock.mockReturnValue(realNow + 95_000);
+    // One millisecond later both refuse: the cached token is checked again and is expired.
+    clock.mockReturnValue(lastAccepted + 1);
     expect(refusalOf(await withCookie(token)).message).toMatch(/jwt expired/);
+    expect(signatureChecks()).toBe(3);
   });
 
   it('verifies RS256 tokens with an RSA key', async () => {

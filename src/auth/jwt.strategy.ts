@@ -81,7 +81,8 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       return this.fail(new TokenRefusal('conflict', 'two tokens'), 401);
     if (token.length > 8 * 1024) return this.fail(invalid('token larger than 8 KiB'), 401);
     const cached = this.verified.get(token);
-    const refusal = cached && this.refusalOf(cached);
+    const refusal =
+      cached && this.refusalOf(cached, Date.now(), this.config.auth.jwt.clockToleranceSeconds);
     if (refusal === 'revoked') return this.fail(revoked(), 401);
     this.lookups[cached && !refusal ? 'hit' : 'miss'] += 1;
     if (cached && !refusal) return this.success(cached.viewer, cached);
@@ -98,9 +99,9 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     return new Set(values.filter((part) => part.startsWith(pair))).size > 1;
   }
 
-  /** Why a token verified before is refused now, if it is: the cache's check, and open sockets'. */
-  refusalOf(token: VerifiedToken, now = Date.now()): LaterRefusal | undefined {
-    if (token.payload.exp * 1000 <= now) return 'expired';
+  /** Why a verified token is refused now, if it is: `exp` (plus `leeway`) as jsonwebtoken tests it. */
+  refusalOf(token: VerifiedToken, now = Date.now(), leeway = 0): LaterRefusal | undefined {
+    if (Math.floor(now / 1000) >= token.payload.exp + leeway) return 'expired';
     if (!this.keys.stillVerifies(token.kid)) return 'invalid'; // its key was withdrawn
     return this.revoked.refuses(token.payload) ? 'revoked' : undefined;
   }
