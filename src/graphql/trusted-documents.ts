@@ -5,6 +5,7 @@ import type { FactoryProvider } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { GraphQLError } from 'graphql';
 import { LRUCache } from 'lru-cache';
+import { isAdmin } from '../common/viewer';
 import { APP_CONFIG, ConfigError, type AppConfig } from '../config/app-config';
 import type { GraphQLContext } from './graphql-context';
 
@@ -111,7 +112,7 @@ export function refuseUntrustedText(
   const fields = (req.method === 'GET' ? req.query : req.body) as { query?: unknown } | undefined;
   const text = fields?.query;
   if (typeof text !== 'string' || text === '' || documents.has(sha256(text))) return;
-  if (context.viewer?.roles.includes('admin')) return;
+  if (context.viewer && isAdmin(context.viewer)) return;
   throw new GraphQLError(NOT_TRUSTED, {
     extensions: {
       code: 'DOCUMENT_NOT_TRUSTED',
@@ -138,7 +139,7 @@ export function socketDocumentText(
   documents: TrustedDocuments | null,
   onlyTrusted: boolean,
   payload: SocketDocument,
-  isAdmin: boolean,
+  byAdmin: boolean,
 ): string | GraphQLError {
   if (payload.query === '') {
     const persisted = payload.extensions?.persistedQuery as { sha256Hash?: unknown } | undefined;
@@ -152,7 +153,7 @@ export function socketDocumentText(
       })
     );
   }
-  if (!documents || !onlyTrusted || isAdmin || documents.has(sha256(payload.query)))
+  if (!documents || !onlyTrusted || byAdmin || documents.has(sha256(payload.query)))
     return payload.query;
   return new GraphQLError(NOT_TRUSTED, { extensions: { code: 'DOCUMENT_NOT_TRUSTED' } });
 }

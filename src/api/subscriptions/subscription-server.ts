@@ -27,6 +27,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { JwtStrategy, type VerifiedToken } from '../../auth/jwt.strategy';
 import type { LaterRefusal } from '../../auth/token-refusal';
+import { isAdmin } from '../../common/viewer';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { requestIdFor } from '../../logging/request-id';
 import { AppMetrics } from '../../metrics/app-metrics';
@@ -331,7 +332,7 @@ export class SubscriptionServer implements OnApplicationBootstrap, OnModuleDestr
       this.trusted,
       this.config.graphql.trustedDocumentsOnly,
       payload as SocketDocument,
-      connection.token.viewer.roles.includes('admin'),
+      isAdmin(connection.token.viewer),
     );
     if (text instanceof GraphQLError) return [text];
     const schema = this.schemaHost.schema;
