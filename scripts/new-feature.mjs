@@ -357,8 +357,8 @@ export class ${n.Types}Loaders implements OnModuleInit {
       ${n.CONST}_BY_ID,
       idLoader((ids) => this.${n.types}.findByIds(ids)),
     );
-    this.nodes.register('${n.Type}', async (id, context) => {
-      const ${n.type} = await context.loaders.get(${n.CONST}_BY_ID).load(id);
+    this.nodes.register('${n.Type}', async (id, _viewer, loaders) => {
+      const ${n.type} = await loaders.get(${n.CONST}_BY_ID).load(id);
       return ${n.type} ? ${n.Type}Model.from(${n.type}) : null;
     });
   }

@@ -1,9 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import type { GraphQLContext } from './graphql-context';
+import type { Viewer } from '../common/viewer';
+import type { RequestLoaders } from './loaders';
 import type { Node } from './models/node.interface';
 
 /** Fetches one object of a type by its database id, under that type's own rules; null when not found. */
-export type NodeFetcher = (dbId: string, context: GraphQLContext) => Promise<Node | null>;
+export type NodeFetcher = (
+  dbId: string,
+  viewer: Viewer,
+  loaders: RequestLoaders,
+) => Promise<Node | null>;
 
 /** Each feature registers how its types are refetched by `node`/`nodes` (Relay). */
 @Injectable()

@@ -1,8 +1,10 @@
 import { Args, Context, ID, Query, Resolver } from '@nestjs/graphql';
 import { fromGlobalId } from '../common/ids';
+import type { Viewer as ViewerType } from '../common/viewer';
 import type { GraphQLContext } from './graphql-context';
 import { Node } from './models/node.interface';
 import { NodeRegistry } from './node-registry';
+import { Viewer } from './viewer.decorator';
 
 /** Relay refetching: any object by its global id, under the same rules as everywhere else. */
 @Resolver(() => Node)
@@ -16,9 +18,10 @@ export class NodeResolver {
   })
   node(
     @Args('id', { type: () => ID, description: 'A global id.' }) id: string,
+    @Viewer() viewer: ViewerType,
     @Context() context: GraphQLContext,
   ): Promise<Node | null> {
-    return this.resolve(id, context);
+    return this.resolve(id, viewer, context);
   }
 
   @Query(() => [Node], {
@@ -27,14 +30,19 @@ export class NodeResolver {
   })
   nodes(
     @Args('ids', { type: () => [ID], description: 'Global ids.' }) ids: string[],
+    @Viewer() viewer: ViewerType,
     @Context() context: GraphQLContext,
   ): Promise<(Node | null)[]> {
-    return Promise.all(ids.map((id) => this.resolve(id, context)));
+    return Promise.all(ids.map((id) => this.resolve(id, viewer, context)));
   }
 
-  private async resolve(globalId: string, context: GraphQLContext): Promise<Node | null> {
+  private async resolve(
+    globalId: string,
+    viewer: ViewerType,
+    context: GraphQLContext,
+  ): Promise<Node | null> {
     const decoded = fromGlobalId(globalId);
     const fetch = decoded && this.registry.fetcherFor(decoded.type);
-    return fetch ? fetch(decoded.id, context) : null;
+    return fetch ? fetch(decoded.id, viewer, context.loaders) : null;
   }
 }

@@ -21,8 +21,8 @@ export class ItemsLoaders implements OnModuleInit {
       ITEM_BY_ID,
       idLoader((ids) => this.items.findByIds(ids)),
     );
-    this.nodes.register('Item', async (id, context) => {
-      const item = await context.loaders.get(ITEM_BY_ID).load(id);
+    this.nodes.register('Item', async (id, _viewer, loaders) => {
+      const item = await loaders.get(ITEM_BY_ID).load(id);
       return item ? ItemModel.from(item) : null;
     });
   }

@@ -24,16 +24,16 @@ export class OrdersLoaders implements OnModuleInit {
       ORDER_BY_ID,
       idLoader((ids) => this.orders.findByIds(ids)),
     );
-    this.nodes.register('UserOrder', async (id, context) => {
-      const order = await context.loaders.get(ORDER_BY_ID).load(id);
+    this.nodes.register('UserOrder', async (id, viewer, loaders) => {
+      const order = await loaders.get(ORDER_BY_ID).load(id);
       if (!order) return null;
-      this.service.assertCanSeeOrdersOf(context.viewer, order.user_id);
+      this.service.assertCanSeeOrdersOf(viewer, order.user_id);
       return OrderModel.from(order);
     });
-    this.nodes.register('OrderItem', async (id, context) => {
-      const found = await this.service.findLine(context.viewer, id);
+    this.nodes.register('OrderItem', async (id, viewer, loaders) => {
+      const found = await this.service.findLine(viewer, id);
       if (!found) return null;
-      const item = await context.loaders.get(ITEM_BY_ID).load(found.line.item_id);
+      const item = await loaders.get(ITEM_BY_ID).load(found.line.item_id);
       return OrderItemModel.from(joinLine(found.line, item));
     });
   }

@@ -101,17 +101,19 @@ export class OrdersResolver {
   @ResolveField('user', () => UserModel, { nullable: true, description: 'The buyer.' })
   async user(
     @Parent() order: OrderModel,
+    @Viewer() viewer: ViewerType,
     @Context() context: GraphQLContext,
   ): Promise<UserModel | null> {
-    return loadUserFor(context, order.order.user_id);
+    return loadUserFor(context.loaders, viewer, order.order.user_id);
   }
 
   @ResolveField('payer', () => UserModel, { nullable: true, description: 'Who pays.' })
   async payer(
     @Parent() order: OrderModel,
+    @Viewer() viewer: ViewerType,
     @Context() context: GraphQLContext,
   ): Promise<UserModel | null> {
-    return loadUserFor(context, order.order.payer_id);
+    return loadUserFor(context.loaders, viewer, order.order.payer_id);
   }
 
   @ResolveField('order_items', () => OrderItemConnection, {

@@ -1,7 +1,7 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { idLoader, LoaderKey, LoaderRegistry } from '../graphql/loaders';
+import type { Viewer } from '../common/viewer';
+import { idLoader, LoaderKey, LoaderRegistry, type RequestLoaders } from '../graphql/loaders';
 import { NodeRegistry } from '../graphql/node-registry';
-import type { GraphQLContext } from '../graphql/graphql-context';
 import { UserModel, type User } from './user.model';
 import { UsersRepository } from './users.repository';
 
@@ -10,11 +10,12 @@ export const USER_BY_ID = new LoaderKey<string, User | undefined>('users.byId');
 
 /** The user with this id as the viewer may see them (batched through the request's loader), or null. */
 export async function loadUserFor(
-  context: GraphQLContext,
+  loaders: RequestLoaders,
+  viewer: Viewer,
   userId: string,
 ): Promise<UserModel | null> {
-  const user = await context.loaders.get(USER_BY_ID).load(userId);
-  return user ? UserModel.from(user, context.viewer) : null;
+  const user = await loaders.get(USER_BY_ID).load(userId);
+  return user ? UserModel.from(user, viewer) : null;
 }
 
 /** The users feature's part of every GraphQL request: its loader, and `node` for User ids. */
@@ -31,6 +32,6 @@ export class UsersLoaders implements OnModuleInit {
       USER_BY_ID,
       idLoader((ids) => this.users.findByIds(ids)),
     );
-    this.nodes.register('User', (id, context) => loadUserFor(context, id));
+    this.nodes.register('User', (id, viewer, loaders) => loadUserFor(loaders, viewer, id));
   }
 }

@@ -25,7 +25,7 @@ export class UsersResolver {
     @Viewer() viewer: ViewerType,
     @Context() context: GraphQLContext,
   ): Promise<UserModel | null> {
-    return loadUserFor(context, viewer.user_id);
+    return loadUserFor(context.loaders, viewer, viewer.user_id);
   }
 
   @Query(() => UserModel, {
