@@ -1,7 +1,7 @@
 import { Field, ID, ObjectType } from '@nestjs/graphql';
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import { toGlobalId, newDbId } from '../common/ids';
-import { canSeePrivateDataOf, ROLES, type Role, type Viewer } from '../common/viewer';
+import { ROLES, type Role } from '../common/viewer';
 import { CompletionObj } from '../graphql/models/completion-obj.model';
 import { ConnectionType } from '../graphql/models/connection.factory';
 import { Node } from '../graphql/models/node.interface';
@@ -18,6 +18,9 @@ export interface User {
   readonly created_at?: Date;
   readonly updated_at?: Date;
 }
+
+/** A user as one viewer may see them (UsersService's `visibleTo`): the email null if not theirs. */
+export type VisibleUser = Omit<User, 'primary_email'> & { readonly primary_email: string | null };
 
 export interface NewUser {
   readonly _id?: string;
@@ -103,14 +106,14 @@ export class UserModel implements Node {
   @Field(() => String, { description: 'Preferred locale, such as `en`.' })
   primary_locale!: string;
 
-  /** A user as this viewer may see it: the email only for themselves or an admin. */
-  static from(user: User, viewer: Viewer): UserModel {
+  /** The GraphQL fields of a user as the users service lets the viewer see them. */
+  static from(user: VisibleUser): UserModel {
     return Object.assign(new UserModel(), {
       dbId: user._id,
       id: toGlobalId('User', user._id),
       full_name: user.full_name,
       username: user.username,
-      primary_email: canSeePrivateDataOf(viewer, user._id) ? user.primary_email : null,
+      primary_email: user.primary_email,
       primary_locale: user.primary_locale ?? 'en',
     });
   }

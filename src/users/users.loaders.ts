@@ -4,6 +4,7 @@ import { idLoader, LoaderKey, LoaderRegistry, type RequestLoaders } from '../gra
 import { NodeRegistry } from '../graphql/node-registry';
 import { UserModel, type User } from './user.model';
 import { UsersRepository } from './users.repository';
+import { visibleTo } from './users.service';
 
 /** Users by database id, batched per request. */
 export const USER_BY_ID = new LoaderKey<string, User | undefined>('users.byId');
@@ -15,7 +16,7 @@ export async function loadUserFor(
   userId: string,
 ): Promise<UserModel | null> {
   const user = await loaders.get(USER_BY_ID).load(userId);
-  return user ? UserModel.from(user, viewer) : null;
+  return user ? UserModel.from(visibleTo(viewer, user)) : null;
 }
 
 /** The users feature's part of every GraphQL request: its loader, and `node` for User ids. */

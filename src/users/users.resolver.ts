@@ -42,7 +42,7 @@ export class UsersResolver {
     @Viewer() viewer: ViewerType,
   ): Promise<UserModel | null> {
     const user = await this.users.findFirst(viewer, itemQuery);
-    return user ? UserModel.from(user, viewer) : null;
+    return user ? UserModel.from(user) : null;
   }
 
   @Query(() => UserConnection, {
@@ -55,7 +55,7 @@ export class UsersResolver {
     @Info() info: GraphQLResolveInfo,
   ): Promise<Connection<UserModel>> {
     const page = await this.users.list(viewer, listRequest(args, info));
-    return toConnection(page, (user) => UserModel.from(user, viewer));
+    return toConnection(page, UserModel.from);
   }
 
   @Mutation(() => CreateUserPayload, {

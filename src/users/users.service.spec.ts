@@ -4,7 +4,7 @@ import { Error as MongooseError } from 'mongoose';
 import { APP_CONFIG, loadConfig } from '../config/app-config';
 import { UserDocument } from './user.model';
 import { UsersRepository } from './users.repository';
-import { UsersService } from './users.service';
+import { UsersService, visibleTo } from './users.service';
 
 /** The slice of a Mongoose model UsersRepository touches, answering from an in-memory list. */
 function fakeUserModel() {
@@ -152,5 +152,29 @@ describe('UsersService.create', () => {
     });
     model.insertFailure = outage;
     await expect(service.create(jane)).rejects.toBe(outage);
+  });
+});
+
+describe("visibleTo: who sees a user's email", () => {
+  const user = {
+    _id: 'janeDoe00001',
+    username: 'jane01',
+    primary_email: 'jd@example.com',
+    primary_locale: 'en',
+    roles: ['user'] as const,
+  };
+  const viewer = (user_id: string, roles: ('user' | 'admin')[] = ['user']) => ({
+    user_id,
+    locale: 'en',
+    roles,
+  });
+
+  it('shows it to the user themselves and to an admin', () => {
+    expect(visibleTo(viewer('janeDoe00001'), user).primary_email).toBe('jd@example.com');
+    expect(visibleTo(viewer('admin0000001', ['admin']), user).primary_email).toBe('jd@example.com');
+  });
+
+  it('hides it from anyone else, and nothing more', () => {
+    expect(visibleTo(viewer('johnPublic01'), user)).toEqual({ ...user, primary_email: null });
   });
 });

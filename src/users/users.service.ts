@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Error as MongooseError } from 'mongoose';
-import { isAdmin, type Viewer } from '../common/viewer';
+import { canSeePrivateDataOf, isAdmin, type Viewer } from '../common/viewer';
 import { parseSafeFilter, RAW_ID_FIELD, type FilterField } from '../common/filters/safe-filter';
 import { forbidden } from '../common/errors';
 import { newDbId } from '../common/ids';
@@ -10,7 +10,7 @@ import { failed, succeeded, type Outcome } from '../common/outcome';
 import { resolveSort, type PageLimits } from '../common/pagination/keyset';
 import { withTotal, type ListPage, type ListRequest } from '../common/pagination/list';
 import { APP_CONFIG, pageLimitsOf, type AppConfig } from '../config/app-config';
-import type { NewUser, User } from './user.model';
+import type { NewUser, User, VisibleUser } from './user.model';
 import { UsersRepository } from './users.repository';
 
 /** What creating a user came to, with its message id (docs/api.md, createUser). */
@@ -49,6 +49,11 @@ export const USER_FILTERABLE: Record<string, FilterField> = {
   primary_locale: { path: 'primary_locale', kind: 'string' },
   created_at: { path: 'created_at', kind: 'date' },
 };
+
+/** The email is private: only the user themselves and admins see it. */
+export function visibleTo(viewer: Viewer, user: User): VisibleUser {
+  return canSeePrivateDataOf(viewer, user._id) ? user : { ...user, primary_email: null };
+}
 
 /** Business rules for users, shared by sign-up and the `createUser` mutation. */
 @Injectable()
@@ -138,16 +143,18 @@ export class UsersService {
     return USER_OUTCOMES.failed;
   }
 
-  async list(viewer: Viewer, request: ListRequest): Promise<ListPage<User>> {
+  async list(viewer: Viewer, request: ListRequest): Promise<ListPage<VisibleUser>> {
     const filter = parseSafeFilter(request.filter, this.filterableFor(viewer));
     const keys = resolveSort(request.orderBy, USER_SORTABLE);
     const page = await this.users.page({ filter, keys, page: request, limits: this.limits });
-    return withTotal(page, request, () => this.users.countMatching(filter));
+    const items = page.items.map((user) => visibleTo(viewer, user));
+    return withTotal({ ...page, items }, request, () => this.users.countMatching(filter));
   }
 
   /** `getUser(item_query)`: the first user matching a safe JSON filter, or undefined. */
-  async findFirst(viewer: Viewer, itemQuery: string): Promise<User | undefined> {
-    return this.users.findFirst(parseSafeFilter(itemQuery, this.filterableFor(viewer)));
+  async findFirst(viewer: Viewer, itemQuery: string): Promise<VisibleUser | undefined> {
+    const user = await this.users.findFirst(parseSafeFilter(itemQuery, this.filterableFor(viewer)));
+    return user && visibleTo(viewer, user);
   }
 
   /** Only admins may look users up by email: for anyone else it would reveal who has an account. */
