@@ -63,7 +63,7 @@ function signature(keys: readonly SortKey[]): string {
   return keys.map((key) => `${key.path}:${key.direction}`).join(',');
 }
 
-export function valueAt(doc: unknown, path: string): unknown {
+function valueAt(doc: unknown, path: string): unknown {
   let current: unknown = doc;
   for (const part of path.split('.')) {
     if (current === null || typeof current !== 'object') return undefined;
