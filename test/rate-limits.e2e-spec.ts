@@ -1,5 +1,6 @@
 import { errorBody, graphql, signupJson } from './support/auth-helpers';
-import { RateLimits } from '../src/rate-limits/rate-limits';
+import { Logger } from '@nestjs/common';
+import { MongoCounterCollection } from '../src/rate-limits/mongo-counter-collection';
 import { makeTestKeys, signToken, waitFor, type TestKeys } from './support';
 import { startOwnDatabase } from './support/own-database';
 import { redisServerInstalled, startRedis } from './support/redis-server';
@@ -35,6 +36,9 @@ interface LogLine {
   context?: string;
 }
 const parsed = (app: TestApp): LogLine[] => app.logs.map((line) => JSON.parse(line) as LogLine);
+/** The rate limits' Redis client is connected: the line an operator sees. */
+const countsInRedis = (app: TestApp) =>
+  parsed(app).some((line) => line.msg === 'Rate limits counted in Redis');
 
 // The bare harness, not the kit's app: these tests need the production limits the kit raises.
 describe('rate limits shared by every process (MongoDB by default)', () => {
@@ -81,7 +85,8 @@ describe('rate limits shared by every process (MongoDB by default)', () => {
         points: 3,
         expire: new Date(Date.now() - 1_000),
       });
-      expect(await first.app.get(RateLimits).sweepExpiredCounters()).toBe(1);
+      const sweeper = new MongoCounterCollection(first.connection, new Logger('RateLimits'));
+      expect(await sweeper.sweep()).toBe(1);
       expect(await counters.countDocuments({ key: 'login_username:victim01' })).toBe(1);
       // FerretDB refuses TTL indexes: one informational line, no error, no warning about it.
       const lines = parsed(first).filter((line) => line.context === 'RateLimits');
@@ -167,11 +172,11 @@ withRedis('rate limits in Redis (RATE_LIMIT_REDIS_URL)', () => {
       };
       const first = await startTestApp({ env, mongodbUri, captureLogs: true });
       apps.push(first);
-      const second = await startTestApp({ env, mongodbUri });
+      const second = await startTestApp({ env, mongodbUri, captureLogs: true });
       apps.push(second);
       const token = await signToken(keys);
       await waitFor('both processes to reach Redis', async () =>
-        [first, second].every((app) => app.app.get(RateLimits).redisReady()),
+        [first, second].every(countsInRedis),
       );
       const statuses = [];
       for (let i = 0; i < 4; i += 1)
@@ -221,9 +226,10 @@ withRedis('rate limits in Redis (RATE_LIMIT_REDIS_URL)', () => {
           SIGNUP_RATE_LIMIT_PER_ADDRESS: '1000',
         },
         mongodbUri: database.uri('signup'),
+        captureLogs: true,
       });
       apps.push(app);
-      await waitFor('Redis', async () => app.app.get(RateLimits).redisReady());
+      await waitFor('Redis', async () => countsInRedis(app));
       const signup = (username: string) => newUser(app, username);
       expect((await signup('before01')).status).toBe(201);
 

@@ -1,5 +1,3 @@
-import { EventBus } from '../src/common/events/event-bus';
-import { RateLimits } from '../src/rate-limits/rate-limits';
 import { startTestApp, waitFor } from './support';
 import { startRedis } from './support/redis-server';
 
@@ -11,18 +9,17 @@ describe('stopping while Redis is down (REDIS_URL)', () => {
   it('leaves no Redis client timer holding the process once the app is closed', async () => {
     const before = heldByTimers();
     const redis = await startRedis();
-    const app = await startTestApp({ env: { REDIS_URL: redis.url } });
+    const app = await startTestApp({ env: { REDIS_URL: redis.url }, captureLogs: true });
+    // What the process says of its three Redis clients (rate limits, event publisher, subscriber).
+    const said = (...lines: RegExp[]) =>
+      lines.every((line) => app.logs.some((logged) => line.test(logged)));
     try {
-      const events = app.app.get(EventBus);
-      const limits = app.app.get(RateLimits);
-      await waitFor(
-        'the Redis clients to connect',
-        () => events.connected() && limits.redisReady(),
+      await waitFor('the Redis clients to connect', () =>
+        said(/Rate limits counted in Redis/, /publisher ready/, /subscriber ready/),
       );
       await redis.stop();
-      await waitFor(
-        'the Redis clients to notice the outage',
-        () => !events.connected() && !limits.redisReady(),
+      await waitFor('the Redis clients to notice the outage', () =>
+        said(/Redis for rate limits unreachable/, /Redis for events unreachable/),
       );
     } finally {
       await app.close();

@@ -80,16 +80,6 @@ export class RateLimits implements RateLimitReporter, OnModuleInit, OnApplicatio
     if (this.redis) await disconnectRedis(this.redis);
   }
 
-  /** Deletes expired MongoDB counters now (the once-a-minute sweep where TTL indexes are missing). */
-  sweepExpiredCounters(): Promise<number> {
-    return this.mongoCounters.sweep();
-  }
-
-  /** Whether limits are counted in Redis and it answers now (false without Redis). */
-  redisReady(): boolean {
-    return this.redis?.status === 'ready';
-  }
-
   define(definition: RateLimitDefinition): RateLimit {
     this.metrics.rateLimitDefined(definition.name);
     return new FlexibleRateLimit(
