@@ -34,7 +34,7 @@ export interface RateLimitDefinition {
   readonly points: number;
   readonly windowSeconds?: number;
   /**
-   * `shared`: counted in MongoDB (or Redis when RATE_LIMIT_REDIS_URL is set), so every
+   * `shared`: counted in MongoDB (or Redis when REDIS_URL is set), so every
    * process sees the same count. `local`: counted in this process's memory, unless Redis
    * is configured.
    */
@@ -49,7 +49,7 @@ const STORE_FAILURE_LOG_INTERVAL_MS = 60_000;
  * Makes the service's rate limits on rate-limiter-flexible's stores
  * (docs/operations.md, Rate limits): sign-in and sign-up counters in the
  * MongoDB the service already has, GraphQL counters in memory, or all of them
- * in Redis when RATE_LIMIT_REDIS_URL is set.
+ * in Redis when REDIS_URL is set.
  */
 @Injectable()
 export class RateLimits implements RateLimitReporter, OnModuleInit, OnApplicationShutdown {
