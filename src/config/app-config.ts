@@ -342,7 +342,11 @@ export function configSchema(cwd: string) {
   });
 }
 
-/** The whole validated configuration; nothing else reads `process.env`. */
+/**
+ * The whole validated configuration. Entry points hand `process.env` to `loadConfig`; apart from
+ * them only `npm run keys` (JWT_ALG as its default) and the embedded database's launcher (PATH,
+ * GOPATH and the like, to find a binary) read it (docs/architecture.md, Decisions).
+ */
 export type AppConfig = z.infer<ReturnType<typeof configSchema>>;
 
 /** The configured default and maximum page sizes, as keyset paging takes them. */
