@@ -14,7 +14,7 @@ import {
   RateLimiterRedis,
   type RateLimiterAbstract,
 } from 'rate-limiter-flexible';
-import { disconnectRedis } from '../common/disconnect-redis';
+import { disconnectRedis, REDIS_CLOSE_OPTIONS } from '../common/disconnect-redis';
 import { OncePerInterval } from '../common/once-per-interval';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { DatabaseSupervisor } from '../database/database-supervisor';
@@ -144,6 +144,7 @@ export class RateLimits implements RateLimitReporter, OnModuleInit, OnApplicatio
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { Redis: RedisClient } = require('ioredis') as typeof import('ioredis');
     const redis = new RedisClient(url, {
+      ...REDIS_CLOSE_OPTIONS,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
       connectTimeout: 2_000,

@@ -9,7 +9,7 @@ import { InjectModel } from '@nestjs/mongoose';
 import type { Redis } from 'ioredis';
 import type { Model } from 'mongoose';
 import { randomUUID } from 'node:crypto';
-import { disconnectRedis } from '../../common/disconnect-redis';
+import { disconnectRedis, REDIS_CLOSE_OPTIONS } from '../../common/disconnect-redis';
 import { OncePerInterval } from '../../common/once-per-interval';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { DatabaseSupervisor } from '../../database/database-supervisor';
@@ -176,6 +176,7 @@ export class RevocationFeed implements OnModuleInit, OnApplicationShutdown {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { Redis: RedisClient } = require('ioredis') as typeof import('ioredis');
     const options = {
+      ...REDIS_CLOSE_OPTIONS,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
       connectTimeout: 2_000,

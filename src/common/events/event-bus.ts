@@ -3,7 +3,7 @@ import { PubSub, type PubSubEngine } from 'graphql-subscriptions';
 import type { Redis } from 'ioredis';
 import { EventEmitter } from 'node:events';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
-import { disconnectRedis } from '../disconnect-redis';
+import { disconnectRedis, REDIS_CLOSE_OPTIONS } from '../disconnect-redis';
 import { OncePerInterval } from '../once-per-interval';
 
 /**
@@ -61,6 +61,7 @@ export class EventBus implements OnApplicationShutdown {
     const connect = (role: string) => {
       // Publishing fails at once while Redis is down instead of queueing events for later.
       const client = new RedisClient(url, {
+        ...REDIS_CLOSE_OPTIONS,
         enableOfflineQueue: role === 'subscriber',
         maxRetriesPerRequest: 1,
       });
