@@ -9,7 +9,7 @@ import { InjectModel } from '@nestjs/mongoose';
 import type { Redis } from 'ioredis';
 import type { Model } from 'mongoose';
 import { randomUUID } from 'node:crypto';
-import { disconnectRedis } from '../../common/disconnect-redis';
+import { connectRedis, disconnectRedis, FAIL_FAST } from '../../common/redis';
 import { OncePerInterval } from '../../common/once-per-interval';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { DatabaseSupervisor } from '../../database/database-supervisor';
@@ -172,18 +172,9 @@ export class RevocationFeed implements OnModuleInit, OnApplicationShutdown {
   }
 
   private subscribe(url: string): void {
-    // Loaded only when configured: most deployments never need the client.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { Redis: RedisClient } = require('ioredis') as typeof import('ioredis');
-    const options = {
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-      connectTimeout: 2_000,
-      retryStrategy: (attempt: number) => Math.min(attempt * 250, 2_000),
-    };
-    this.publisher = new RedisClient(url, options);
+    this.publisher = connectRedis(url, FAIL_FAST);
     this.publisher.on('error', () => undefined);
-    const subscriber = new RedisClient(url, { ...options, enableOfflineQueue: true });
+    const subscriber = connectRedis(url, { ...FAIL_FAST, enableOfflineQueue: true });
     this.subscriber = subscriber;
     subscriber.on('error', (error: Error) => {
       this.redisCaughtUp = false;

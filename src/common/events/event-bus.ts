@@ -3,7 +3,7 @@ import { PubSub, type PubSubEngine } from 'graphql-subscriptions';
 import type { Redis } from 'ioredis';
 import { EventEmitter } from 'node:events';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
-import { disconnectRedis } from '../disconnect-redis';
+import { connectRedis, disconnectRedis } from '../redis';
 import { OncePerInterval } from '../once-per-interval';
 
 /**
@@ -52,15 +52,12 @@ export class EventBus implements OnApplicationShutdown {
   }
 
   private redisEngine(url: string): PubSubEngine {
-    // Loaded only when configured, like the rate limits' Redis client.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { Redis: RedisClient } = require('ioredis') as typeof import('ioredis');
     const { RedisPubSub } =
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       require('graphql-redis-subscriptions') as typeof import('graphql-redis-subscriptions');
     const connect = (role: string) => {
       // Publishing fails at once while Redis is down instead of queueing events for later.
-      const client = new RedisClient(url, {
+      const client = connectRedis(url, {
         enableOfflineQueue: role === 'subscriber',
         maxRetriesPerRequest: 1,
       });
