@@ -1,5 +1,5 @@
 import type { Model } from 'mongoose';
-import { plainValue } from '../plain-value';
+import { isObjectId, plainValue } from '../plain-value';
 import type { MongoFilter } from '../filters/safe-filter';
 import { badUserInput } from '../errors';
 
@@ -75,12 +75,7 @@ export function valueAt(doc: unknown, path: string): unknown {
 function encodeValue(value: unknown): Scalar | { d: string } | { o: string } {
   if (value instanceof Date) return { d: value.toISOString() };
   if (value === undefined || value === null) return null;
-  if (
-    typeof value === 'object' &&
-    typeof (value as { toHexString?: unknown }).toHexString === 'function'
-  ) {
-    return { o: (value as { toHexString(): string }).toHexString() };
-  }
+  if (isObjectId(value)) return { o: value.toHexString() };
   return value as Scalar;
 }
 
