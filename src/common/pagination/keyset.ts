@@ -1,5 +1,5 @@
 import type { Model } from 'mongoose';
-import { isObjectId, plainValue } from '../plain-value';
+import { isObjectId, plainValue, valueAt } from '../plain-value';
 import type { MongoFilter } from '../filters/safe-filter';
 import { badUserInput } from '../errors';
 
@@ -61,15 +61,6 @@ export function resolveSort(
 
 function signature(keys: readonly SortKey[]): string {
   return keys.map((key) => `${key.path}:${key.direction}`).join(',');
-}
-
-export function valueAt(doc: unknown, path: string): unknown {
-  let current: unknown = doc;
-  for (const part of path.split('.')) {
-    if (current === null || typeof current !== 'object') return undefined;
-    current = (current as Record<string, unknown>)[part];
-  }
-  return current;
 }
 
 function encodeValue(value: unknown): Scalar | { d: string } | { o: string } {
