@@ -9,7 +9,7 @@ import { productionRefusals } from './production-rules';
 /** The algorithms passport-jwt's verifier (jsonwebtoken) supports with asymmetric keys; it has no EdDSA. */
 export const JWT_ALGORITHMS = ['ES256', 'RS256', 'PS256'] as const;
 export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /** Where a PEM key comes from: its text (from `*_B64`) or a file path (from `*_FILE`). */
 export type KeySource =
@@ -185,7 +185,7 @@ const ENVIRONMENT = z.object({
 export const CONFIG_VARIABLES: readonly string[] = Object.keys(ENVIRONMENT.shape);
 
 /** The environment schema turned into the service's configuration, with the rules between variables. */
-export function configSchema(cwd: string) {
+function configSchema(cwd: string) {
   return ENVIRONMENT.transform((env, context) => {
     const problem = (message: string) => context.addIssue({ code: 'custom', message });
     const warnings: string[] = [];

@@ -3,7 +3,7 @@ import { ConfigError, loadConfig, type AppConfig } from '../config/app-config';
 import { DEFAULT_DB_NAME } from '../database/database-server';
 import { startEmbeddedDatabase } from '../database/embedded/embedded-database';
 
-export interface CliDatabase {
+interface CliDatabase {
   readonly db: Db;
   /** Closes the connection, then stops the embedded server if this process started one. */
   close(): Promise<void>;
@@ -27,7 +27,7 @@ export function loadMaintenanceConfig(env: NodeJS.ProcessEnv = process.env): App
  * one in DATA_DIR as `npm start` uses it (stop `npm start` first: two servers
  * must not share one data folder).
  */
-export async function openCliDatabase(
+async function openCliDatabase(
   config: AppConfig,
   log: (message: string) => void,
 ): Promise<CliDatabase> {

@@ -12,16 +12,16 @@ const REQUEST_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
 const DB_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 2.5];
 
 /** A label value for anything past the first `max` distinct values: cardinality stays bounded. */
-export const OTHER_LABEL = '(other)';
+const OTHER_LABEL = '(other)';
 /** The operation label of a GraphQL request refused or failing before an operation was chosen. */
-export const NO_OPERATION = '(none)';
+const NO_OPERATION = '(none)';
 /** The name label of an operation the client did not name. */
-export const UNNAMED_OPERATION = '(unnamed)';
+const UNNAMED_OPERATION = '(unnamed)';
 /** Codes of the service's own failures: alerts divide by them, so their series exist from the start. */
 const SERVER_ERROR_CODES = ['INTERNAL_SERVER_ERROR', 'SERVICE_UNAVAILABLE'];
 
 /** Values a label may take: those seen first, up to `max`; later ones are reported as OTHER_LABEL. */
-export class BoundedLabel {
+class BoundedLabel {
   private readonly seen = new Set<string>();
 
   constructor(

@@ -60,7 +60,7 @@ export function algorithmFor(key: KeyObject, preferred: JwtAlgorithm): JwtAlgori
 }
 
 /** The RFC 7638 thumbprint: a stable `kid` derived from the key itself. */
-export async function verificationKey(key: KeyObject, alg: JwtAlgorithm): Promise<VerificationKey> {
+async function verificationKey(key: KeyObject, alg: JwtAlgorithm): Promise<VerificationKey> {
   const jwk = key.export({ format: 'jwk' }) as JWK;
   const kid = await calculateJwkThumbprint(jwk);
   return { kid, alg, key, jwk: { ...jwk, kid, alg, use: 'sig' } };

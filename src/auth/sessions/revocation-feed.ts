@@ -18,7 +18,7 @@ import { RevocationDocument } from './revocation.schema';
 import { RevokedSessions, type Revocation } from './revoked-sessions';
 
 /** How often each process reads the feed from MongoDB (revocations reach every process within about this). */
-export const FEED_INTERVAL_MS = 1_000;
+const FEED_INTERVAL_MS = 1_000;
 /** Each read starts this far before the newest entry seen: writers' clocks and slow inserts do not lose one. */
 const CURSOR_OVERLAP_MS = 5_000;
 const FAILURE_LOG_INTERVAL_MS = 60_000;

@@ -90,7 +90,7 @@ export function encodeCursor(keys: readonly SortKey[], doc: unknown): string {
   ).toString('base64url');
 }
 
-export function decodeCursor(
+function decodeCursor(
   cursor: string,
   keys: readonly SortKey[],
   objectId: (hex: string) => unknown = (hex) => hex,
@@ -115,7 +115,7 @@ export function decodeCursor(
  * The MongoDB condition for "strictly after these values" in this sort
  * (or before, going backwards). Missing values sort first, as MongoDB does.
  */
-export function seekFilter(
+function seekFilter(
   keys: readonly SortKey[],
   values: readonly unknown[],
   forward: boolean,
@@ -143,7 +143,7 @@ export function seekFilter(
   return branches.length ? { $or: branches } : { _id: { $exists: false } };
 }
 
-export function pageSize(
+function pageSize(
   page: PageRequest,
   limits: PageLimits,
 ): { forward: boolean; size: number; cursor: string | undefined } {
