@@ -25,13 +25,9 @@ const FAILURE_LOG_INTERVAL_MS = 60_000;
 const REDIS_CHANNEL = 'session-revocations';
 
 /**
- * The revocation feed (docs/auth.md, Sessions). The auth endpoint publishes
- * revocations into the `session_revocation` collection (and on Redis pub/sub
- * when REDIS_URL is set); every process follows it, about once a second from
- * a cursor, or from Redis messages while its subscription is up, and keeps
- * what it learns in RevokedSessions, where the token check finds it without a
- * call. While the feed cannot be read the process keeps serving with what it
- * knows (access tokens are short-lived) and says so once a minute.
+ * The revocation feed (docs/auth.md, Sessions): published to `session_revocation` (and Redis when
+ * set), followed by every process into RevokedSessions. While it cannot be read the process
+ * serves with what it knows (access tokens are short-lived) and says so once a minute.
  */
 @Injectable()
 export class RevocationFeed implements OnModuleInit, OnApplicationShutdown {

@@ -7,11 +7,9 @@ import { connectRedis, disconnectRedis } from '../redis';
 import { OncePerInterval } from '../once-per-interval';
 
 /**
- * Events that other parts of this process, and with Redis every process, may
- * follow: graphql-subscriptions' in-memory PubSub in one process, its Redis
- * flavour (graphql-redis-subscriptions) when REDIS_URL is set. Publishing never
- * fails the write that triggered it. Payloads cross Redis as JSON (dates become text). While
- * Redis is down events are dropped and the outage is logged once a minute (no replay is promised).
+ * Events for this process (graphql-subscriptions' PubSub), or every process with REDIS_URL
+ * (graphql-redis-subscriptions; payloads as JSON). Publishing never fails the write behind it:
+ * while Redis is down events are dropped, not replayed, and that is logged once a minute.
  */
 @Injectable()
 export class EventBus implements OnApplicationShutdown {
