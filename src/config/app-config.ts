@@ -60,6 +60,11 @@ const mongodbUri = () =>
     z.string().regex(/^mongodb(\+srv)?:\/\/\S+$/),
     'a mongodb:// or mongodb+srv:// URI without spaces (value not shown: it may hold a password)',
   );
+const redisUrl = () =>
+  secret(
+    z.url({ protocol: /^rediss?$/ }),
+    'a redis:// or rediss:// URL (value not shown: it may hold a password)',
+  );
 const pemBase64 = () =>
   secret(
     z
@@ -129,14 +134,8 @@ const ENVIRONMENT = z.object({
       'off, same (GET /metrics on PORT), or a port number for a metrics listener of its own',
     )
     .optional(),
-  REDIS_URL: secret(
-    z.url({ protocol: /^rediss?$/ }),
-    'a redis:// or rediss:// URL (value not shown: it may hold a password)',
-  ).optional(),
-  RATE_LIMIT_REDIS_URL: secret(
-    z.url({ protocol: /^rediss?$/ }),
-    'a redis:// or rediss:// URL (value not shown: it may hold a password)',
-  ).optional(),
+  REDIS_URL: redisUrl().optional(),
+  RATE_LIMIT_REDIS_URL: redisUrl().optional(),
 
   DEFAULT_PAGE_SIZE: integer(1, 1000).default(20),
   MAX_PAGE_SIZE: integer(1, 1000).default(100),
@@ -180,6 +179,9 @@ const ENVIRONMENT = z.object({
   LOGIN_RATE_LIMIT_PER_ADDRESS: integer(1, 100_000).default(30),
   SIGNUP_RATE_LIMIT_PER_ADDRESS: integer(1, 100_000).default(10),
 });
+
+/** The environment as the schema parsed it, before the rules between variables. */
+export type Environment = z.infer<typeof ENVIRONMENT>;
 
 /** The names of every variable the configuration reads, legacy aliases included. */
 export const CONFIG_VARIABLES: readonly string[] = Object.keys(ENVIRONMENT.shape);
