@@ -80,18 +80,16 @@ export interface StopMessages {
 }
 
 /**
- * Runs a maintenance command's work on its database: Ctrl-C stops it at its
- * next step (exit 130, with `stopped` saying what is left), and the database
- * is closed however it ends.
+ * Runs a maintenance command's work on the configured database: Ctrl-C stops it at its next
+ * step (exit 130, with `stopped` saying what is left), and the database is closed however it ends.
  */
 export async function withCliDatabase(
-  config: AppConfig,
-  log: (message: string) => void,
   messages: StopMessages,
   work: (db: Db, signal: AbortSignal) => Promise<number>,
 ): Promise<number> {
+  const config = loadMaintenanceConfig();
   const signal = stopOnSignals(() => console.error(messages.stopping));
-  const database = await openCliDatabase(config, log);
+  const database = await openCliDatabase(config, (message) => process.stdout.write(`${message}\n`));
   try {
     return await work(database.db, signal);
   } catch (error) {
