@@ -8,8 +8,6 @@ import {
 import { readFileSync } from 'node:fs';
 import { JWT_ALGORITHMS, type JwtAlgorithm, type KeySource } from '../../config/app-config';
 
-export const SUPPORTED_ALGORITHMS = JWT_ALGORITHMS;
-
 /** A public key, parsed once, with the one algorithm it may verify. */
 export interface VerificationKey {
   readonly kid: string;
@@ -55,7 +53,7 @@ export function algorithmFor(key: KeyObject, preferred: JwtAlgorithm): JwtAlgori
     return preferred === 'PS256' ? 'PS256' : type === 'rsa-pss' ? 'PS256' : 'RS256';
   }
   throw new Error(
-    `unsupported ${type ?? 'unknown'} key: the supported algorithms are ${SUPPORTED_ALGORITHMS.join(', ')} (EC P-256 or RSA keys)`,
+    `unsupported ${type ?? 'unknown'} key: the supported algorithms are ${JWT_ALGORITHMS.join(', ')} (EC P-256 or RSA keys)`,
   );
 }
 
