@@ -97,6 +97,9 @@ export class ItemModel implements Node {
   @Field(() => ID, { description: 'Global id (`Item:<id>` in base64).' })
   id!: string;
 
+  /** The database id, for other features' fields on Item (not in the schema). */
+  dbId!: string;
+
   @Field(() => String, { nullable: true, description: 'Description shown to buyers.' })
   desc?: string;
 
@@ -118,6 +121,7 @@ export class ItemModel implements Node {
   static from(item: Item): ItemModel {
     return Object.assign(new ItemModel(), {
       id: toGlobalId('Item', item._id),
+      dbId: item._id,
       desc: item.desc,
       item_category: item.item_category,
       item_price: item.item_price.map((price) => ({
