@@ -1,7 +1,7 @@
 import { badUserInput } from './errors';
 import { randomInt } from 'node:crypto';
 
-const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+export const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const DB_ID_LENGTH = 12;
 const DB_ID = /^[0-9A-Za-z]{12}$/;
 

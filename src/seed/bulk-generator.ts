@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { BASE62 } from '../common/ids';
 import type { Item } from '../items/item.model';
 import { ItemsRepository } from '../items/items.repository';
 import type { NewOrder } from '../orders/order.model';
@@ -18,7 +19,6 @@ const LOCALES = ['en', 'en', 'en', 'de', 'fr', 'es', 'pt-BR', 'ja'];
 const CATEGORIES = ['Consumer', 'Food', 'Garden', 'Office', 'Toys', 'Tools'];
 const NOUNS = words('Kettle Notebook Lamp Backpack Tea Coffee Rake Drill Puzzle Chair Mug Blanket');
 const ADJECTIVES = ['Small', 'Large', 'Green', 'Organic', 'Classic', 'Compact', 'Deluxe', 'Basic'];
-const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
 /** mulberry32: small, fast and deterministic for a seed (not for secrets). */
 function prng(seed: number): () => number {
