@@ -1,13 +1,6 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  errorBody,
-  graphql,
-  makeTestKeys,
-  signToken,
-  signupJson,
-  type TestKeys,
-} from './support/auth-helpers';
+import { errorBody, graphql, signupJson } from './support/auth-helpers';
 import { RateLimits } from '../src/rate-limits/rate-limits';
+import { makeTestKeys, signToken, waitFor, type TestKeys } from './support';
 import { startOwnDatabase } from './support/own-database';
 import { redisServerInstalled, startRedis } from './support/redis-server';
 import {
@@ -43,14 +36,7 @@ interface LogLine {
 }
 const parsed = (app: TestApp): LogLine[] => app.logs.map((line) => JSON.parse(line) as LogLine);
 
-async function waitFor(what: string, condition: () => Promise<boolean>, timeoutMs = 15_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
-
+// The bare harness, not the kit's app: these tests need the production limits the kit raises.
 describe('rate limits shared by every process (MongoDB by default)', () => {
   let keys: TestKeys;
   const apps: TestApp[] = [];

@@ -12,20 +12,12 @@ import {
   JANE,
   JOHN,
   loginJson,
-  makeTestKeys,
-  seedSampleData,
-  signToken,
   tokenCookie,
-  type TestKeys,
 } from './support/auth-helpers';
+import { makeTestKeys, signToken, startTestApp, type KitApp } from './support';
 import { startOwnDatabase } from './support/own-database';
 import { redisServerInstalled, startRedis, type TestRedis } from './support/redis-server';
-import {
-  startTestApp,
-  testDatabaseUri,
-  uniqueDatabaseName,
-  type TestApp,
-} from './support/test-app';
+import { testDatabaseUri, uniqueDatabaseName, type TestApp } from './support/test-app';
 
 const CHROME_ON_LINUX =
   'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
@@ -87,20 +79,16 @@ async function expectRefused(response: Response, reason: string, tokenSent = tru
 }
 
 describe('sessions', () => {
-  let app: TestApp;
-  let keys: TestKeys;
+  let app: KitApp;
+  let keys: KitApp['keys'];
 
   beforeAll(async () => {
-    keys = await makeTestKeys();
     app = await startTestApp({
+      seed: true,
       captureLogs: true,
-      env: {
-        ...keys.env,
-        LOGIN_RATE_LIMIT_PER_ADDRESS: '1000',
-        LOGIN_RATE_LIMIT_PER_USERNAME: '50',
-      },
+      env: { LOGIN_RATE_LIMIT_PER_USERNAME: '50' },
     });
-    await seedSampleData(app);
+    keys = app.keys;
   });
   afterAll(() => app.close());
 
@@ -577,21 +565,12 @@ describe('sessions', () => {
 // An app of its own: passport keeps one 'jwt' strategy per process, the last app's, so this
 // runs once the main app above is closed.
 describe('password change limits', () => {
-  let keys: TestKeys;
-  beforeAll(async () => {
-    keys = await makeTestKeys();
-  });
-
   it('is rate-limited like sign-in', async () => {
     const limited = await startTestApp({
-      env: {
-        ...keys.env,
-        LOGIN_RATE_LIMIT_PER_USERNAME: '2',
-        LOGIN_RATE_LIMIT_PER_ADDRESS: '1000',
-      },
+      seed: true,
+      env: { LOGIN_RATE_LIMIT_PER_USERNAME: '2' },
     });
     try {
-      await seedSampleData(limited);
       const jane = await signIn(limited);
       const attempt = () =>
         withToken(limited, '/auth/password', jane.token, {
@@ -634,14 +613,13 @@ describe('revocation feed', () => {
   };
 
   async function twoProcesses(env: Record<string, string> = {}) {
-    const keys = await makeTestKeys();
     const uri = testDatabaseUri(uniqueDatabaseName());
-    const auth = await startTestApp({ mongodbUri: uri, env: { ...keys.env, ...env } });
+    const auth = await startTestApp({ mongodbUri: uri, seed: true, env });
+    // The auth process's keys: the API verifies what it signs.
     const api = await startTestApp({
       mongodbUri: uri,
-      env: { ...keys.env, APP_ROLE: 'api', ...env },
+      env: { ...auth.keys.env, APP_ROLE: 'api', ...env },
     });
-    await seedSampleData(auth);
     return {
       auth,
       api,
@@ -702,14 +680,13 @@ describe('revocation feed', () => {
 
   it('while the feed cannot be read, keeps serving, says so once, counts it, and catches up after', async () => {
     const database = await startOwnDatabase('revocation-feed-outage');
-    const keys = await makeTestKeys();
     const app = await startTestApp({
       mongodbUri: database.uri('feed'),
       captureLogs: true,
-      env: { ...keys.env, DB_TIMEOUT: '500ms' },
+      env: { DB_TIMEOUT: '500ms' },
     });
     try {
-      const token = await signToken(keys);
+      const token = await signToken(app.keys);
       const ask = () => graphql(app, '{ __typename }', { token });
       expect((await ask()).status).toBe(200);
       const feedLines = () =>

@@ -1,12 +1,8 @@
 import { toGlobalId } from '../src/common/ids';
-import { graphql, JANE, login, makeTestKeys, seedSampleData } from './support/auth-helpers';
+import { graphql, JANE, login } from './support/auth-helpers';
+import { startTestApp } from './support';
 import { startRedis, type TestRedis } from './support/redis-server';
-import {
-  startTestApp,
-  testDatabaseUri,
-  uniqueDatabaseName,
-  type TestApp,
-} from './support/test-app';
+import { testDatabaseUri, uniqueDatabaseName, type TestApp } from './support/test-app';
 import { subscribe, wsClient } from './support/ws-client';
 
 const JANE_ID = toGlobalId('User', JANE.id);
@@ -39,14 +35,11 @@ describe('subscriptions across processes (REDIS_URL)', () => {
 
   beforeAll(async () => {
     redis = await startRedis();
-    const keys = await makeTestKeys();
     const mongodbUri = testDatabaseUri(uniqueDatabaseName());
-    const env = { ...keys.env, REDIS_URL: redis.url, LOGIN_RATE_LIMIT_PER_ADDRESS: '1000' };
-    replicas = [
-      await startTestApp({ mongodbUri, env, captureLogs: true }),
-      await startTestApp({ mongodbUri, env }),
-    ];
-    await seedSampleData(replicas[0]);
+    const env = { REDIS_URL: redis.url };
+    const first = await startTestApp({ mongodbUri, seed: true, captureLogs: true, env });
+    // One key pair, as replicas share it.
+    replicas = [first, await startTestApp({ mongodbUri, env: { ...first.keys.env, ...env } })];
     jane = await login(replicas[0], JANE);
   });
   afterAll(async () => {

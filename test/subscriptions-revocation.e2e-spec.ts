@@ -8,21 +8,9 @@
  */
 import { getConnectionToken } from '@nestjs/mongoose';
 import type { Connection } from 'mongoose';
-import {
-  ADMIN,
-  decodeJwtPart,
-  JANE,
-  JOHN,
-  makeTestKeys,
-  seedSampleData,
-  tokenCookie,
-} from './support/auth-helpers';
-import {
-  startTestApp,
-  testDatabaseUri,
-  uniqueDatabaseName,
-  type TestApp,
-} from './support/test-app';
+import { ADMIN, decodeJwtPart, JANE, JOHN, tokenCookie } from './support/auth-helpers';
+import { startTestApp, type KitApp } from './support';
+import { testDatabaseUri, uniqueDatabaseName, type TestApp } from './support/test-app';
 import { startRedis, type TestRedis } from './support/redis-server';
 import { subscribe, wsClient, type Closed } from './support/ws-client';
 
@@ -103,15 +91,7 @@ describe('revoked sessions close their sockets', () => {
     let app: TestApp;
 
     beforeAll(async () => {
-      const keys = await makeTestKeys();
-      app = await startTestApp({
-        env: {
-          ...keys.env,
-          LOGIN_RATE_LIMIT_PER_ADDRESS: '1000',
-          LOGIN_RATE_LIMIT_PER_USERNAME: '100',
-        },
-      });
-      await seedSampleData(app);
+      app = await startTestApp({ seed: true, env: { LOGIN_RATE_LIMIT_PER_USERNAME: '100' } });
     });
     afterAll(() => app?.close());
 
@@ -214,21 +194,16 @@ describe('revoked sessions close their sockets', () => {
     ['Redis (REDIS_URL)', true],
   ])('in another process, through the revocation feed over %s', (_feed, withRedis) => {
     let redis: TestRedis | undefined;
-    let auth: TestApp;
+    let auth: KitApp;
     let api: TestApp;
 
     beforeAll(async () => {
-      const keys = await makeTestKeys();
       const mongodbUri = testDatabaseUri(uniqueDatabaseName());
       if (withRedis) redis = await startRedis();
-      const env = {
-        ...keys.env,
-        LOGIN_RATE_LIMIT_PER_ADDRESS: '1000',
-        ...(redis ? { REDIS_URL: redis.url } : {}),
-      };
-      auth = await startTestApp({ mongodbUri, env });
-      api = await startTestApp({ mongodbUri, env: { ...env, APP_ROLE: 'api' } });
-      await seedSampleData(auth);
+      const env = redis ? { REDIS_URL: redis.url } : {};
+      auth = await startTestApp({ mongodbUri, seed: true, env });
+      // The auth process's keys: the API verifies what it signs.
+      api = await startTestApp({ mongodbUri, env: { ...auth.keys.env, ...env, APP_ROLE: 'api' } });
     });
     afterAll(async () => {
       await api?.close();

@@ -12,6 +12,7 @@ import {
 } from './support/auth-helpers';
 import { startTestApp, type TestApp } from './support/test-app';
 import { rawSocket, subscribe, wsClient, type SocketOptions } from './support/ws-client';
+import { startTestApp as startKitApp, USERS, waitFor, type KitApp } from './support';
 
 const gid = toGlobalId;
 const JANE_ID = gid('User', JANE.id);
@@ -369,5 +370,61 @@ describe('subscriptions over graphql-ws', () => {
     expect((await closed).code).toBe(1001);
     await shutdown;
     app = undefined as never;
+  });
+});
+
+describe('keep-alive on the subscription socket (WS_KEEP_ALIVE)', () => {
+  const KEEP_ALIVE_MS = 500;
+  let app: KitApp;
+  let token: string | undefined;
+
+  beforeAll(async () => {
+    app = await startKitApp({ env: { WS_KEEP_ALIVE: `${KEEP_ALIVE_MS}ms` } });
+    token = (await app.asUser(USERS.jane)).token;
+  });
+  afterAll(() => app.close());
+
+  /** A signed-in socket (connection_ack received) and the time just before it was opened. */
+  const acknowledged = async (autoPong = true) => {
+    const openedAfter = Date.now();
+    const opened = await rawSocket(app.url, { token, autoPong });
+    if (!('socket' in opened)) throw new Error(`upgrade refused: ${opened.status}`);
+    const ack = new Promise((resolve) => opened.socket.once('message', resolve));
+    opened.socket.send(JSON.stringify({ type: 'connection_init' }));
+    expect(JSON.parse(String(await ack))).toEqual({ type: 'connection_ack' });
+    return { ...opened, openedAfter };
+  };
+
+  it('pings an idle socket every WS_KEEP_ALIVE, and the socket stays open while pings are answered', async () => {
+    const { socket, openedAfter } = await acknowledged();
+    const pings: number[] = [];
+    socket.on('ping', () => pings.push(Date.now()));
+    // The default (12 s) would send the first ping long after this deadline.
+    await waitFor('three pings', () => pings.length >= 3, 10_000);
+    // The n-th ping cannot come sooner than n intervals after the socket was opened.
+    pings
+      .slice(0, 3)
+      .forEach((at, i) => expect(at - openedAfter).toBeGreaterThanOrEqual((i + 1) * KEEP_ALIVE_MS));
+    expect(socket.readyState).toBe(socket.OPEN);
+    socket.close();
+  });
+
+  it('answers a ping with a pong', async () => {
+    const { socket } = await acknowledged();
+    const pong = new Promise<Buffer>((resolve) => socket.once('pong', resolve));
+    socket.ping('are-you-there');
+    expect(String(await pong)).toBe('are-you-there');
+    socket.close();
+  });
+
+  it('drops a peer that does not answer its ping before the next one', async () => {
+    const { closed, openedAfter } = await acknowledged(false);
+    let code: number | undefined;
+    void closed.then((end) => (code = end.code));
+    // The default (12 s) would drop it long after this deadline.
+    await waitFor('the server to drop the socket', () => code !== undefined, 10_000);
+    // Terminated, not closed: no close frame, hence 1006.
+    expect(code).toBe(1006);
+    expect(Date.now() - openedAfter).toBeGreaterThanOrEqual(2 * KEEP_ALIVE_MS);
   });
 });

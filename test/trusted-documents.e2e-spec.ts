@@ -5,6 +5,7 @@
  * off by default. The example app's own documents are served this way in its Chromium test.
  */
 import { createHash } from 'node:crypto';
+import fs from 'node:fs';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,17 +54,28 @@ describe('TRUSTED_DOCUMENTS_ONLY=true', () => {
   let app: TestApp;
   let jane: string;
   let admin: string;
+  let manifestReads: number;
 
   beforeAll(async () => {
     const keys = await makeTestKeys();
-    app = await startTestApp({
-      env: { ...keys.env, TRUSTED_DOCUMENTS: manifestPath, TRUSTED_DOCUMENTS_ONLY: 'true' },
-    });
+    const reads = jest.spyOn(fs, 'readFileSync');
+    try {
+      app = await startTestApp({
+        env: { ...keys.env, TRUSTED_DOCUMENTS: manifestPath, TRUSTED_DOCUMENTS_ONLY: 'true' },
+      });
+      manifestReads = reads.mock.calls.filter(([path]) => path === manifestPath).length;
+    } finally {
+      reads.mockRestore();
+    }
     await seedSampleData(app);
     jane = await login(app, JANE);
     admin = await login(app, ADMIN);
   });
   afterAll(() => app?.close());
+
+  it('reads the manifest once, for HTTP requests and subscriptions alike', () => {
+    expect(manifestReads).toBe(1);
+  });
 
   it('serves a manifest document named by documentId, with variables', async () => {
     const viewer = await post(app, { documentId: `sha256:${sha256(VIEWER)}` }, jane);

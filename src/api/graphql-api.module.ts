@@ -17,9 +17,11 @@ import { queryLimits } from '../graphql/query-limits';
 import { requestPlugin } from '../graphql/request-plugin';
 import {
   documentIdPlugin,
-  loadTrustedDocuments,
   refuseUntrustedText,
+  TRUSTED_DOCUMENTS,
   trustedDocumentCache,
+  trustedDocumentsProvider,
+  type TrustedDocuments,
 } from '../graphql/trusted-documents';
 import { UsersModule } from '../users/users.module';
 import { BrowserNavigation } from './browser-navigation';
@@ -49,11 +51,11 @@ function describeRootTypes(schema: GraphQLSchema): GraphQLSchema {
   return schema;
 }
 
-/** The context factory, for the GraphQL module's factory. */
+/** The context factory and the trusted documents: for the GraphQL module's factory and the socket. */
 @Module({
   imports: [AuthVerificationModule, GraphQLInfrastructureModule],
-  providers: [GraphQLContextFactory],
-  exports: [GraphQLContextFactory],
+  providers: [GraphQLContextFactory, trustedDocumentsProvider],
+  exports: [GraphQLContextFactory, TRUSTED_DOCUMENTS],
 })
 export class GraphQLContextModule {}
 
@@ -70,16 +72,16 @@ export class GraphQLContextModule {}
     GraphQLModule.forRootAsync<ApolloDriverConfig>({
       driver: ApolloDriver,
       imports: [GraphQLContextModule],
-      inject: [APP_CONFIG, GraphQLContextFactory, AppMetrics, PinoLogger],
+      inject: [APP_CONFIG, GraphQLContextFactory, AppMetrics, PinoLogger, TRUSTED_DOCUMENTS],
       useFactory: (
         config: AppConfig,
         contexts: GraphQLContextFactory,
         metrics: AppMetrics,
         requestLog: PinoLogger,
+        trusted: TrustedDocuments | null,
       ): ApolloDriverConfig => {
         const limits = queryLimits(config);
-        const { trustedDocuments: manifest, trustedDocumentsOnly: onlyTrusted } = config.graphql;
-        const trusted = manifest ? loadTrustedDocuments(manifest) : undefined;
+        const onlyTrusted = config.graphql.trustedDocumentsOnly;
         return {
           path: '/graphql',
           autoSchemaFile: true,

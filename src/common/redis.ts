@@ -8,11 +8,18 @@ export const FAIL_FAST: RedisOptions = {
   retryStrategy: (attempt) => Math.min(attempt * 250, 2_000),
 };
 
+/**
+ * `disconnect()` arms a timer that destroys a socket which has not closed by then, also when
+ * the socket is already gone (Redis unreachable, the client waiting to retry): at ioredis's
+ * default of two seconds that timer alone would keep a stopped process alive.
+ */
+const REDIS_CLOSE_OPTIONS = { disconnectTimeout: 100 } as const;
+
 /** A client of `url`; ioredis is loaded only where Redis is configured. */
 export function connectRedis(url: string, options: RedisOptions): Redis {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { Redis: RedisClient } = require('ioredis') as typeof import('ioredis');
-  return new RedisClient(url, options);
+  return new RedisClient(url, { ...REDIS_CLOSE_OPTIONS, ...options });
 }
 
 /** Statuses in which the client has (or is opening) a socket, or closes itself on `disconnect()`. */
@@ -20,10 +27,11 @@ const CLOSES_WITH_END = new Set(['wait', 'connecting', 'connect', 'ready', 'moni
 
 /**
  * Drops the connection and resolves once ioredis says it has ended: its own
- * `disconnect()` returns at once and leaves the socket (and a timer that
- * destroys it within two seconds) running after the application has stopped.
+ * `disconnect()` returns at once and leaves the socket running after the
+ * application has stopped. A client between retries has no socket to wait for.
  */
 export async function disconnectRedis(client: Redis): Promise<void> {
+  if (client.status === 'end') return;
   const ended = CLOSES_WITH_END.has(client.status)
     ? new Promise<void>((resolve) => client.once('end', () => resolve()))
     : undefined;

@@ -149,6 +149,7 @@ const ENVIRONMENT = z.object({
   GRAPHQL_RATE_LIMIT_PER_MINUTE: integer(1, 10_000_000).default(600),
   WS_MAX_OPERATIONS_PER_CONNECTION: integer(1, 1000).default(10),
   WS_MAX_CONNECTIONS_PER_VIEWER: integer(1, 100_000).default(20),
+  WS_KEEP_ALIVE: duration(100, 600_000).default(12_000),
   TRUSTED_DOCUMENTS: z.string().optional(),
   TRUSTED_DOCUMENTS_ONLY: boolean().default(false),
 
@@ -265,6 +266,8 @@ function configSchema(cwd: string) {
         maxOperationsPerConnection: env.WS_MAX_OPERATIONS_PER_CONNECTION,
         /** Subscriptions (graphql-ws): connections open at once per viewer, on this process. */
         maxConnectionsPerViewer: env.WS_MAX_CONNECTIONS_PER_VIEWER,
+        /** Subscriptions (graphql-ws): how often sockets are pinged; a peer that does not answer in as long is dropped. */
+        keepAliveMs: env.WS_KEEP_ALIVE,
         /** Path of a manifest of trusted documents (hash → text) clients may name by id. */
         trustedDocuments: env.TRUSTED_DOCUMENTS,
         /** Refuse every other document text (admins excepted). */

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { ApolloServerOptions, ApolloServerPlugin } from '@apollo/server';
+import type { FactoryProvider } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { GraphQLError } from 'graphql';
 import { LRUCache } from 'lru-cache';
-import { ConfigError } from '../config/app-config';
+import { APP_CONFIG, ConfigError, type AppConfig } from '../config/app-config';
 import type { GraphQLContext } from './graphql-context';
 
 /** The documents an operator trusts, by the hex sha256 of their text. */
@@ -47,6 +48,17 @@ export function loadTrustedDocuments(path: string): TrustedDocuments {
   }
   return documents;
 }
+
+/** Injects the TRUSTED_DOCUMENTS manifest (`null` when none is configured). */
+export const TRUSTED_DOCUMENTS = Symbol('TRUSTED_DOCUMENTS');
+
+/** Reads the manifest once, at start-up, for HTTP requests and the subscription socket alike. */
+export const trustedDocumentsProvider: FactoryProvider<TrustedDocuments | null> = {
+  provide: TRUSTED_DOCUMENTS,
+  inject: [APP_CONFIG],
+  useFactory: ({ graphql }: AppConfig) =>
+    graphql.trustedDocuments ? loadTrustedDocuments(graphql.trustedDocuments) : null,
+};
 
 /**
  * Apollo Server's persisted-query cache, answering from the manifest first. Unless only trusted
@@ -123,7 +135,7 @@ export interface SocketDocument {
  * accepted, it must be a manifest document unless the viewer is an admin, else DOCUMENT_NOT_TRUSTED.
  */
 export function socketDocumentText(
-  documents: TrustedDocuments | undefined,
+  documents: TrustedDocuments | null,
   onlyTrusted: boolean,
   payload: SocketDocument,
   isAdmin: boolean,

@@ -3,22 +3,14 @@
  * to GraphiQL and back, and what pages on other origins can and cannot do
  * with the user's cookie. Screenshots of each step go to test-artifacts/browser/.
  */
-import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { join, resolve } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { findFreePort } from '../../src/database/embedded/ports';
 import { JANE } from '../support/auth-helpers';
-import {
-  seedByProcess,
-  startServiceProcess,
-  type ServiceProcess,
-} from '../support/service-process';
-import { testDatabaseUri, uniqueDatabaseName } from '../support/test-app';
+import { launchChromium, screenshotSteps, startSeededService } from '../support/browser';
+import type { ServiceProcess } from '../support/service-process';
 import { buildDistBeforeAll } from '../support/dist-build';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARTIFACTS = resolve(__dirname, '..', '..', 'test-artifacts', 'browser');
 const FIRST_ORDER = Buffer.from('UserOrder:1UtNnZBYUHDx').toString('base64');
 const JANE_ID = Buffer.from(`User:${JANE.id}`).toString('base64');
 
@@ -29,14 +21,7 @@ let allowedPort: number;
 let foreignPort: number;
 const sites: Server[] = [];
 
-/** A step: runs, then saves a screenshot; on failure the screenshot shows where it stopped. */
-async function step(name: string, run: () => Promise<void>): Promise<void> {
-  try {
-    await run();
-  } finally {
-    await page.screenshot({ path: join(ARTIFACTS, `${name}.png`) }).catch(() => undefined);
-  }
-}
+const step = screenshotSteps(() => page);
 
 function serveSite(port: number, html: string): Promise<void> {
   const server = createServer((_req, res) => {
@@ -46,6 +31,8 @@ function serveSite(port: number, html: string): Promise<void> {
   sites.push(server);
   return new Promise((resolvePromise) => server.listen(port, '127.0.0.1', () => resolvePromise()));
 }
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1];
 
 async function orderCount(): Promise<number> {
   const cookie = (await page.context().cookies(api.url)).find((c) => c.name === 'token');
@@ -59,21 +46,12 @@ async function orderCount(): Promise<number> {
 }
 
 beforeAll(async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  const mongodbUri = testDatabaseUri(uniqueDatabaseName());
-  await seedByProcess(mongodbUri);
   allowedPort = await findFreePort();
   foreignPort = await findFreePort();
-  api = await startServiceProcess({
-    NODE_ENV: 'development',
-    LOG_LEVEL: 'info',
-    MONGODB_URI: mongodbUri,
+  ({ service: api } = await startSeededService({
     CORS_ORIGINS: `http://127.0.0.1:${allowedPort}`,
-  });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  }));
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
 }, 60_000);
 
@@ -184,7 +162,7 @@ describe('pages on other origins', () => {
 });
 
 describe('live orders', () => {
-  it('shows an order created on one signed-in page live in GraphiQL on another, within 1 s', () =>
+  it('shows orders created on one signed-in page live in GraphiQL on another, within 1 s (median of 3)', () =>
     step('8-live-order', async () => {
       // `page` is signed in as Jane (above).
       const subscription =
@@ -204,23 +182,31 @@ describe('live orders', () => {
       await other.getByLabel('Password').fill(JANE.password);
       await other.getByRole('button', { name: 'Sign in' }).click();
       await other.waitForURL(`${api.url}/graph`);
-      const created = await other.evaluate(
-        async ({ url, user }) => {
-          const response = await fetch(url, {
-            method: 'POST',
-            credentials: 'include',
-            headers: { 'content-type': 'application/json', 'apollo-require-preflight': 'true' },
-            body: JSON.stringify({
-              query: `mutation { createOrder(input: {order_data: {user_id: "${user}", order_items: [{item_id: "SXRlbToxSEVPeDZGbkM3Y00=", quantity: 3}]}}) { order_id } }`,
-            }),
-          });
-          const body = (await response.json()) as { data: { createOrder: { order_id: string } } };
-          return { id: body.data.createOrder.order_id, at: Date.now() };
-        },
-        { url: `${api.url}/graphql`, user: JANE_ID },
-      );
-      await page.locator('.graphiql-response').getByText(created.id).waitFor({ timeout: 1_000 });
-      expect(Date.now() - created.at).toBeLessThan(1_000);
+      const createOrder = () =>
+        other.evaluate(
+          async ({ url, user }) => {
+            const response = await fetch(url, {
+              method: 'POST',
+              credentials: 'include',
+              headers: { 'content-type': 'application/json', 'apollo-require-preflight': 'true' },
+              body: JSON.stringify({
+                query: `mutation { createOrder(input: {order_data: {user_id: "${user}", order_items: [{item_id: "SXRlbToxSEVPeDZGbkM3Y00=", quantity: 3}]}}) { order_id } }`,
+              }),
+            });
+            const body = (await response.json()) as { data: { createOrder: { order_id: string } } };
+            return { id: body.data.createOrder.order_id, at: Date.now() };
+          },
+          { url: `${api.url}/graphql`, user: JANE_ID },
+        );
+      // Several orders, each waited for with room for a busy machine; the median is the verdict,
+      // so one slow moment does not decide it.
+      const latencies: number[] = [];
+      for (let i = 0; i < 3; i += 1) {
+        const created = await createOrder();
+        await page.locator('.graphiql-response').getByText(created.id).waitFor({ timeout: 15_000 });
+        latencies.push(Date.now() - created.at);
+      }
+      expect(median(latencies)).toBeLessThan(1_000);
       await otherContext.close();
     }));
 });

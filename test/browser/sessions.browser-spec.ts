@@ -8,23 +8,16 @@
  * Access tokens live 10 s here.
  */
 import { build } from 'esbuild';
-import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { findFreePort } from '../../src/database/embedded/ports';
 import { JANE } from '../support/auth-helpers';
-import {
-  seedByProcess,
-  startServiceProcess,
-  type ServiceProcess,
-} from '../support/service-process';
-import { testDatabaseUri, uniqueDatabaseName } from '../support/test-app';
+import { launchChromium, screenshotSteps, startSeededService } from '../support/browser';
+import type { ServiceProcess } from '../support/service-process';
 import { buildDistBeforeAll } from '../support/dist-build';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARTIFACTS = resolve(__dirname, '..', '..', 'test-artifacts', 'browser');
 const TOKEN_LIFETIME_MS = 10_000;
 
 /** The example app's client, and a way for the test to run queries with it. */
@@ -59,13 +52,7 @@ let app: Server;
 let appOrigin: string;
 let refreshes: string[] = [];
 
-async function step(name: string, run: () => Promise<void>): Promise<void> {
-  try {
-    await run();
-  } finally {
-    await page.screenshot({ path: join(ARTIFACTS, `sessions-${name}.png`) }).catch(() => undefined);
-  }
-}
+const step = screenshotSteps(() => page, 'sessions-');
 
 /** Runs `viewer { <field> }` through the app's Apollo client, in the page. */
 const ask = (field: string) =>
@@ -83,20 +70,14 @@ const untilTheAccessTokenExpires = () => sleep(TOKEN_LIFETIME_MS + 1_500);
 buildDistBeforeAll();
 
 beforeAll(async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  const mongodbUri = testDatabaseUri(uniqueDatabaseName());
-  await seedByProcess(mongodbUri);
   const appPort = await findFreePort();
   appOrigin = `http://127.0.0.1:${appPort}`;
-  api = await startServiceProcess({
-    NODE_ENV: 'development',
-    LOG_LEVEL: 'info',
-    MONGODB_URI: mongodbUri,
+  ({ service: api } = await startSeededService({
     CORS_ORIGINS: appOrigin,
     AUTH_RETURN_TO_ORIGINS: appOrigin,
     JWT_TTL: `${TOKEN_LIFETIME_MS / 1000}s`,
     JWT_CLOCK_TOLERANCE: '0s',
-  });
+  }));
   const bundle = await build({
     stdin: {
       contents: APP_ENTRY,
@@ -122,10 +103,7 @@ beforeAll(async () => {
     );
   });
   await new Promise<void>((done) => app.listen(appPort, '127.0.0.1', done));
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   page.on('request', (request) => {
     if (new URL(request.url()).pathname === '/auth/refresh')

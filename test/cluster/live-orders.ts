@@ -9,7 +9,7 @@
  */
 import { createClient, type Client } from 'graphql-ws';
 import { setTimeout as sleep } from 'node:timers/promises';
-import WebSocket from 'ws';
+import { webSocketWithHeaders } from '../support/ws-client';
 
 const SUBSCRIPTION = 'subscription ClusterOrders { orderCreated { id } }';
 const CREATE_ORDER = JSON.stringify({
@@ -73,11 +73,6 @@ const percentile = (sorted: readonly number[], p: number) =>
     : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 
 function subscriber(url: string, cookie: string): Subscriber {
-  class CookieWebSocket extends WebSocket {
-    constructor(address: string, protocols?: string | string[]) {
-      super(address, protocols, { headers: { cookie } });
-    }
-  }
   let open = false;
   const state = {
     acknowledged: [] as number[],
@@ -87,7 +82,7 @@ function subscriber(url: string, cookie: string): Subscriber {
   };
   const client = createClient({
     url,
-    webSocketImpl: CookieWebSocket,
+    webSocketImpl: webSocketWithHeaders({ cookie }),
     lazy: false,
     retryAttempts: 20,
     retryWait: () => sleep(100 + Math.random() * 200),

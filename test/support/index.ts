@@ -30,4 +30,5 @@ export {
 export { isolateEachTest, resetDatabase, seedSampleData, type ResetOptions } from './isolation';
 export { makeTestKeys, signToken, type TestKeys } from './auth-helpers';
 export { buildDistBeforeAll, ensureDistBuilt } from './dist-build';
+export { waitFor } from './wait-for';
 export type { TestApp, TestAppOptions } from './test-app';

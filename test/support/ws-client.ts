@@ -10,6 +10,8 @@ export interface SocketOptions {
   readonly bearer?: string;
   readonly origin?: string;
   readonly path?: string;
+  /** rawSocket only: answer the server's pings (ws does by default); false plays a dead peer. */
+  readonly autoPong?: boolean;
 }
 
 /** How a socket ended: its close code and reason. */
@@ -25,6 +27,15 @@ const upgradeHeaders = (options: SocketOptions): Record<string, string> => ({
 
 const wsUrl = (baseUrl: string, path = '/graphql') => `${baseUrl.replace(/^http/, 'ws')}${path}`;
 
+/** ws's WebSocket sending these headers with its upgrade (a browser's cookie), for graphql-ws's `webSocketImpl`. */
+export function webSocketWithHeaders(headers: Record<string, string>) {
+  return class extends WebSocket {
+    constructor(url: string, protocols?: string | string[]) {
+      super(url, protocols, { headers });
+    }
+  };
+}
+
 /**
  * A graphql-ws client in Node (ws underneath), connected eagerly and never
  * retrying, so each test sees exactly how the server answered.
@@ -33,19 +44,13 @@ export function wsClient(
   baseUrl: string,
   options: SocketOptions = {},
 ): { client: Client; connected: Promise<void>; closed: Promise<Closed> } {
-  const headers = upgradeHeaders(options);
-  class HeaderedWebSocket extends WebSocket {
-    constructor(url: string, protocols?: string | string[]) {
-      super(url, protocols, { headers });
-    }
-  }
   let onConnected!: () => void;
   let onClosed!: (closed: Closed) => void;
   const connected = new Promise<void>((resolve) => (onConnected = resolve));
   const closed = new Promise<Closed>((resolve) => (onClosed = resolve));
   const client = createClient({
     url: wsUrl(baseUrl, options.path),
-    webSocketImpl: HeaderedWebSocket,
+    webSocketImpl: webSocketWithHeaders(upgradeHeaders(options)),
     lazy: false,
     retryAttempts: 0,
     connectionParams: options.bearer ? { authorization: `Bearer ${options.bearer}` } : undefined,
@@ -141,6 +146,7 @@ export function rawSocket(
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(wsUrl(baseUrl, options.path), 'graphql-transport-ws', {
       headers: upgradeHeaders(options),
+      autoPong: options.autoPong ?? true,
     });
     const closed = new Promise<Closed>((done) =>
       socket.once('close', (code, reason) => done({ code, reason: reason.toString() })),

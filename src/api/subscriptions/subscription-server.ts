@@ -35,8 +35,8 @@ import type { GraphQLContext } from '../../graphql/graphql-context';
 import { LoaderRegistry } from '../../graphql/loaders';
 import { listSizeEstimator, queryLimits } from '../../graphql/query-limits';
 import {
-  loadTrustedDocuments,
   socketDocumentText,
+  TRUSTED_DOCUMENTS,
   type SocketDocument,
   type TrustedDocuments,
 } from '../../graphql/trusted-documents';
@@ -48,8 +48,6 @@ export const SUBSCRIPTION_PATHS: ReadonlySet<string> = new Set(['/graphql', '/gr
 /** A larger message closes the socket with 1009 (ws's maxPayload): a subscription document is small. */
 export const MAX_MESSAGE_BYTES = 64 * 1024;
 export const CONNECTION_INIT_TIMEOUT_MS = 3_000;
-/** ws-level pings: a dead peer is dropped, and proxies see traffic on idle sockets. */
-const KEEP_ALIVE_MS = 12_000;
 /** How often open sockets' tokens are checked again (expiry, a withdrawn key, session revocation). */
 const AUTHORIZATION_CHECK_MS = 1_000;
 
@@ -118,7 +116,6 @@ export class SubscriptionServer implements OnApplicationBootstrap, OnModuleDestr
   private closing = false;
   private readonly limits: ReturnType<typeof queryLimits>;
   private readonly costEstimators: ComplexityEstimator[];
-  private readonly trusted?: TrustedDocuments;
 
   constructor(
     private readonly http: HttpAdapterHost,
@@ -128,6 +125,7 @@ export class SubscriptionServer implements OnApplicationBootstrap, OnModuleDestr
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly metrics: AppMetrics,
     private readonly strategy: JwtStrategy,
+    @Inject(TRUSTED_DOCUMENTS) private readonly trusted: TrustedDocuments | null,
   ) {
     // The same depth, alias, directive, token and cost limits as HTTP requests.
     this.limits = queryLimits(config);
@@ -135,8 +133,6 @@ export class SubscriptionServer implements OnApplicationBootstrap, OnModuleDestr
       listSizeEstimator(config.graphql.defaultPageSize, config.graphql.maxPageSize),
       simpleEstimator({ defaultComplexity: 1 }),
     ];
-    const manifest = config.graphql.trustedDocuments;
-    if (manifest) this.trusted = loadTrustedDocuments(manifest);
     metrics.gaugeFrom(
       'graphql_ws_connections_open',
       'WebSocket connections open on the GraphQL endpoint (authenticated or not yet).',
@@ -171,7 +167,8 @@ export class SubscriptionServer implements OnApplicationBootstrap, OnModuleDestr
         onComplete: (ctx, id) => this.completed(ctx, id),
       },
       wss,
-      KEEP_ALIVE_MS,
+      // ws-level pings: a dead peer is dropped, and proxies see traffic on idle sockets.
+      this.config.graphql.keepAliveMs,
     );
     wss.on('connection', (socket: WebSocket, request: IncomingMessage) =>
       this.opened(socket, request),

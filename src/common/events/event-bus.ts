@@ -40,6 +40,11 @@ export class EventBus implements OnApplicationShutdown {
     return this.engine.asyncIterableIterator<T>(channel);
   }
 
+  /** Whether events reach other processes right now (true without Redis: there are none). */
+  connected(): boolean {
+    return this.clients.every((client) => client.status === 'ready');
+  }
+
   async onApplicationShutdown(): Promise<void> {
     await Promise.all(this.clients.map(disconnectRedis));
   }
