@@ -14,7 +14,7 @@ import {
   RateLimiterRedis,
   type RateLimiterAbstract,
 } from 'rate-limiter-flexible';
-import { disconnectRedis, REDIS_CLOSE_OPTIONS } from '../common/disconnect-redis';
+import { connectRedis, disconnectRedis, FAIL_FAST } from '../common/redis';
 import { OncePerInterval } from '../common/once-per-interval';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { DatabaseSupervisor } from '../database/database-supervisor';
@@ -140,16 +140,7 @@ export class RateLimits implements RateLimitReporter, OnModuleInit, OnApplicatio
   }
 
   private connectRedis(url: string): Redis {
-    // Loaded only when configured: most deployments never need the client.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { Redis: RedisClient } = require('ioredis') as typeof import('ioredis');
-    const redis = new RedisClient(url, {
-      ...REDIS_CLOSE_OPTIONS,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-      connectTimeout: 2_000,
-      retryStrategy: (attempt) => Math.min(attempt * 250, 2_000),
-    });
+    const redis = connectRedis(url, FAIL_FAST);
     let down = false;
     redis.on('error', (error: Error) => {
       if (!down) this.logger.warn(`Redis for rate limits unreachable: ${error.message}`);
