@@ -8,12 +8,9 @@ import { UsersRepository } from '../users/users.repository';
 type GraphiqlModule = typeof import('../graphiql/graphiql-assets');
 
 /**
- * A person opening /graph or /graphql in a browser (GET, Accept: text/html)
- * without a valid token is sent to the auth endpoint's refresh, which renews
- * a live session (the refresh cookie is only sent to /auth) and sends them
- * back, or else shows the login page; with one, they get GraphiQL
- * (self-hosted; off in production unless GRAPHIQL=true).
- * An `onRequest` hook, registered by the app factory.
+ * A browser opening /graphql without a valid token goes to the auth endpoint's refresh (the
+ * refresh cookie is only sent to /auth), which renews a live session or shows the login page;
+ * with one, it gets GraphiQL where that is on. An `onRequest` hook of the app factory.
  */
 @Injectable()
 export class BrowserNavigation implements OnModuleInit {

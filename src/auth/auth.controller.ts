@@ -16,7 +16,7 @@ import { httpErrorBody } from '../common/http/error-body';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { AuthService, type SignupResult, type Throttled } from './auth.service';
 import { CookieWriter, REFRESH_COOKIE } from './http/cookie-writer';
-import { isAllowedStateChange } from './http/origin-check';
+import { CrossSiteGuard } from './http/cross-site.guard';
 import { loginPage, signupPage } from './http/pages';
 import { safeReturnTo } from './http/return-to';
 import { sendUnauthorized } from './http/unauthorized';
@@ -45,6 +45,7 @@ function str(fields: Fields | undefined, name: string): string | undefined {
 
 /** The auth endpoint: sign in, sign out, renew, sign up (docs/auth.md). */
 @Controller('auth')
+@UseGuards(CrossSiteGuard)
 export class AuthController {
   constructor(
     private readonly auth: AuthService,
@@ -74,7 +75,6 @@ export class AuthController {
     @Res() reply: FastifyReply,
     @Body() body: Fields | undefined,
   ): Promise<void> {
-    if (!this.refuseCrossSite(req, reply)) return;
     const json = wantsJson(req);
     const returnTo = this.returnTo(str(body, 'return_to'));
     const result = await this.auth.login(body?.username, body?.password, clientOf(req));
@@ -112,7 +112,6 @@ export class AuthController {
     @Res() reply: FastifyReply,
     @Body() body: Fields | undefined,
   ): Promise<void> {
-    if (!this.refuseCrossSite(req, reply)) return;
     const refreshToken = str(body, 'refresh_token') ?? req.cookies?.[REFRESH_COOKIE];
     const session =
       (await this.sessions.ownerOf(refreshToken)) ??
@@ -141,7 +140,6 @@ export class AuthController {
     @Res() reply: FastifyReply,
     @Body() body: Fields | undefined,
   ): Promise<void> {
-    if (!this.refuseCrossSite(req, reply)) return;
     const fromBody = str(body, 'refresh_token');
     const token = fromBody ?? (req.cookies?.[REFRESH_COOKIE] || undefined);
     const result = await this.auth.refresh(token);
@@ -197,7 +195,6 @@ export class AuthController {
     @Res() reply: FastifyReply,
     @Body() body: Fields | undefined,
   ): Promise<void> {
-    if (!this.refuseCrossSite(req, reply)) return;
     const json = wantsJson(req);
     const returnTo = this.returnTo(str(body, 'return_to'));
     const result: SignupResult = await this.auth.signup(
@@ -260,14 +257,6 @@ export class AuthController {
 
   private returnTo(value: unknown): string {
     return safeReturnTo(value, this.config.auth.returnToOrigins);
-  }
-
-  /** Answers 403 and returns false for a state-changing request from a foreign site. */
-  private refuseCrossSite(req: FastifyRequest, reply: FastifyReply): boolean {
-    const ownOrigin = `${req.protocol}://${req.host}`;
-    if (isAllowedStateChange(req.headers, ownOrigin, this.config.cors.origins)) return true;
-    void reply.status(403).send(httpErrorBody(403, 'Cross-site request refused', req.id));
-    return false;
   }
 
   private tokenBody(userId: string, issued: IssuedToken) {

@@ -75,22 +75,11 @@ export class AuthService {
   ) {
     // Shared by every auth process (MongoDB, or Redis), and refusing while their store is
     // down: a limit that lapsed whenever the store did would invite guessing at those times.
-    const shared = { scope: 'shared', whenStoreFails: 'refuse' } as const;
-    this.perUsername = limits.define({
-      name: 'login_username',
-      points: config.auth.loginRateLimit.perUsername,
-      ...shared,
-    });
-    this.perAddress = limits.define({
-      name: 'login_address',
-      points: config.auth.loginRateLimit.perAddress,
-      ...shared,
-    });
-    this.signupsPerAddress = limits.define({
-      name: 'signup_address',
-      points: config.auth.signupRateLimitPerAddress,
-      ...shared,
-    });
+    const shared = (name: string, points: number) =>
+      limits.define({ name, points, scope: 'shared', whenStoreFails: 'refuse' });
+    this.perUsername = shared('login_username', config.auth.loginRateLimit.perUsername);
+    this.perAddress = shared('login_address', config.auth.loginRateLimit.perAddress);
+    this.signupsPerAddress = shared('signup_address', config.auth.signupRateLimitPerAddress);
   }
 
   async login(
@@ -106,8 +95,7 @@ export class AuthService {
       await Promise.all([this.perAddress.hit(address), this.perUsername.check(name.toLowerCase())]),
     );
     if (throttled) return throttled;
-    const secret =
-      typeof password === 'string' && password.length <= PASSWORD_MAX_LENGTH ? password : '';
+    const secret = passwordToCheck(password);
     // Unknown user, disabled account and wrong password all cost one argon2 check and answer alike.
     const credential = name ? await this.credentials.findByUsername(name) : undefined;
     const matches = await this.hasher.verify(credential?.password_hash, secret);
@@ -140,14 +128,7 @@ export class AuthService {
       await this.sessions.revoke(session._id);
       return { kind: 'refused', reason: 'revoked' };
     }
-    const issued = await this.issuer.issue({
-      userId: user._id,
-      locale: user.primary_locale,
-      roles: user.roles,
-      authTime: session.auth_time,
-      sid: session._id,
-    });
-    return { kind: 'ok', userId: user._id, issued, refresh };
+    return this.signedIn(user, session.auth_time, session._id, refresh);
   }
 
   /**
@@ -166,10 +147,7 @@ export class AuthService {
       await Promise.all([this.perAddress.hit(address), this.perUsername.check(key)]),
     );
     if (throttled) return throttled;
-    const current =
-      typeof input.current === 'string' && input.current.length <= PASSWORD_MAX_LENGTH
-        ? input.current
-        : '';
+    const current = passwordToCheck(input.current);
     if (!credential || !(await this.hasher.verify(credential.password_hash, current))) {
       await this.perUsername.hit(key);
       return { kind: 'invalid' };
@@ -247,21 +225,29 @@ export class AuthService {
   }
 
   /** A new session and its first tokens. */
-  private async signIn(
-    user: { _id: string; primary_locale: string; roles: Viewer['roles'] },
-    userAgent: string | undefined,
-  ): Promise<SignedIn> {
-    const authTime = now();
+  private async signIn(user: TokenUser, userAgent: string | undefined): Promise<SignedIn> {
+    const authTime = Math.floor(Date.now() / 1000);
     const { sid, refresh } = await this.sessions.start(user._id, userAgent, authTime);
-    const issued = await this.issuer.issue({
-      userId: user._id,
-      locale: user.primary_locale,
-      roles: user.roles,
-      authTime,
-      sid,
-    });
-    return { kind: 'ok', userId: user._id, issued, refresh };
+    return this.signedIn(user, authTime, sid, refresh);
   }
+
+  private async signedIn(
+    user: TokenUser,
+    authTime: number,
+    sid: string,
+    refresh: IssuedRefreshToken,
+  ): Promise<SignedIn> {
+    const { _id: userId, primary_locale: locale, roles } = user;
+    const issued = await this.issuer.issue({ userId, locale, roles, authTime, sid });
+    return { kind: 'ok', userId, issued, refresh };
+  }
+}
+
+type TokenUser = { _id: string; primary_locale: string; roles: Viewer['roles'] };
+
+/** The password to check: a non-string or over-long one checks as empty (and fails alike). */
+function passwordToCheck(value: unknown): string {
+  return typeof value === 'string' && value.length <= PASSWORD_MAX_LENGTH ? value : '';
 }
 
 /** Refused when any limit refuses: unavailable if a store did not answer, else for as long as the longest refusal. */
@@ -273,8 +259,4 @@ function throttledBy(decisions: readonly RateDecision[]): Throttled | undefined 
     kind: 'rate_limited',
     retryAfterSeconds: Math.max(...refusing.map((decision) => decision.retryAfterSeconds)),
   };
-}
-
-function now(): number {
-  return Math.floor(Date.now() / 1000);
 }

@@ -4,9 +4,8 @@ import { decode, type Jwt, type JwtPayload } from 'jsonwebtoken';
 import { LRUCache } from 'lru-cache';
 import { ExtractJwt, Strategy, type JwtFromRequestFunction } from 'passport-jwt';
 import { ROLES, type Viewer } from '../common/viewer';
-import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { APP_CONFIG, JWT_ALGORITHMS, type AppConfig } from '../config/app-config';
 import { AppMetrics } from '../metrics/app-metrics';
-import { SUPPORTED_ALGORITHMS } from './keys/key-material';
 import { KeyStore } from './keys/key-store';
 import { RevokedSessions } from './sessions/revoked-sessions';
 import { TokenRefusal, type LaterRefusal } from './token-refusal';
@@ -61,7 +60,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
           done(null, key.key as unknown as string);
         }, done);
       },
-      algorithms: [...SUPPORTED_ALGORITHMS],
+      algorithms: [...JWT_ALGORITHMS],
       issuer: jwt.issuer,
       audience: jwt.audience,
       // `complete` hands validate() the header as well, for the `crit` rule.

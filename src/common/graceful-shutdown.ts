@@ -7,13 +7,8 @@ const DUPLICATE_SIGNAL_MS = 1_000;
 const LAST_WRITES_MS = 500;
 
 /**
- * Ends the process once what is still being written has been written. Logs go
- * to stdout asynchronously: `process.exit()` right after the last line could
- * end the process while that line's write is still in flight, and pino's
- * exit-time flush only covers lines not yet handed to a write (the final
- * "Shut down cleanly" went missing once that way under load). So the process
- * ends on its own when nothing is left to do, and is ended if something
- * still holds it after LAST_WRITES_MS.
+ * Lets the process end on its own once its asynchronous log writes are done (`process.exit()`
+ * could cut the last line's write short); ends it anyway after LAST_WRITES_MS.
  */
 function exitAfterLastWrites(code: number): void {
   process.exitCode = code;

@@ -1,8 +1,8 @@
 import { badUserInput } from './errors';
 import { randomInt } from 'node:crypto';
 
-const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
-export const DB_ID_LENGTH = 12;
+export const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+const DB_ID_LENGTH = 12;
 const DB_ID = /^[0-9A-Za-z]{12}$/;
 
 /** A new 12-character base62 database id from a cryptographically random source. */

@@ -1,6 +1,6 @@
 /**
  * The business outcome of a write, in the terms legacy clients read
- * (docs/api.md, Mutations and completionObj): success or failure, a stable
+ * (docs/api.md, Mutation outcomes): success or failure, a stable
  * message id ("001", "DU01"...) and a message that is safe to show.
  */
 export interface Outcome {

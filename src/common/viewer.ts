@@ -1,4 +1,4 @@
-/** The roles a token may carry (docs/api.md, Authorization). */
+/** The roles a token may carry (docs/api.md, Who may see what). */
 export const ROLES = ['user', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 

@@ -9,7 +9,7 @@ import { productionRefusals } from './production-rules';
 /** The algorithms passport-jwt's verifier (jsonwebtoken) supports with asymmetric keys; it has no EdDSA. */
 export const JWT_ALGORITHMS = ['ES256', 'RS256', 'PS256'] as const;
 export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /** Where a PEM key comes from: its text (from `*_B64`) or a file path (from `*_FILE`). */
 export type KeySource =
@@ -59,6 +59,11 @@ const mongodbUri = () =>
   secret(
     z.string().regex(/^mongodb(\+srv)?:\/\/\S+$/),
     'a mongodb:// or mongodb+srv:// URI without spaces (value not shown: it may hold a password)',
+  );
+const redisUrl = () =>
+  secret(
+    z.url({ protocol: /^rediss?$/ }),
+    'a redis:// or rediss:// URL (value not shown: it may hold a password)',
   );
 const pemBase64 = () =>
   secret(
@@ -129,14 +134,8 @@ const ENVIRONMENT = z.object({
       'off, same (GET /metrics on PORT), or a port number for a metrics listener of its own',
     )
     .optional(),
-  REDIS_URL: secret(
-    z.url({ protocol: /^rediss?$/ }),
-    'a redis:// or rediss:// URL (value not shown: it may hold a password)',
-  ).optional(),
-  RATE_LIMIT_REDIS_URL: secret(
-    z.url({ protocol: /^rediss?$/ }),
-    'a redis:// or rediss:// URL (value not shown: it may hold a password)',
-  ).optional(),
+  REDIS_URL: redisUrl().optional(),
+  RATE_LIMIT_REDIS_URL: redisUrl().optional(),
 
   DEFAULT_PAGE_SIZE: integer(1, 1000).default(20),
   MAX_PAGE_SIZE: integer(1, 1000).default(100),
@@ -182,11 +181,14 @@ const ENVIRONMENT = z.object({
   SIGNUP_RATE_LIMIT_PER_ADDRESS: integer(1, 100_000).default(10),
 });
 
+/** The environment as the schema parsed it, before the rules between variables. */
+export type Environment = z.infer<typeof ENVIRONMENT>;
+
 /** The names of every variable the configuration reads, legacy aliases included. */
 export const CONFIG_VARIABLES: readonly string[] = Object.keys(ENVIRONMENT.shape);
 
 /** The environment schema turned into the service's configuration, with the rules between variables. */
-export function configSchema(cwd: string) {
+function configSchema(cwd: string) {
   return ENVIRONMENT.transform((env, context) => {
     const problem = (message: string) => context.addIssue({ code: 'custom', message });
     const warnings: string[] = [];
@@ -342,7 +344,11 @@ export function configSchema(cwd: string) {
   });
 }
 
-/** The whole validated configuration; nothing else reads `process.env`. */
+/**
+ * The whole validated configuration. Entry points hand `process.env` to `loadConfig`; apart from
+ * them only `npm run keys` (JWT_ALG as its default) and the embedded database's launcher (PATH,
+ * GOPATH and the like, to find a binary) read it (docs/architecture.md, Decisions).
+ */
 export type AppConfig = z.infer<ReturnType<typeof configSchema>>;
 
 /** The configured default and maximum page sizes, as keyset paging takes them. */

@@ -1,25 +1,11 @@
-/** The variables the production rules look at, as the environment schema parsed them. */
-export interface ProductionSettings {
-  readonly APP_ROLE: 'all' | 'api' | 'auth';
-  readonly MONGODB_URI?: string;
-  readonly DB_URI?: string;
-  readonly EMBEDDED_DATABASE_IN_PRODUCTION: boolean;
-  readonly CORS_ORIGINS?: string;
-  readonly CORS_REGEX?: string;
-  readonly COOKIE_SECURE: boolean;
-  readonly JWT_PRIV_KEY_B64?: unknown;
-  readonly JWT_PRIV_KEY_FILE?: string;
-  readonly JWT_PUB_KEY_B64?: unknown;
-  readonly JWT_PUB_KEY_FILE?: string;
-  readonly JWKS_URL?: string;
-}
+import type { Environment } from './app-config';
 
 /**
  * What production refuses to start with: settings that would lose data or
  * open a door. One line per refusal, naming the variable; docs/deployment.md
  * lists every rule here and production-rules.spec.ts tests each.
  */
-export function productionRefusals(env: ProductionSettings): string[] {
+export function productionRefusals(env: Environment): string[] {
   const refusals: string[] = [];
 
   if (env.MONGODB_URI === undefined && env.DB_URI === undefined) {

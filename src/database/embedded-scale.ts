@@ -1,10 +1,8 @@
 import type { Connection } from 'mongoose';
 
 /**
- * Documents per collection FerretDB (the embedded database) serves
- * comfortably: it scans the collection for every filter but `_id` equality, so
- * at this size such a query already takes about half a second
- * (docs/architecture.md, "The embedded database").
+ * Documents per collection the embedded database (FerretDB) serves comfortably: it scans the
+ * collection for every filter but `_id` equality (docs/architecture.md, "The embedded database").
  */
 export const FERRETDB_COMFORTABLE_DOCUMENTS = 10_000;
 

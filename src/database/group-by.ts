@@ -7,8 +7,6 @@ export interface GroupTotals {
   readonly sum: number;
 }
 
-export const NO_DOCUMENTS: GroupTotals = { count: 0, sum: 0 };
-
 /**
  * Counts (and sums `sumField` over) the documents of `model` whose `key` is
  * one of `ids`, per id; ids nothing points at are absent. One `$group` per

@@ -1,9 +1,6 @@
 /**
- * `field` is one of `values`. A single value becomes a plain equality: MongoDB
- * uses an index either way, but equality on `_id` is the only filter FerretDB
- * pushes down, and `$in` of one value costs it more than equality on any
- * field (docs/architecture.md, "The embedded database"). So a DataLoader
- * batch of one key is one equality.
+ * `field` is one of `values`; a single value is a plain equality, which on `_id` is the only
+ * filter FerretDB pushes down (docs/architecture.md, "The embedded database").
  */
 export function fieldIn<F extends string>(
   field: F,

@@ -1,12 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
-export interface Asset {
+interface Asset {
   readonly body: Buffer;
   readonly type: string;
 }
-
-const packageDir = (name: string) => dirname(require.resolve(`${name}/package.json`));
 
 /**
  * GraphiQL's own build and React's, from node_modules (no CDN: the page works
@@ -14,29 +12,15 @@ const packageDir = (name: string) => dirname(require.resolve(`${name}/package.js
  */
 export function loadGraphiqlAssets(): ReadonlyMap<string, Asset> {
   const js = 'text/javascript; charset=utf-8';
-  return new Map<string, Asset>([
-    [
-      'react.js',
-      { body: readFileSync(join(packageDir('react'), 'umd', 'react.production.min.js')), type: js },
-    ],
-    [
-      'react-dom.js',
-      {
-        body: readFileSync(join(packageDir('react-dom'), 'umd', 'react-dom.production.min.js')),
-        type: js,
-      },
-    ],
-    [
-      'graphiql.js',
-      { body: readFileSync(join(packageDir('graphiql'), 'graphiql.min.js')), type: js },
-    ],
-    [
-      'graphiql.css',
-      {
-        body: readFileSync(join(packageDir('graphiql'), 'graphiql.min.css')),
-        type: 'text/css; charset=utf-8',
-      },
-    ],
+  const file = (name: string, path: string, type = js): Asset => ({
+    body: readFileSync(join(dirname(require.resolve(`${name}/package.json`)), path)),
+    type,
+  });
+  return new Map([
+    ['react.js', file('react', 'umd/react.production.min.js')],
+    ['react-dom.js', file('react-dom', 'umd/react-dom.production.min.js')],
+    ['graphiql.js', file('graphiql', 'graphiql.min.js')],
+    ['graphiql.css', file('graphiql', 'graphiql.min.css', 'text/css; charset=utf-8')],
     ['start.js', { body: Buffer.from(START_SCRIPT), type: js }],
   ]);
 }

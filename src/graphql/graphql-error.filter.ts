@@ -5,11 +5,8 @@ import { ApiError } from '../common/errors';
 import { fromApiError } from './graphql-errors';
 
 /**
- * Hands errors a resolver or service throws on purpose (BAD_USER_INPUT,
- * NOT_FOUND, FORBIDDEN...) straight back to Apollo. Without it Nest's
- * default handler logs each one at error level with a stack, so a client's
- * bad cursor looked like a server fault. Unexpected errors are still logged
- * in full by the request plugin.
+ * Hands errors thrown on purpose (BAD_USER_INPUT, NOT_FOUND...) straight back to Apollo, instead
+ * of Nest logging each as a server fault; the request plugin logs the unexpected ones.
  */
 @Catch(GraphQLError, ApiError)
 export class GraphQLErrorPassthrough implements GqlExceptionFilter {

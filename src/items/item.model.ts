@@ -15,7 +15,7 @@ export interface Item {
   readonly item_price: readonly ItemPrice[];
 }
 
-export interface ItemPrice {
+interface ItemPrice {
   readonly amount: number;
   readonly discount_schema?: string;
   readonly valid_from?: Date;

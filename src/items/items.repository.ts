@@ -11,10 +11,6 @@ import { ItemDocument, type Item } from './item.model';
 export class ItemsRepository {
   constructor(@InjectModel(ItemDocument.name) private readonly model: Model<ItemDocument>) {}
 
-  async findById(id: string): Promise<Item | undefined> {
-    return (await this.model.findById(id).lean<Item>().exec()) ?? undefined;
-  }
-
   async findByIds(ids: readonly string[]): Promise<Item[]> {
     if (ids.length === 0) return [];
     return this.model.find(idsFilter(ids)).lean<Item[]>().exec();

@@ -6,8 +6,8 @@ import { APP_CONFIG, pageLimitsOf, type AppConfig } from '../config/app-config';
 import type { Item } from './item.model';
 import { ItemsRepository } from './items.repository';
 
-export const ITEM_SORTABLE = { desc: 'desc', item_category: 'item_category' } as const;
-export const ITEM_FILTERABLE: Record<string, FilterField> = {
+const ITEM_SORTABLE = { desc: 'desc', item_category: 'item_category' } as const;
+const ITEM_FILTERABLE: Record<string, FilterField> = {
   _id: RAW_ID_FIELD,
   desc: { path: 'desc', kind: 'string' },
   item_category: { path: 'item_category', kind: 'string' },

@@ -62,7 +62,7 @@ function requestLine(req: IncomingMessage, res: ServerResponse, responseTime: nu
 }
 
 /** pino-http's options: one line per request when it completes, and every line's format. */
-export function requestLogOptions(config: AppConfig): Options {
+function requestLogOptions(config: AppConfig): Options {
   return {
     level: config.log.level,
     timestamp: pino.stdTimeFunctions.isoTime,

@@ -1,7 +1,7 @@
 /** Keys whose values could be used to sign in, or that carry personal secrets. */
 const SECRET_KEY =
   /pass(word)?|secret|token|cookie|authorization|jwt|api[-_]?key|credential|private[-_]?key/i;
-export const REDACTED = '[Redacted]';
+const REDACTED = '[Redacted]';
 const MAX_DEPTH = 8;
 
 /**

@@ -3,7 +3,7 @@ import '../common/node-version';
 import { resolve } from 'node:path';
 import { parseCli } from '../common/cli';
 import { backUp } from './backup';
-import { databaseLabel, loadMaintenanceConfig, exitWith, withCliDatabase } from './cli-database';
+import { databaseLabel, exitWith, withCliDatabase } from './cli-database';
 
 const CLI = {
   usage:
@@ -21,10 +21,7 @@ const CLI = {
 
 async function main(): Promise<number> {
   const flags = parseCli(CLI);
-  const config = loadMaintenanceConfig();
   return withCliDatabase(
-    config,
-    (message) => console.log(message),
     {
       stopping: 'Stopping: the partial backup is removed…',
       stopped: 'Stopped; no backup was written.',

@@ -12,7 +12,7 @@ import { MIGRATION_LOCK_COLLECTION } from './migration-lock';
 import { RATE_LIMIT_COLLECTION } from '../rate-limits/mongo-counter-collection';
 
 /** Counters and locks: rebuilt by the service as it runs, worthless in a restore. */
-export const DISCARDABLE_COLLECTIONS: readonly string[] = [
+const DISCARDABLE_COLLECTIONS: readonly string[] = [
   RATE_LIMIT_COLLECTION,
   MIGRATION_LOCK_COLLECTION,
 ];
@@ -40,7 +40,7 @@ export interface Progress {
 }
 
 /** The collections that matter: every one but the discardable and the server's own. */
-export async function collectionsToBackUp(db: Db): Promise<string[]> {
+async function collectionsToBackUp(db: Db): Promise<string[]> {
   const collections = await db.listCollections({}, { nameOnly: true }).toArray();
   return collections
     .map((collection) => collection.name)
@@ -136,7 +136,7 @@ export async function backUp(db: Db, dir: string, progress: Progress): Promise<M
   }
 }
 
-export async function readManifest(dir: string): Promise<Manifest> {
+async function readManifest(dir: string): Promise<Manifest> {
   const manifest = JSON.parse(await readFile(join(dir, MANIFEST), 'utf8')) as Manifest;
   if (manifest.format !== 'ejson-lines-gzip/1')
     throw new Error(`${join(dir, MANIFEST)} is not a backup this version can read`);

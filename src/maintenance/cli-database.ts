@@ -3,7 +3,7 @@ import { ConfigError, loadConfig, type AppConfig } from '../config/app-config';
 import { DEFAULT_DB_NAME } from '../database/database-server';
 import { startEmbeddedDatabase } from '../database/embedded/embedded-database';
 
-export interface CliDatabase {
+interface CliDatabase {
   readonly db: Db;
   /** Closes the connection, then stops the embedded server if this process started one. */
   close(): Promise<void>;
@@ -27,7 +27,7 @@ export function loadMaintenanceConfig(env: NodeJS.ProcessEnv = process.env): App
  * one in DATA_DIR as `npm start` uses it (stop `npm start` first: two servers
  * must not share one data folder).
  */
-export async function openCliDatabase(
+async function openCliDatabase(
   config: AppConfig,
   log: (message: string) => void,
 ): Promise<CliDatabase> {
@@ -80,18 +80,16 @@ export interface StopMessages {
 }
 
 /**
- * Runs a maintenance command's work on its database: Ctrl-C stops it at its
- * next step (exit 130, with `stopped` saying what is left), and the database
- * is closed however it ends.
+ * Runs a maintenance command's work on the configured database: Ctrl-C stops it at its next
+ * step (exit 130, with `stopped` saying what is left), and the database is closed however it ends.
  */
 export async function withCliDatabase(
-  config: AppConfig,
-  log: (message: string) => void,
   messages: StopMessages,
   work: (db: Db, signal: AbortSignal) => Promise<number>,
 ): Promise<number> {
+  const config = loadMaintenanceConfig();
   const signal = stopOnSignals(() => console.error(messages.stopping));
-  const database = await openCliDatabase(config, log);
+  const database = await openCliDatabase(config, (message) => process.stdout.write(`${message}\n`));
   try {
     return await work(database.db, signal);
   } catch (error) {

@@ -17,7 +17,7 @@ interface DeclaredIndex {
   readonly optional?: boolean;
 }
 
-export interface IndexDifference {
+interface IndexDifference {
   readonly collection: string;
   /** e.g. `{ username: 1 } unique` */
   readonly index: string;
@@ -43,7 +43,7 @@ const SCHEMAS: Readonly<Record<string, Schema>> = {
 };
 
 /** Every index the code declares, per collection: the Mongoose schemas' and the rate-limit counters'. */
-export function declaredIndexes(): Record<string, DeclaredIndex[]> {
+function declaredIndexes(): Record<string, DeclaredIndex[]> {
   const declared: Record<string, DeclaredIndex[]> = {};
   for (const [collection, schema] of Object.entries(SCHEMAS)) {
     declared[collection] = schema

@@ -1,7 +1,7 @@
 // First: refuses an old Node.js before anything that would crash on it is loaded.
 import '../common/node-version';
 import { parseCli } from '../common/cli';
-import { databaseLabel, loadMaintenanceConfig, exitWith, withCliDatabase } from './cli-database';
+import { databaseLabel, exitWith, withCliDatabase } from './cli-database';
 import { checkIndexes, type IndexReport } from './index-check';
 import { Migrator } from './migrator';
 
@@ -50,10 +50,7 @@ async function main(): Promise<number> {
     console.error(`Say what to do: ${COMMANDS.join(', ')} (--help for more)`);
     return 2;
   }
-  const config = loadMaintenanceConfig();
   return withCliDatabase(
-    config,
-    log,
     {
       stopping: 'Stopping after the current step (Ctrl-C again to quit at once)…',
       stopped:

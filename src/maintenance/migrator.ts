@@ -4,7 +4,7 @@ import { MIGRATIONS, type Migration, type MigrationContext } from '../migrations
 import { MigrationLock, type LockOptions } from './migration-lock';
 
 /** Where umzug records each applied migration (one document per name). */
-export const MIGRATIONS_COLLECTION = 'migrations';
+const MIGRATIONS_COLLECTION = 'migrations';
 
 export interface MigrationStatus {
   readonly name: string;

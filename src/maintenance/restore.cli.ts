@@ -3,7 +3,7 @@ import '../common/node-version';
 import { resolve } from 'node:path';
 import { parseCli } from '../common/cli';
 import { comparisonTable, restore } from './backup';
-import { databaseLabel, loadMaintenanceConfig, exitWith, withCliDatabase } from './cli-database';
+import { databaseLabel, exitWith, withCliDatabase } from './cli-database';
 
 const CLI = {
   usage:
@@ -30,10 +30,7 @@ async function main(): Promise<number> {
     return 2;
   }
   const dir = resolve(flags.from);
-  const config = loadMaintenanceConfig();
   return withCliDatabase(
-    config,
-    (message) => console.log(message),
     {
       stopping: 'Stopping after this batch: run the restore again with --drop to finish it…',
       stopped: 'Stopped; the database holds part of the backup. Run the restore again with --drop.',

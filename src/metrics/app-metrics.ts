@@ -12,16 +12,16 @@ const REQUEST_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
 const DB_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 2.5];
 
 /** A label value for anything past the first `max` distinct values: cardinality stays bounded. */
-export const OTHER_LABEL = '(other)';
+const OTHER_LABEL = '(other)';
 /** The operation label of a GraphQL request refused or failing before an operation was chosen. */
-export const NO_OPERATION = '(none)';
+const NO_OPERATION = '(none)';
 /** The name label of an operation the client did not name. */
-export const UNNAMED_OPERATION = '(unnamed)';
+const UNNAMED_OPERATION = '(unnamed)';
 /** Codes of the service's own failures: alerts divide by them, so their series exist from the start. */
 const SERVER_ERROR_CODES = ['INTERNAL_SERVER_ERROR', 'SERVICE_UNAVAILABLE'];
 
 /** Values a label may take: those seen first, up to `max`; later ones are reported as OTHER_LABEL. */
-export class BoundedLabel {
+class BoundedLabel {
   private readonly seen = new Set<string>();
 
   constructor(
@@ -48,72 +48,63 @@ export interface ObservedResponse {
 }
 
 /**
- * The process's Prometheus metrics (docs/operations.md lists each one). One
- * registry per application, not prom-client's global one, so several apps in
- * one process (the e2e tests) keep their counts apart. When disabled nothing
- * is recorded on the request path; values read from their sources at scrape
- * time (token cache, pool) cost nothing between scrapes.
+ * The process's Prometheus metrics (docs/operations.md lists each one), in a registry of the
+ * application's own so several apps in one process keep their counts apart.
  */
 export class AppMetrics {
   readonly registry = new Registry();
-  private readonly httpDuration: Histogram<'route' | 'status'>;
-  private readonly graphqlDuration: Histogram<'operation_name' | 'operation_type'>;
-  private readonly graphqlErrors: Counter<'code'>;
-  private readonly rateLimitRefusals: Counter<'limit'>;
-  private readonly rateLimitStoreErrors: Counter<'limit'>;
-  private readonly dbDuration: Histogram<'command' | 'outcome'>;
+  private readonly httpDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP requests by route pattern and status code: duration from arrival to the response sent.',
+    labelNames: ['route', 'status'],
+    buckets: REQUEST_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly graphqlDuration = new Histogram({
+    name: 'graphql_request_duration_seconds',
+    help: `GraphQL requests by operation name (${UNNAMED_OPERATION} when not named, ${OTHER_LABEL} past the first 100 names) and type (${NO_OPERATION} when refused before an operation was chosen).`,
+    labelNames: ['operation_name', 'operation_type'],
+    buckets: REQUEST_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly graphqlErrors = this.counter(
+    'graphql_errors_total',
+    'GraphQL errors sent to clients, by extensions.code.',
+    'code',
+  );
+  private readonly rateLimitRefusals = this.counter(
+    'rate_limit_refusals_total',
+    'Requests refused by a rate limit, by limit.',
+    'limit',
+  );
+  private readonly rateLimitStoreErrors = this.counter(
+    'rate_limit_store_errors_total',
+    'Rate-limit checks whose store (MongoDB or Redis) did not answer, by limit.',
+    'limit',
+  );
+  private readonly dbDuration = new Histogram({
+    name: 'mongodb_command_duration_seconds',
+    help: 'MongoDB commands by name and outcome (ok, failed), as the driver measured them.',
+    labelNames: ['command', 'outcome'],
+    buckets: DB_BUCKETS,
+    registers: [this.registry],
+  });
   private readonly operationNames = new BoundedLabel(100);
   private readonly errorCodes = new BoundedLabel(40);
   private readonly routes = new BoundedLabel(50, 200);
   private readonly commands = new BoundedLabel(30);
 
   constructor(readonly enabled: boolean) {
-    const registers = [this.registry];
-    this.httpDuration = new Histogram({
-      name: 'http_request_duration_seconds',
-      help: 'HTTP requests by route pattern and status code: duration from arrival to the response sent.',
-      labelNames: ['route', 'status'],
-      buckets: REQUEST_BUCKETS,
-      registers,
-    });
-    this.graphqlDuration = new Histogram({
-      name: 'graphql_request_duration_seconds',
-      help: `GraphQL requests by operation name (${UNNAMED_OPERATION} when not named, ${OTHER_LABEL} past the first 100 names) and type (${NO_OPERATION} when refused before an operation was chosen).`,
-      labelNames: ['operation_name', 'operation_type'],
-      buckets: REQUEST_BUCKETS,
-      registers,
-    });
-    this.graphqlErrors = new Counter({
-      name: 'graphql_errors_total',
-      help: 'GraphQL errors sent to clients, by extensions.code.',
-      labelNames: ['code'],
-      registers,
-    });
-    this.rateLimitRefusals = new Counter({
-      name: 'rate_limit_refusals_total',
-      help: 'Requests refused by a rate limit, by limit.',
-      labelNames: ['limit'],
-      registers,
-    });
-    this.rateLimitStoreErrors = new Counter({
-      name: 'rate_limit_store_errors_total',
-      help: 'Rate-limit checks whose store (MongoDB or Redis) did not answer, by limit.',
-      labelNames: ['limit'],
-      registers,
-    });
-    this.dbDuration = new Histogram({
-      name: 'mongodb_command_duration_seconds',
-      help: 'MongoDB commands by name and outcome (ok, failed), as the driver measured them.',
-      labelNames: ['command', 'outcome'],
-      buckets: DB_BUCKETS,
-      registers,
-    });
     if (enabled) {
       for (const code of SERVER_ERROR_CODES)
         this.graphqlErrors.inc({ code: this.errorCodes.of(code) }, 0);
       // Event-loop lag, memory, GC, handles: prom-client's standard process metrics.
       collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 20 });
     }
+  }
+
+  private counter<L extends string>(name: string, help: string, label: L): Counter<L> {
+    return new Counter({ name, help, labelNames: [label], registers: [this.registry] });
   }
 
   observeResponse(response: ObservedResponse): void {
@@ -153,10 +144,7 @@ export class AppMetrics {
     this.dbDuration.observe({ command: this.commands.of(command), outcome }, milliseconds / 1000);
   }
 
-  /**
-   * A counter kept by its owner as plain numbers (no cost per event), read when scraped:
-   * one value per label set.
-   */
+  /** A counter kept by its owner as plain numbers, read when scraped: one value per label set. */
   counterFrom<L extends string>(
     name: string,
     help: string,

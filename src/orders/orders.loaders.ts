@@ -7,7 +7,7 @@ import { OrdersRepository } from './orders.repository';
 import { joinLine, OrdersService } from './orders.service';
 
 /** Orders (with their embedded lines) by database id, batched per request. */
-export const ORDER_BY_ID = new LoaderKey<string, Order | undefined>('orders.byId');
+const ORDER_BY_ID = new LoaderKey<string, Order | undefined>('orders.byId');
 
 /** The orders feature's part of every GraphQL request: its loader, and `node` for orders and their lines. */
 @Injectable()

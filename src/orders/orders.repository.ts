@@ -11,10 +11,6 @@ import { OrderDocument, type NewOrder, type Order } from './order.model';
 export class OrdersRepository {
   constructor(@InjectModel(OrderDocument.name) private readonly model: Model<OrderDocument>) {}
 
-  async findById(id: string): Promise<Order | undefined> {
-    return (await this.model.findById(id).lean<Order>().exec()) ?? undefined;
-  }
-
   async findByIds(ids: readonly string[]): Promise<Order[]> {
     if (ids.length === 0) return [];
     return this.model.find(idsFilter(ids)).lean<Order[]>().exec();

@@ -22,8 +22,8 @@ import { UsersRepository } from '../users/users.repository';
 import type { NewOrder, Order, OrderLine } from './order.model';
 import { OrdersRepository } from './orders.repository';
 
-export const ORDER_SORTABLE = { order_date: 'order_date', created_at: 'created_at' } as const;
-export const ORDER_FILTERABLE: Record<string, FilterField> = {
+const ORDER_SORTABLE = { order_date: 'order_date', created_at: 'created_at' } as const;
+const ORDER_FILTERABLE: Record<string, FilterField> = {
   _id: RAW_ID_FIELD,
   payer_id: { path: 'payer_id', kind: 'id' },
   order_date: { path: 'order_date', kind: 'date' },
@@ -32,14 +32,14 @@ export const ORDER_FILTERABLE: Record<string, FilterField> = {
   'order_items.quantity': { path: 'order_items.quantity', kind: 'number' },
   'order_items.amount': { path: 'order_items.amount', kind: 'number' },
 };
-export const ORDER_ITEM_SORTABLE = {
+const ORDER_ITEM_SORTABLE = {
   item_id: 'item_id',
   quantity: 'quantity',
   amount: 'amount',
   desc: 'desc',
   item_category: 'item_category',
 } as const;
-export const ORDER_ITEM_FILTERABLE: Record<string, FilterField> = {
+const ORDER_ITEM_FILTERABLE: Record<string, FilterField> = {
   _id: RAW_ID_FIELD,
   item_id: { path: 'item_id', kind: 'id' },
   quantity: { path: 'quantity', kind: 'number' },

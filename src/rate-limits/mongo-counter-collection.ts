@@ -11,12 +11,9 @@ export const RATE_LIMIT_INDEXES = {
 const SWEEP_INTERVAL_MS = 60_000;
 
 /**
- * The collection rate-limiter-flexible keeps shared counters in. Its indexes
- * are built here (outside production; migrations build them there) rather than
- * by the library, because FerretDB 1.24 refuses TTL indexes
- * (`expireAfterSeconds` is not implemented): without one, expired counters are
- * deleted by a sweep once a minute instead, and that is one informational
- * line, not an error on every start.
+ * The collection of rate-limiter-flexible's shared counters. Its indexes are built here (outside
+ * production) rather than by the library because FerretDB refuses TTL indexes: there, expired
+ * counters are swept once a minute instead, with one informational line.
  */
 export class MongoCounterCollection {
   private sweeper: NodeJS.Timeout | undefined;

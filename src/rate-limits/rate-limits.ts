@@ -14,7 +14,7 @@ import {
   RateLimiterRedis,
   type RateLimiterAbstract,
 } from 'rate-limiter-flexible';
-import { disconnectRedis, REDIS_CLOSE_OPTIONS } from '../common/disconnect-redis';
+import { connectRedis, disconnectRedis, FAIL_FAST } from '../common/redis';
 import { OncePerInterval } from '../common/once-per-interval';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { DatabaseSupervisor } from '../database/database-supervisor';
@@ -34,7 +34,7 @@ export interface RateLimitDefinition {
   readonly points: number;
   readonly windowSeconds?: number;
   /**
-   * `shared`: counted in MongoDB (or Redis when RATE_LIMIT_REDIS_URL is set), so every
+   * `shared`: counted in MongoDB (or Redis when REDIS_URL is set), so every
    * process sees the same count. `local`: counted in this process's memory, unless Redis
    * is configured.
    */
@@ -49,7 +49,7 @@ const STORE_FAILURE_LOG_INTERVAL_MS = 60_000;
  * Makes the service's rate limits on rate-limiter-flexible's stores
  * (docs/operations.md, Rate limits): sign-in and sign-up counters in the
  * MongoDB the service already has, GraphQL counters in memory, or all of them
- * in Redis when RATE_LIMIT_REDIS_URL is set.
+ * in Redis when REDIS_URL is set.
  */
 @Injectable()
 export class RateLimits implements RateLimitReporter, OnModuleInit, OnApplicationShutdown {
@@ -130,16 +130,7 @@ export class RateLimits implements RateLimitReporter, OnModuleInit, OnApplicatio
   }
 
   private connectRedis(url: string): Redis {
-    // Loaded only when configured: most deployments never need the client.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { Redis: RedisClient } = require('ioredis') as typeof import('ioredis');
-    const redis = new RedisClient(url, {
-      ...REDIS_CLOSE_OPTIONS,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-      connectTimeout: 2_000,
-      retryStrategy: (attempt) => Math.min(attempt * 250, 2_000),
-    });
+    const redis = connectRedis(url, FAIL_FAST);
     let down = false;
     redis.on('error', (error: Error) => {
       if (!down) this.logger.warn(`Redis for rate limits unreachable: ${error.message}`);

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { BASE62 } from '../common/ids';
 import type { Item } from '../items/item.model';
 import { ItemsRepository } from '../items/items.repository';
 import type { NewOrder } from '../orders/order.model';
@@ -6,73 +7,18 @@ import { OrdersRepository } from '../orders/orders.repository';
 import type { NewUser } from '../users/user.model';
 import { UsersRepository } from '../users/users.repository';
 
-const FIRST = [
-  'Ada',
-  'Ben',
-  'Chloe',
-  'Dmitri',
-  'Elena',
-  'Farid',
-  'Grace',
-  'Hiro',
-  'Ines',
-  'Jonas',
-  'Kemal',
-  'Lena',
-  'Mateo',
-  'Nia',
-  'Omar',
-  'Priya',
-  'Quinn',
-  'Rosa',
-  'Sven',
-  'Tara',
-  'Uma',
-  'Victor',
-  'Wen',
-  'Yara',
-  'Zoe',
-];
-const LAST = [
-  'Andersen',
-  'Baptiste',
-  'Chen',
-  'Dubois',
-  'Esposito',
-  'Fischer',
-  'Garcia',
-  'Haddad',
-  'Ivanova',
-  'Jensen',
-  'Kowalski',
-  'Lopez',
-  'Moreau',
-  'Nakamura',
-  'Okafor',
-  'Petrov',
-  'Rossi',
-  'Silva',
-  'Tanaka',
-  'Weber',
-];
+/** Space-separated words as a list. */
+const words = (text: string) => text.split(' ');
+const FIRST = words(
+  'Ada Ben Chloe Dmitri Elena Farid Grace Hiro Ines Jonas Kemal Lena Mateo Nia Omar Priya Quinn Rosa Sven Tara Uma Victor Wen Yara Zoe',
+);
+const LAST = words(
+  'Andersen Baptiste Chen Dubois Esposito Fischer Garcia Haddad Ivanova Jensen Kowalski Lopez Moreau Nakamura Okafor Petrov Rossi Silva Tanaka Weber',
+);
 const LOCALES = ['en', 'en', 'en', 'de', 'fr', 'es', 'pt-BR', 'ja'];
 const CATEGORIES = ['Consumer', 'Food', 'Garden', 'Office', 'Toys', 'Tools'];
-const NOUNS = [
-  'Kettle',
-  'Notebook',
-  'Lamp',
-  'Backpack',
-  'Tea',
-  'Coffee',
-  'Rake',
-  'Drill',
-  'Puzzle',
-  'Chair',
-  'Mug',
-  'Blanket',
-];
+const NOUNS = words('Kettle Notebook Lamp Backpack Tea Coffee Rake Drill Puzzle Chair Mug Blanket');
 const ADJECTIVES = ['Small', 'Large', 'Green', 'Organic', 'Classic', 'Compact', 'Deluxe', 'Basic'];
-const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
 /** mulberry32: small, fast and deterministic for a seed (not for secrets). */
 function prng(seed: number): () => number {

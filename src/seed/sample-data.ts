@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Role } from '../common/viewer';
 
-export interface SampleUser {
+interface SampleUser {
   readonly _id: string;
   readonly full_name?: string;
   readonly username: string;
@@ -19,7 +19,7 @@ export interface SampleData {
 }
 
 /** The project's sample data (data/sample-data.yaml): fixed ids that legacy clients use. */
-export const SAMPLE_DATA_FILE = resolve(__dirname, '..', '..', 'data', 'sample-data.yaml');
+const SAMPLE_DATA_FILE = resolve(__dirname, '..', '..', 'data', 'sample-data.yaml');
 
 export function readSampleData(file = SAMPLE_DATA_FILE): SampleData {
   // Loaded when seeding only: a production process never parses YAML (docs/performance.md, Memory).

@@ -5,7 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import { Module } from '@nestjs/common';
 import { parseCli, wholeNumber } from '../common/cli';
 import { AppConfigModule } from '../config/app-config.module';
-import { ConfigError, loadConfig } from '../config/app-config';
+import { loadConfig } from '../config/app-config';
 import { DatabaseModule } from '../database/database.module';
 import { DatabaseSupervisor } from '../database/database-supervisor';
 import { beyondFerretdbScale, isFerretdb } from '../database/embedded-scale';
@@ -101,8 +101,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(
-    error instanceof ConfigError ? error.message : error instanceof Error ? error.message : error,
-  );
+  console.error(error instanceof Error ? error.message : error);
   process.exit(1);
 });

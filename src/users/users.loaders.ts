@@ -7,7 +7,7 @@ import { UsersRepository } from './users.repository';
 import { visibleTo } from './users.service';
 
 /** Users by database id, batched per request. */
-export const USER_BY_ID = new LoaderKey<string, User | undefined>('users.byId');
+const USER_BY_ID = new LoaderKey<string, User | undefined>('users.byId');
 
 /** The user with this id as the viewer may see them (batched through the request's loader), or null. */
 export async function loadUserFor(

@@ -42,7 +42,7 @@ export const USER_SORTABLE = {
   primary_locale: 'primary_locale',
   created_at: 'created_at',
 } as const;
-export const USER_FILTERABLE: Record<string, FilterField> = {
+const USER_FILTERABLE: Record<string, FilterField> = {
   _id: RAW_ID_FIELD,
   full_name: { path: 'full_name', kind: 'string' },
   username: { path: 'username', kind: 'string' },

@@ -8,8 +8,6 @@ import {
 import { readFileSync } from 'node:fs';
 import { JWT_ALGORITHMS, type JwtAlgorithm, type KeySource } from '../../config/app-config';
 
-export const SUPPORTED_ALGORITHMS = JWT_ALGORITHMS;
-
 /** A public key, parsed once, with the one algorithm it may verify. */
 export interface VerificationKey {
   readonly kid: string;
@@ -55,12 +53,12 @@ export function algorithmFor(key: KeyObject, preferred: JwtAlgorithm): JwtAlgori
     return preferred === 'PS256' ? 'PS256' : type === 'rsa-pss' ? 'PS256' : 'RS256';
   }
   throw new Error(
-    `unsupported ${type ?? 'unknown'} key: the supported algorithms are ${SUPPORTED_ALGORITHMS.join(', ')} (EC P-256 or RSA keys)`,
+    `unsupported ${type ?? 'unknown'} key: the supported algorithms are ${JWT_ALGORITHMS.join(', ')} (EC P-256 or RSA keys)`,
   );
 }
 
 /** The RFC 7638 thumbprint: a stable `kid` derived from the key itself. */
-export async function verificationKey(key: KeyObject, alg: JwtAlgorithm): Promise<VerificationKey> {
+async function verificationKey(key: KeyObject, alg: JwtAlgorithm): Promise<VerificationKey> {
   const jwk = key.export({ format: 'jwk' }) as JWK;
   const kid = await calculateJwkThumbprint(jwk);
   return { kid, alg, key, jwk: { ...jwk, kid, alg, use: 'sig' } };

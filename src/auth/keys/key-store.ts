@@ -7,6 +7,7 @@ import { OncePerInterval } from '../../common/once-per-interval';
 import {
   APP_CONFIG,
   ConfigError,
+  JWT_ALGORITHMS,
   type AppConfig,
   type JwtAlgorithm,
 } from '../../config/app-config';
@@ -16,7 +17,6 @@ import {
   parseSigningKey,
   readPem,
   algorithmFor,
-  SUPPORTED_ALGORITHMS,
   type SigningKey,
   type VerificationKey,
 } from './key-material';
@@ -112,7 +112,7 @@ export class KeyStore {
           : undefined
         : this.byKid.get(kid);
     if (known || !this.remote || typeof alg !== 'string') return known;
-    if (!(SUPPORTED_ALGORITHMS as readonly string[]).includes(alg)) return undefined;
+    if (!(JWT_ALGORITHMS as readonly string[]).includes(alg)) return undefined;
     let key: webcrypto.CryptoKey;
     try {
       key = (await this.remote({ alg, kid })) as webcrypto.CryptoKey;

@@ -9,7 +9,7 @@ import { InjectModel } from '@nestjs/mongoose';
 import type { Redis } from 'ioredis';
 import type { Model } from 'mongoose';
 import { randomUUID } from 'node:crypto';
-import { disconnectRedis, REDIS_CLOSE_OPTIONS } from '../../common/disconnect-redis';
+import { connectRedis, disconnectRedis, FAIL_FAST } from '../../common/redis';
 import { OncePerInterval } from '../../common/once-per-interval';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { DatabaseSupervisor } from '../../database/database-supervisor';
@@ -18,20 +18,16 @@ import { RevocationDocument } from './revocation.schema';
 import { RevokedSessions, type Revocation } from './revoked-sessions';
 
 /** How often each process reads the feed from MongoDB (revocations reach every process within about this). */
-export const FEED_INTERVAL_MS = 1_000;
+const FEED_INTERVAL_MS = 1_000;
 /** Each read starts this far before the newest entry seen: writers' clocks and slow inserts do not lose one. */
 const CURSOR_OVERLAP_MS = 5_000;
 const FAILURE_LOG_INTERVAL_MS = 60_000;
 const REDIS_CHANNEL = 'session-revocations';
 
 /**
- * The revocation feed (docs/auth.md, Sessions). The auth endpoint publishes
- * revocations into the `session_revocation` collection (and on Redis pub/sub
- * when REDIS_URL is set); every process follows it, about once a second from
- * a cursor, or from Redis messages while its subscription is up, and keeps
- * what it learns in RevokedSessions, where the token check finds it without a
- * call. While the feed cannot be read the process keeps serving with what it
- * knows (access tokens are short-lived) and says so once a minute.
+ * The revocation feed (docs/auth.md, Sessions): published to `session_revocation` (and Redis when
+ * set), followed by every process into RevokedSessions. While it cannot be read the process
+ * serves with what it knows (access tokens are short-lived) and says so once a minute.
  */
 @Injectable()
 export class RevocationFeed implements OnModuleInit, OnApplicationShutdown {
@@ -172,19 +168,9 @@ export class RevocationFeed implements OnModuleInit, OnApplicationShutdown {
   }
 
   private subscribe(url: string): void {
-    // Loaded only when configured: most deployments never need the client.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { Redis: RedisClient } = require('ioredis') as typeof import('ioredis');
-    const options = {
-      ...REDIS_CLOSE_OPTIONS,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-      connectTimeout: 2_000,
-      retryStrategy: (attempt: number) => Math.min(attempt * 250, 2_000),
-    };
-    this.publisher = new RedisClient(url, options);
+    this.publisher = connectRedis(url, FAIL_FAST);
     this.publisher.on('error', () => undefined);
-    const subscriber = new RedisClient(url, { ...options, enableOfflineQueue: true });
+    const subscriber = connectRedis(url, { ...FAIL_FAST, enableOfflineQueue: true });
     this.subscriber = subscriber;
     subscriber.on('error', (error: Error) => {
       this.redisCaughtUp = false;

@@ -3,10 +3,8 @@ import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 export const REVOCATION_COLLECTION = 'session_revocation';
 
 /**
- * The `session_revocation` collection: the revocation feed every API process
- * follows (docs/auth.md, Sessions). Small: an entry is only needed while an
- * access token of what it revokes may still be valid, and is removed after
- * `expires_at`.
+ * The revocation feed every API process follows (docs/auth.md, Sessions): an entry is removed
+ * after `expires_at`, once no access token it revokes can still be valid.
  */
 @Schema({ collection: REVOCATION_COLLECTION, versionKey: false })
 export class RevocationDocument {

@@ -11,10 +11,8 @@ export interface RevocableClaims {
 }
 
 /**
- * What this process knows has been revoked, from the revocation feed: session
- * ids, and per user a time before which every token is refused. Kept only
- * until the longest access token of the revoked session may have expired.
- * Checking a token is one or two Map lookups, nothing on the network.
+ * The revoked session ids, and per user a time before which every token is refused, each kept
+ * until the last access token it concerns may have expired; checked without a network call.
  */
 export class RevokedSessions {
   private readonly sessions = new Map<string, number>();

@@ -58,9 +58,4 @@ export class SessionsRepository {
       .exec();
     return found.sort((a, b) => b.created_at.getTime() - a.created_at.getTime());
   }
-
-  /** Deletes sessions past their end (where the database has no TTL index). */
-  async deleteExpired(now: Date): Promise<number> {
-    return (await this.model.deleteMany({ expires_at: { $lte: now } }).exec()).deletedCount;
-  }
 }

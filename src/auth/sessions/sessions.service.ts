@@ -28,10 +28,8 @@ export interface SessionSummary {
 }
 
 /**
- * Sessions of the auth endpoint (docs/auth.md, Sessions): started at sign-in,
- * kept alive by rotating refresh tokens with reuse detection, and revoked
- * through the revocation feed so that every API process refuses their access
- * tokens within seconds.
+ * Sessions (docs/auth.md): started at sign-in, kept alive by rotating refresh tokens with reuse
+ * detection, revoked through the revocation feed every API process follows.
  */
 @Injectable()
 export class SessionsService {

@@ -3,15 +3,13 @@ import { PubSub, type PubSubEngine } from 'graphql-subscriptions';
 import type { Redis } from 'ioredis';
 import { EventEmitter } from 'node:events';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
-import { disconnectRedis, REDIS_CLOSE_OPTIONS } from '../disconnect-redis';
+import { connectRedis, disconnectRedis } from '../redis';
 import { OncePerInterval } from '../once-per-interval';
 
 /**
- * Events that other parts of this process, and with Redis every process, may
- * follow: graphql-subscriptions' in-memory PubSub in one process, its Redis
- * flavour (graphql-redis-subscriptions) when REDIS_URL is set. Publishing never
- * fails the write that triggered it. Payloads cross Redis as JSON (dates become text). While
- * Redis is down events are dropped and the outage is logged once a minute (no replay is promised).
+ * Events for this process (graphql-subscriptions' PubSub), or every process with REDIS_URL
+ * (graphql-redis-subscriptions; payloads as JSON). Publishing never fails the write behind it:
+ * while Redis is down events are dropped, not replayed, and that is logged once a minute.
  */
 @Injectable()
 export class EventBus implements OnApplicationShutdown {
@@ -47,16 +45,12 @@ export class EventBus implements OnApplicationShutdown {
   }
 
   private redisEngine(url: string): PubSubEngine {
-    // Loaded only when configured, like the rate limits' Redis client.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { Redis: RedisClient } = require('ioredis') as typeof import('ioredis');
     const { RedisPubSub } =
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       require('graphql-redis-subscriptions') as typeof import('graphql-redis-subscriptions');
     const connect = (role: string) => {
       // Publishing fails at once while Redis is down instead of queueing events for later.
-      const client = new RedisClient(url, {
-        ...REDIS_CLOSE_OPTIONS,
+      const client = connectRedis(url, {
         enableOfflineQueue: role === 'subscriber',
         maxRetriesPerRequest: 1,
       });

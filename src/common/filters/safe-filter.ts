@@ -1,18 +1,17 @@
+import { badUserInput } from '../errors';
+import { plainValue, valueAt } from '../plain-value';
+
 /** A MongoDB query filter built by this code (never taken from a client as is). */
 export type MongoFilter = Record<string, unknown>;
-import { badUserInput } from '../errors';
-import { plainValue } from '../plain-value';
 
-export type FieldKind = 'string' | 'number' | 'date' | 'id' | 'dbId';
-
-/** A filterable field: its database path, its kind, and how to read an id given as a global id. */
-/** `_id`, the raw id legacy clients hold, is a permitted field of every filter (docs/api.md). */
-export const RAW_ID_FIELD: FilterField = { path: '_id', kind: 'dbId' };
-
+/** A filterable field: its database path and its kind (`dbId`: a raw id, never decoded). */
 export interface FilterField {
   readonly path: string;
-  readonly kind: FieldKind;
+  readonly kind: 'string' | 'number' | 'date' | 'id' | 'dbId';
 }
+
+/** `_id`, the raw id legacy clients hold, is a permitted field of every filter (docs/api.md). */
+export const RAW_ID_FIELD: FilterField = { path: '_id', kind: 'dbId' };
 
 const OPERATORS = new Set(['$in', '$gt', '$gte', '$lt', '$lte', '$ne']);
 const MAX_FILTER_LENGTH = 4096;
@@ -114,12 +113,11 @@ function operand(
       if (typeof value !== 'string') throw badUserInput(`"${name}" takes text`);
       return wellFormed(value, name);
     case 'id':
-      if (typeof value !== 'string') throw badUserInput(`"${name}" takes an id`);
-      return decodeId ? decodeId(wellFormed(value, name), name) : wellFormed(value, name);
     case 'dbId':
-      // A raw database id, as legacy clients hold them (never decoded, only compared).
       if (typeof value !== 'string') throw badUserInput(`"${name}" takes an id`);
-      return wellFormed(value, name);
+      return field.kind === 'id' && decodeId
+        ? decodeId(wellFormed(value, name), name)
+        : wellFormed(value, name);
     case 'number':
       if (typeof value !== 'number' || !Number.isFinite(value))
         throw badUserInput(`"${name}" takes a number`);
@@ -136,14 +134,7 @@ function operand(
 /** Evaluates a parsed filter against an in-memory object (an order's lines). */
 export function matchesFilter(item: unknown, filter: MongoFilter): boolean {
   for (const [path, condition] of Object.entries(filter)) {
-    const actual = plainValue(
-      path
-        .split('.')
-        .reduce<unknown>(
-          (v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined),
-          item,
-        ),
-    );
+    const actual = plainValue(valueAt(item, path));
     const conditionIsOperators =
       condition !== null && typeof condition === 'object' && !(condition instanceof Date);
     if (!conditionIsOperators) {

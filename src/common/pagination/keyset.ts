@@ -1,5 +1,5 @@
 import type { Model } from 'mongoose';
-import { plainValue } from '../plain-value';
+import { isObjectId, plainValue, valueAt } from '../plain-value';
 import type { MongoFilter } from '../filters/safe-filter';
 import { badUserInput } from '../errors';
 
@@ -63,24 +63,10 @@ function signature(keys: readonly SortKey[]): string {
   return keys.map((key) => `${key.path}:${key.direction}`).join(',');
 }
 
-function valueAt(doc: unknown, path: string): unknown {
-  let current: unknown = doc;
-  for (const part of path.split('.')) {
-    if (current === null || typeof current !== 'object') return undefined;
-    current = (current as Record<string, unknown>)[part];
-  }
-  return current;
-}
-
 function encodeValue(value: unknown): Scalar | { d: string } | { o: string } {
   if (value instanceof Date) return { d: value.toISOString() };
   if (value === undefined || value === null) return null;
-  if (
-    typeof value === 'object' &&
-    typeof (value as { toHexString?: unknown }).toHexString === 'function'
-  ) {
-    return { o: (value as { toHexString(): string }).toHexString() };
-  }
+  if (isObjectId(value)) return { o: value.toHexString() };
   return value as Scalar;
 }
 
@@ -104,7 +90,7 @@ export function encodeCursor(keys: readonly SortKey[], doc: unknown): string {
   ).toString('base64url');
 }
 
-export function decodeCursor(
+function decodeCursor(
   cursor: string,
   keys: readonly SortKey[],
   objectId: (hex: string) => unknown = (hex) => hex,
@@ -129,7 +115,7 @@ export function decodeCursor(
  * The MongoDB condition for "strictly after these values" in this sort
  * (or before, going backwards). Missing values sort first, as MongoDB does.
  */
-export function seekFilter(
+function seekFilter(
   keys: readonly SortKey[],
   values: readonly unknown[],
   forward: boolean,
@@ -157,7 +143,7 @@ export function seekFilter(
   return branches.length ? { $or: branches } : { _id: { $exists: false } };
 }
 
-export function pageSize(
+function pageSize(
   page: PageRequest,
   limits: PageLimits,
 ): { forward: boolean; size: number; cursor: string | undefined } {

@@ -44,7 +44,7 @@ export const NO_DATABASE_MESSAGE = [
   '  - allow internet access so mongodb-memory-server can download MongoDB.',
 ].join('\n');
 
-export function findOnPath(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+function findOnPath(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
   for (const dir of (env.PATH ?? '').split(delimiter)) {
     if (!dir) continue;
     const candidate = join(dir, name);

@@ -1,4 +1,4 @@
-export type EmbeddedDatabaseKind = 'mongod' | 'ferretdb' | 'mongodb-memory-server-download';
+type EmbeddedDatabaseKind = 'mongod' | 'ferretdb' | 'mongodb-memory-server-download';
 
 /** A MongoDB-wire server this process started and must stop. */
 export interface RunningDatabase {

@@ -53,7 +53,7 @@ export class QueryResolverArgsInput {
 }
 
 @ArgsType()
-export class PagingArgs {
+class PagingArgs {
   @Field(() => String, { nullable: true, description: 'Return items after this cursor.' })
   after?: string | null;
 

@@ -2,7 +2,7 @@ import type { Type } from '@nestjs/common';
 import { Field, Int, ObjectType } from '@nestjs/graphql';
 import { PageInfo } from './page-info.model';
 
-export interface Edge<T> {
+interface Edge<T> {
   node: T;
   cursor: string;
 }

@@ -19,7 +19,7 @@ function invalid(value: unknown): GraphQLError {
 }
 
 /** A real moment from ISO-8601 text: every part in range, and a day that exists in its month. */
-export function parseDateTime(value: unknown): Date {
+function parseDateTime(value: unknown): Date {
   if (typeof value !== 'string') throw invalid(value);
   const match = ISO_8601.exec(value);
   if (!match) throw invalid(value);
