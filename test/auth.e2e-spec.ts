@@ -267,6 +267,19 @@ describe('authentication', () => {
         `/auth/login?return_to=${encodeURIComponent('/graph?foo=bar')}`,
       );
     });
+
+    it('sends a browser navigation with a refused token to the refresh too, and one with a valid token on to GraphiQL', async () => {
+      const page = (cookie: string) =>
+        app.request('/graphql', { headers: { accept: 'text/html', cookie }, redirect: 'manual' });
+      const forged = await page('token=not.a.token');
+      expect(forged.status).toBe(302);
+      expect(forged.headers.get('location')).toBe(
+        `/auth/refresh?return_to=${encodeURIComponent('/graphql')}`,
+      );
+      const signedIn = await page(`token=${await login(app)}`);
+      expect(signedIn.status).toBe(200);
+      expect(signedIn.headers.get('content-type')).toMatch(/^text\/html/);
+    });
   });
 
   describe('logout and refresh', () => {

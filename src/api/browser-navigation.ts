@@ -1,9 +1,9 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { requestedUrl } from '../common/http/legacy-graph-path';
-import { requestViewer } from '../auth/request-viewer';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { UsersRepository } from '../users/users.repository';
+import { GraphQLContextFactory } from './context.factory';
 
 type GraphiqlModule = typeof import('../graphiql/graphiql-assets');
 
@@ -16,6 +16,7 @@ type GraphiqlModule = typeof import('../graphiql/graphiql-assets');
 export class BrowserNavigation implements OnModuleInit {
   constructor(
     private readonly users: UsersRepository,
+    private readonly contexts: GraphQLContextFactory,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -63,7 +64,7 @@ export class BrowserNavigation implements OnModuleInit {
         .send(asset.body);
       return true;
     }
-    const viewer = await requestViewer(request, reply);
+    const viewer = await this.contexts.pageViewer(request);
     if (!viewer) {
       await reply
         .status(302)

@@ -2,6 +2,7 @@ import { Inject, Injectable, UseGuards, type OnModuleInit } from '@nestjs/common
 import { ExternalContextCreator } from '@nestjs/core';
 import fastifyCookie from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { GraphQLError } from 'graphql';
 import type { IncomingMessage } from 'node:http';
 import { GqlAuthGuard } from '../auth/gql-auth.guard';
 import type { VerifiedToken } from '../auth/jwt.strategy';
@@ -94,6 +95,16 @@ export class GraphQLContextFactory implements OnModuleInit {
     await this.authenticate(undefined, {}, { req, requestId } as GraphQLContext, undefined);
     // @nestjs/passport hands the strategy's second result (the verified claims) to req.authInfo.
     return (req as unknown as { authInfo: VerifiedToken }).authInfo;
+  }
+
+  /** The viewer of a browser's page request by the same guard; undefined when it is refused. */
+  async pageViewer(req: FastifyRequest): Promise<Viewer | undefined> {
+    const context = { req, requestId: String(req.id) } as GraphQLContext;
+    return this.authenticate(undefined, {}, context, undefined).catch((error: unknown) => {
+      if (error instanceof GraphQLError && error.extensions.code === 'UNAUTHENTICATED')
+        return undefined;
+      throw error;
+    });
   }
 
   async create(req: FastifyRequest, res: FastifyReply): Promise<GraphQLContext> {

@@ -263,10 +263,9 @@ describe('METRICS_PORT and RATE_LIMIT_REDIS_URL', () => {
   });
 
   it('counts limits in memory and MongoDB unless a Redis URL is given, which is never echoed', () => {
-    expect(loadConfig({}, { dotenv: false }).rateLimits.redisUrl).toBeUndefined();
+    expect(loadConfig({}, { dotenv: false }).redis.url).toBeUndefined();
     expect(
-      loadConfig({ RATE_LIMIT_REDIS_URL: 'redis://:pw@cache:6379/0' }, { dotenv: false }).rateLimits
-        .redisUrl,
+      loadConfig({ RATE_LIMIT_REDIS_URL: 'redis://:pw@cache:6379/0' }, { dotenv: false }).redis.url,
     ).toBe('redis://:pw@cache:6379/0');
     expect(() =>
       loadConfig({ RATE_LIMIT_REDIS_URL: 'http://user:secret-pw@cache' }, { dotenv: false }),

@@ -278,14 +278,11 @@ function configSchema(cwd: string) {
         /** Where `GET /metrics` is served: not at all, on PORT, or on a port of its own (0: any free one). */
         port: env.METRICS_PORT ?? (isProduction ? 'off' : 'same'),
       },
-      rateLimits: {
-        /**
-         * Unset: sign-in and sign-up limits are counted in MongoDB (shared by every process),
-         * GraphQL limits in each process's memory. Set: every limit is counted in this Redis.
-         */
-        redisUrl: env.REDIS_URL ?? env.RATE_LIMIT_REDIS_URL,
-      },
-      /** REDIS_URL (or RATE_LIMIT_REDIS_URL): rate-limit counters and the session revocation feed. */
+      /**
+       * REDIS_URL (or RATE_LIMIT_REDIS_URL): rate-limit counters, the session revocation feed and
+       * subscription events. Unset: sign-in and sign-up limits are counted in MongoDB, GraphQL
+       * limits in each process's memory, and events stay within the process.
+       */
       redis: { url: env.REDIS_URL ?? env.RATE_LIMIT_REDIS_URL },
       auth: {
         /** Where the login page lives; unset means this server. */

@@ -65,7 +65,7 @@ export class RateLimits implements RateLimitReporter, OnModuleInit, OnApplicatio
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.mongoCounters = new MongoCounterCollection(connection, this.logger);
-    const url = config.rateLimits.redisUrl;
+    const url = config.redis.url;
     this.redis = url ? this.connectRedis(url) : undefined;
   }
 

@@ -19,7 +19,7 @@ export class EventBus implements OnApplicationShutdown {
   private readonly outageReport = new OncePerInterval(60_000);
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
-    const url = config.rateLimits.redisUrl;
+    const url = config.redis.url;
     // One listener per running subscription: a thousand on a process is expected, not a leak.
     this.engine = url
       ? this.redisEngine(url)
