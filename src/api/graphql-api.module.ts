@@ -57,7 +57,7 @@ function describeRootTypes(schema: GraphQLSchema): GraphQLSchema {
   providers: [GraphQLContextFactory, trustedDocumentsProvider],
   exports: [GraphQLContextFactory, TRUSTED_DOCUMENTS],
 })
-export class GraphQLContextModule {}
+class GraphQLContextModule {}
 
 /**
  * The GraphQL endpoint (code-first, Apollo on Fastify) at /graphql and, for

@@ -23,7 +23,7 @@ interface ItemPrice {
 }
 
 @Schema({ _id: false, versionKey: false })
-export class ItemPriceDocument {
+class ItemPriceDocument {
   @Prop({ type: Number, required: true })
   amount!: number;
 
@@ -67,7 +67,7 @@ ItemSchema.index({ desc: 1, _id: 1 });
 ItemSchema.index({ item_category: 1, _id: 1 });
 
 @ObjectType('ItemPriceType', { description: 'One price of an item, valid in a period.' })
-export class ItemPriceModel {
+class ItemPriceModel {
   @Field(() => Float, { nullable: true, description: 'Price per unit.' })
   amount!: number;
 

@@ -32,7 +32,7 @@ export type NewOrder = Omit<Order, 'order_items' | 'created_at'> & {
 
 /** One line of an order; it keeps its own id so lines can be paged and refetched. */
 @Schema({ versionKey: false, minimize: false })
-export class OrderLineDocument {
+class OrderLineDocument {
   _id!: Types.ObjectId;
 
   @Prop({ type: String, required: true })

@@ -45,15 +45,15 @@ import { GraphQLContextFactory } from '../context.factory';
 import { isAllowedUpgradeOrigin } from './upgrade-origin';
 
 /** Where the GraphQL endpoint takes WebSocket upgrades: the same paths as its HTTP requests. */
-export const SUBSCRIPTION_PATHS: ReadonlySet<string> = new Set(['/graphql', '/graph']);
+const SUBSCRIPTION_PATHS: ReadonlySet<string> = new Set(['/graphql', '/graph']);
 /** A larger message closes the socket with 1009 (ws's maxPayload): a subscription document is small. */
-export const MAX_MESSAGE_BYTES = 64 * 1024;
-export const CONNECTION_INIT_TIMEOUT_MS = 3_000;
+const MAX_MESSAGE_BYTES = 64 * 1024;
+const CONNECTION_INIT_TIMEOUT_MS = 3_000;
 /** How often open sockets' tokens are checked again (expiry, a withdrawn key, session revocation). */
 const AUTHORIZATION_CHECK_MS = 1_000;
 
 /** The close codes of docs/api.md beyond graphql-ws's own (4400, 4408, 4409, 4429). */
-export const CLOSE_CODES = {
+const CLOSE_CODES = {
   /** No token, an invalid one, or its `exp` passed (or its session was revoked) while open. */
   unauthorized: 4401,
   /** A valid token whose viewer already has the maximum number of connections open. */
@@ -301,8 +301,8 @@ export class SubscriptionServer implements OnApplicationBootstrap, OnModuleDestr
   }
 
   /**
-   * Closes, with 4401, sockets whose token the strategy would refuse now (its `exp` passed, its
-   * key was withdrawn, its session was revoked): the client refreshes its token and reconnects.
+   * Closes, with 4401, sockets whose token is past its `exp` (without the clock tolerance), whose
+   * key was withdrawn or whose session was revoked: the client refreshes its token and reconnects.
    */
   private closeUnauthorized(): void {
     const now = Date.now();

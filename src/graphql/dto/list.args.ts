@@ -16,7 +16,7 @@ registerEnumType(OrderByDirection, {
 @InputType('OrderBy', {
   description: 'One sort key; several fold left to right into a multi-key sort.',
 })
-export class OrderByInput {
+class OrderByInput {
   @Field(() => String, {
     nullable: true,
     description: 'A documented sortable field of the listed type.',
@@ -32,7 +32,7 @@ export class OrderByInput {
 }
 
 @InputType('FilterValues', { description: 'A filter over whitelisted fields.' })
-export class FilterValuesInput {
+class FilterValuesInput {
   @Field(() => String, {
     nullable: true,
     description:
@@ -44,7 +44,7 @@ export class FilterValuesInput {
 @InputType('QueryResolverArgs', {
   description: 'Reserved (accepted and ignored, as in the original API).',
 })
-export class QueryResolverArgsInput {
+class QueryResolverArgsInput {
   @Field(() => String, { nullable: true, description: 'Reserved.' })
   param?: string | null;
 
