@@ -102,7 +102,7 @@ export async function configureApp(
   });
 
   // 5. Cookies (the token), then a browser opening /graphql: login redirect or GraphiQL.
-  await app.register(fastifyCookie as never);
+  await app.register(fastifyCookie);
   if (config.role !== 'auth') {
     const navigation = app.get(BrowserNavigation);
     fastify.addHook('onRequest', (request, reply, done) =>
