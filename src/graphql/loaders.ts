@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import DataLoader from 'dataloader';
 
-/** Names one kind of loader and the types it loads; features export theirs (e.g. `USER_BY_ID`). */
+/** Names one kind of loader and the types it loads; each feature declares its own (e.g. `ITEM_BY_ID`). */
 export class LoaderKey<K, V> {
   /** Only carries the types; never read. */
   declare private readonly types: [K, V];

@@ -19,8 +19,12 @@ export interface User {
   readonly updated_at?: Date;
 }
 
-/** A user as one viewer may see them (UsersService's `visibleTo`): the email null if not theirs. */
-export type VisibleUser = Omit<User, 'primary_email'> & { readonly primary_email: string | null };
+declare const seenThroughVisibleTo: unique symbol;
+/** A user as one viewer may see them, the email null if not theirs: made only by `visibleTo`. */
+export type VisibleUser = Omit<User, 'primary_email'> & {
+  readonly primary_email: string | null;
+  readonly [seenThroughVisibleTo]: true;
+};
 
 export interface NewUser {
   readonly _id?: string;

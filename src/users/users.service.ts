@@ -52,7 +52,9 @@ const USER_FILTERABLE: Record<string, FilterField> = {
 
 /** The email is private: only the user themselves and admins see it. */
 export function visibleTo(viewer: Viewer, user: User): VisibleUser {
-  return canSeePrivateDataOf(viewer, user._id) ? user : { ...user, primary_email: null };
+  return (
+    canSeePrivateDataOf(viewer, user._id) ? user : { ...user, primary_email: null }
+  ) as VisibleUser;
 }
 
 /** Business rules for users, shared by sign-up and the `createUser` mutation. */

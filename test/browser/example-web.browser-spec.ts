@@ -106,7 +106,7 @@ const liveLatencies: number[] = [];
 
 /**
  * Waits (with room for a busy machine) until the main page shows an order of `quantity`, and
- * notes how long it took: the median of these is held to 1 s below.
+ * notes how long it took: each is held to 5 s and their median to 1 s below.
  */
 async function shownLive(quantity: number, createdAt: number): Promise<void> {
   await orders()
@@ -331,8 +331,11 @@ describe('the example app on another origin of the same site (localhost:PORT2)',
       otherContext = undefined;
     }));
 
-  it('showed each of those orders live within 1 s (the median of the three)', () => {
+  it('showed each of those orders live: each within 5 s, and their median within 1 s', () => {
     expect(liveLatencies).toHaveLength(3);
+    // Each is its own path (first subscription, resubscribing after 4401, reconnecting after a
+    // restart): none may lag, whatever the other two do.
+    for (const latency of liveLatencies) expect(latency).toBeLessThanOrEqual(5_000);
     const median = [...liveLatencies].sort((a, b) => a - b)[1];
     expect(median).toBeLessThanOrEqual(1_000);
   });
