@@ -30,7 +30,7 @@ import { mongo } from 'mongoose';
 import { generatePemKeyPair } from '../src/auth/keys/key-material';
 import { toGlobalId } from '../src/common/ids';
 import { encodeCursor, resolveSort } from '../src/common/pagination/keyset';
-import { JWT_ALGORITHMS, type JwtAlgorithm } from '../src/config/app-config';
+import { JWT_ALGORITHMS, type JwtAlgorithm } from '../src/config/environment';
 import { REVOCATION_COLLECTION } from '../src/auth/sessions/revocation.schema';
 import { SESSION_COLLECTION } from '../src/auth/sessions/session.schema';
 import { startEmbeddedDatabase } from '../src/database/embedded/embedded-database';

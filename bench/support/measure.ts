@@ -6,7 +6,7 @@ import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { Strategy as PassportJwtStrategy } from 'passport-jwt';
 import { generatePemKeyPair } from '../../src/auth/keys/key-material';
-import type { JwtAlgorithm } from '../../src/config/app-config';
+import type { JwtAlgorithm } from '../../src/config/environment';
 
 export const median = (values: readonly number[]) => {
   const sorted = [...values].sort((a, b) => a - b);

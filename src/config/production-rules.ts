@@ -1,4 +1,4 @@
-import type { Environment } from './app-config';
+import type { Environment } from './environment';
 
 /**
  * What production refuses to start with: settings that would lose data or

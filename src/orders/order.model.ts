@@ -6,7 +6,17 @@ import { CompletionObj } from '../graphql/models/completion-obj.model';
 import { ConnectionType } from '../graphql/models/connection.factory';
 import { Node } from '../graphql/models/node.interface';
 import { DateTimeScalar } from '../graphql/scalars/date-time.scalar';
-import type { JoinedLine } from './orders.service';
+
+/** A line joined with its item: what OrderItem shows, and what its sort and filter see. */
+export interface JoinedLine {
+  readonly _id: string;
+  readonly item_id: string;
+  readonly quantity: number;
+  readonly amount: number;
+  readonly desc: string | null;
+  readonly item_category: string | null;
+  readonly item_details: Record<string, unknown>;
+}
 
 export interface OrderLine {
   readonly _id: Types.ObjectId;

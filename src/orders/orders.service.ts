@@ -19,7 +19,7 @@ import { isDatabaseUnavailable, isDuplicateKey } from '../database/database-erro
 import type { Item } from '../items/item.model';
 import { ItemsRepository } from '../items/items.repository';
 import { UsersRepository } from '../users/users.repository';
-import type { NewOrder, Order, OrderLine } from './order.model';
+import type { JoinedLine, NewOrder, Order, OrderLine } from './order.model';
 import { OrdersRepository } from './orders.repository';
 
 const ORDER_SORTABLE = { order_date: 'order_date', created_at: 'created_at' } as const;
@@ -47,17 +47,6 @@ const ORDER_ITEM_FILTERABLE: Record<string, FilterField> = {
   desc: { path: 'desc', kind: 'string' },
   item_category: { path: 'item_category', kind: 'string' },
 };
-
-/** A line joined with its item: what OrderItem shows, and what its sort and filter see. */
-export interface JoinedLine {
-  readonly _id: string;
-  readonly item_id: string;
-  readonly quantity: number;
-  readonly amount: number;
-  readonly desc: string | null;
-  readonly item_category: string | null;
-  readonly item_details: Record<string, unknown>;
-}
 
 /** A global id of a user or item in a filter may be given as a global id or a database id. */
 function filterIdDecoder(value: string, field: string): string {

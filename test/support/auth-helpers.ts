@@ -1,7 +1,7 @@
 import { SignJWT, type JWTPayload, type JWTHeaderParameters } from 'jose';
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { generatePemKeyPair, parseSigningKey } from '../../src/auth/keys/key-material';
-import type { JwtAlgorithm } from '../../src/config/app-config';
+import type { JwtAlgorithm } from '../../src/config/environment';
 import { SampleDataSeeder } from '../../src/seed/sample-data.seeder';
 import type { TestApp } from './test-app';
 

@@ -1,4 +1,4 @@
-import { CONFIG_VARIABLES } from '../../src/config/app-config';
+import { CONFIG_VARIABLES } from '../../src/config/environment';
 
 /** Every environment variable src/config/app-config.ts reads, aliases included: its schema's keys. */
 export function configVariablesRead(): Set<string> {

@@ -3,7 +3,7 @@ import '../../common/node-version';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseCli } from '../../common/cli';
-import { JWT_ALGORITHMS, type JwtAlgorithm } from '../../config/app-config';
+import { JWT_ALGORITHMS, type JwtAlgorithm } from '../../config/environment';
 import { generatePemKeyPair, parseSigningKey } from './key-material';
 
 const CLI = {

@@ -6,7 +6,8 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { JWT_ALGORITHMS, type JwtAlgorithm, type KeySource } from '../../config/app-config';
+import type { KeySource } from '../../config/app-config';
+import { JWT_ALGORITHMS, type JwtAlgorithm } from '../../config/environment';
 
 /** A public key, parsed once, with the one algorithm it may verify. */
 export interface VerificationKey {

@@ -4,13 +4,8 @@ import { createPublicKey, KeyObject, type JsonWebKey, type webcrypto } from 'nod
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { OncePerInterval } from '../../common/once-per-interval';
-import {
-  APP_CONFIG,
-  ConfigError,
-  JWT_ALGORITHMS,
-  type AppConfig,
-  type JwtAlgorithm,
-} from '../../config/app-config';
+import { APP_CONFIG, ConfigError, type AppConfig } from '../../config/app-config';
+import { JWT_ALGORITHMS, type JwtAlgorithm } from '../../config/environment';
 import {
   generatePemKeyPair,
   parsePublicKeys,
