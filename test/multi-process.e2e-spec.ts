@@ -39,13 +39,15 @@ describe('auth process and API processes', () => {
     const seeder = await startTestApp({ mongodbUri, seed: true });
     await seeder.close();
 
+    // The test run's one database also serves other files' deliberately slow scans meanwhile.
+    const database = { MONGODB_URI: mongodbUri, DB_TIMEOUT: '10s' };
     auth = await startServiceProcess({
       APP_ROLE: 'auth',
-      MONGODB_URI: mongodbUri,
+      ...database,
       JWT_PRIV_KEY_B64: keys.env.JWT_PRIV_KEY_B64,
     });
     processes.push(auth);
-    const api = { APP_ROLE: 'api', MONGODB_URI: mongodbUri, AUTH_URL: auth.url };
+    const api = { APP_ROLE: 'api', ...database, AUTH_URL: auth.url };
     // They need only the auth process, so they start side by side.
     [apiWithKey, apiWithJwks, apiWithStaleJwks] = await Promise.all([
       startServiceProcess({ ...api, JWT_PUB_KEY_B64: keys.env.JWT_PUB_KEY_B64 }),

@@ -44,8 +44,6 @@ export async function startServiceProcess(
       HOST: '127.0.0.1',
       PORT: '0',
       COOKIE_SECURE: 'false',
-      // The test run's one database is also serving other files' deliberately slow scans.
-      DB_TIMEOUT: '10s',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
