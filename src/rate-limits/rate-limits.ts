@@ -132,12 +132,15 @@ export class RateLimits implements RateLimitReporter, OnModuleInit, OnApplicatio
   private connectRedis(url: string): Redis {
     const redis = connectRedis(url, FAIL_FAST);
     let down = false;
+    // "Back" only after it was ready once: a first connection timing out on a busy start is no outage.
+    let wasReady = false;
     redis.on('error', (error: Error) => {
       if (!down) this.logger.warn(`Redis for rate limits unreachable: ${error.message}`);
       down = true;
     });
     redis.on('ready', () => {
-      this.logger.log(down ? 'Redis for rate limits is back' : 'Rate limits counted in Redis');
+      this.logger.log(wasReady ? 'Redis for rate limits is back' : 'Rate limits counted in Redis');
+      wasReady = true;
       down = false;
     });
     return redis;
