@@ -27,7 +27,7 @@ export class OrdersRepository {
     );
   }
 
-  page(query: Omit<KeysetQuery, 'objectId'>): Promise<Page<Order>> {
+  page(query: KeysetQuery): Promise<Page<Order>> {
     return findPage<Order>(this.model, query);
   }
 

@@ -70,11 +70,11 @@ function encodeValue(value: unknown): Scalar | { d: string } | { o: string } {
   return value as Scalar;
 }
 
-function decodeValue(value: unknown, objectId: (hex: string) => unknown): unknown {
+function decodeValue(value: unknown): unknown {
   if (value && typeof value === 'object') {
     if ('d' in value && typeof value.d === 'string') return new Date(value.d);
     if ('o' in value && typeof value.o === 'string' && /^[0-9a-f]{24}$/.test(value.o))
-      return objectId(value.o);
+      return value.o;
     throw new Error('bad value');
   }
   return value;
@@ -90,11 +90,7 @@ export function encodeCursor(keys: readonly SortKey[], doc: unknown): string {
   ).toString('base64url');
 }
 
-function decodeCursor(
-  cursor: string,
-  keys: readonly SortKey[],
-  objectId: (hex: string) => unknown = (hex) => hex,
-): unknown[] {
+function decodeCursor(cursor: string, keys: readonly SortKey[]): unknown[] {
   try {
     if (cursor.length > 2048) throw new Error('too long');
     const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as {
@@ -104,7 +100,7 @@ function decodeCursor(
     if (parsed.s !== signature(keys))
       throw badUserInput('This cursor belongs to another sort order or list');
     if (!Array.isArray(parsed.v) || parsed.v.length !== keys.length) throw new Error('bad values');
-    return parsed.v.map((value) => decodeValue(value, objectId));
+    return parsed.v.map(decodeValue);
   } catch (error) {
     if (error instanceof Error && error.name === 'GraphQLError') throw error;
     throw badUserInput('Invalid cursor');
@@ -121,22 +117,17 @@ function seekFilter(
   forward: boolean,
 ): MongoFilter {
   const branches: Record<string, unknown>[] = [];
-  for (let i = 0; i < keys.length; i += 1) {
-    const equal: Record<string, unknown>[] = keys
-      .slice(0, i)
-      .map((key, j) => ({ [key.path]: values[j] ?? null }));
-    const ascending = (keys[i].direction === 1) === forward;
-    const value = values[i];
-    const path = keys[i].path;
-    let beyond: Record<string, unknown> | undefined;
-    if (value === null || value === undefined) {
-      beyond = ascending ? { [path]: { $ne: null } } : undefined;
-    } else {
-      beyond = ascending
-        ? { [path]: { $gt: value } }
-        : { $or: [{ [path]: { $lt: value } }, { [path]: null }] };
-    }
-    if (beyond) branches.push(equal.length ? { $and: [...equal, beyond] } : beyond);
+  for (const [i, { path, direction }] of keys.entries()) {
+    const value = values[i] ?? null;
+    const ascending = (direction === 1) === forward;
+    // Nothing comes before a missing value.
+    if (value === null && !ascending) continue;
+    let beyond: Record<string, unknown>;
+    if (value === null) beyond = { [path]: { $ne: null } };
+    else if (ascending) beyond = { [path]: { $gt: value } };
+    else beyond = { $or: [{ [path]: { $lt: value } }, { [path]: null }] };
+    const equal = keys.slice(0, i).map((key, j) => ({ [key.path]: values[j] ?? null }));
+    branches.push(equal.length ? { $and: [...equal, beyond] } : beyond);
   }
   // The simplest equivalent form: FerretDB evaluates every operator in Go, per document.
   if (branches.length === 1) return branches[0];
@@ -169,7 +160,6 @@ export interface KeysetQuery {
   readonly keys: readonly SortKey[];
   readonly page: PageRequest;
   readonly limits: PageLimits;
-  readonly objectId?: (hex: string) => unknown;
 }
 
 /** One page by keyset (seek): page 5,000 costs what page 1 costs. */
@@ -177,17 +167,14 @@ export interface KeysetQuery {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function findPage<T>(model: Model<any>, query: KeysetQuery): Promise<Page<T>> {
   const { forward, size, cursor } = pageSize(query.page, query.limits);
-  const seek = cursor
-    ? seekFilter(query.keys, decodeCursor(cursor, query.keys, query.objectId), forward)
-    : undefined;
-  const filter = !seek
-    ? query.filter
-    : Object.keys(query.filter).length === 0
-      ? seek
-      : { $and: [query.filter, seek] };
-  const sort: Record<string, 1 | -1> = {};
-  for (const key of query.keys)
-    sort[key.path] = (forward ? key.direction : -key.direction) as 1 | -1;
+  let filter = query.filter;
+  if (cursor) {
+    const seek = seekFilter(query.keys, decodeCursor(cursor, query.keys), forward);
+    filter = Object.keys(filter).length === 0 ? seek : { $and: [filter, seek] };
+  }
+  const sort = Object.fromEntries(
+    query.keys.map((key) => [key.path, forward ? key.direction : (-key.direction as -1 | 1)]),
+  );
   const docs = (await model
     .find(filter)
     .sort(sort)
@@ -215,6 +202,7 @@ function toPage<T>(
   };
 }
 
+/** Orders two plain values (see plainValue): missing first, then numbers, strings, the rest. */
 function compareValues(a: unknown, b: unknown): number {
   const rank = (v: unknown) =>
     v === null || v === undefined ? 0 : typeof v === 'number' ? 1 : typeof v === 'string' ? 2 : 3;
@@ -222,10 +210,8 @@ function compareValues(a: unknown, b: unknown): number {
   const rb = rank(b);
   if (ra !== rb) return ra - rb;
   if (ra === 0) return 0;
-  const x =
-    a instanceof Date ? a.getTime() : typeof a === 'object' ? String(a) : (a as number | string);
-  const y =
-    b instanceof Date ? b.getTime() : typeof b === 'object' ? String(b) : (b as number | string);
+  const x = typeof a === 'object' ? String(a) : (a as number | string);
+  const y = typeof b === 'object' ? String(b) : (b as number | string);
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
@@ -237,31 +223,21 @@ export function pageOfArray<T>(
   limits: PageLimits,
 ): Page<T> {
   const { forward, size, cursor } = pageSize(page, limits);
-  const compare = (a: T, b: T) => {
-    for (const key of keys) {
-      const order =
-        compareValues(plainValue(valueAt(a, key.path)), plainValue(valueAt(b, key.path))) *
-        key.direction;
+  const valuesOf = (item: T) => keys.map((key) => plainValue(valueAt(item, key.path)));
+  const compare = (a: readonly unknown[], b: readonly unknown[]) => {
+    for (let i = 0; i < keys.length; i += 1) {
+      const order = compareValues(a[i], b[i]) * keys[i].direction;
       if (order !== 0) return order;
     }
     return 0;
   };
-  const sorted = [...all].sort(compare);
+  const sorted = [...all].sort((a, b) => compare(valuesOf(a), valuesOf(b)));
   if (!forward) sorted.reverse();
   let start = 0;
   if (cursor) {
-    const values = decodeCursor(cursor, keys).map(plainValue);
-    const probe = (item: T) => {
-      for (let i = 0; i < keys.length; i += 1) {
-        const order =
-          compareValues(plainValue(valueAt(item, keys[i].path)), values[i]) *
-          keys[i].direction *
-          (forward ? 1 : -1);
-        if (order !== 0) return order > 0;
-      }
-      return false;
-    };
-    start = sorted.findIndex(probe);
+    // The first item beyond the cursor in the direction of travel.
+    const after = decodeCursor(cursor, keys).map(plainValue);
+    start = sorted.findIndex((item) => compare(valuesOf(item), after) * (forward ? 1 : -1) > 0);
     if (start < 0) start = sorted.length;
   }
   return toPage(sorted.slice(start, start + size + 1), size, forward, cursor !== undefined, keys);
