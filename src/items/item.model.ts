@@ -124,12 +124,7 @@ export class ItemModel implements Node {
       dbId: item._id,
       desc: item.desc,
       item_category: item.item_category,
-      item_price: item.item_price.map((price) => ({
-        amount: price.amount,
-        discount_schema: price.discount_schema,
-        valid_from: price.valid_from,
-        valid_to: price.valid_to,
-      })),
+      item_price: item.item_price,
       item_details: JSON.stringify(item.item_details ?? {}),
     });
   }

@@ -86,15 +86,13 @@ export class OrdersResolver {
     input: CreateOrderInput,
     @Viewer() viewer: ViewerType,
   ): Promise<CreateOrderPayload> {
-    const clientMutationId = input.clientMutationId ?? null;
-    const data = input.order_data;
-    const outcome = data
-      ? await this.orders.create(viewer, orderRequestFrom(data))
+    const outcome = input.order_data
+      ? await this.orders.create(viewer, orderRequestFrom(input.order_data))
       : ORDER_OUTCOMES.invalidLine('order_data is required');
     return {
       order_id: outcome.orderId ? toGlobalId('UserOrder', outcome.orderId) : null,
       completionObj: completionObj(outcome),
-      clientMutationId,
+      clientMutationId: input.clientMutationId ?? null,
     };
   }
 

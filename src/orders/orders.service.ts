@@ -102,7 +102,6 @@ export const ORDER_OUTCOMES = {
   failed: failed('EO01', 'Error creating Order') as CreateOrderOutcome,
 };
 
-/** Orders: who may see them, how they are listed, and the rules of creating one. */
 const ORDER_CREATED = 'orders.created';
 
 /** What an event carries: the order as stored (dates as text once it has crossed Redis). */
@@ -142,6 +141,7 @@ export class OrderEvents {
   }
 }
 
+/** Orders: who may see them, how they are listed, and the rules of creating one. */
 @Injectable()
 export class OrdersService {
   private readonly logger = new Logger('Orders');
@@ -237,7 +237,7 @@ export class OrdersService {
     if (!canSeePrivateDataOf(viewer, request.user_id)) {
       throw forbidden('You can only create orders for yourself');
     }
-    const lines = request.lines;
+    const { lines } = request;
     if (lines.length === 0) return ORDER_OUTCOMES.invalidLine('An order needs at least one line');
     const details: Record<string, unknown>[] = [];
     for (const line of lines) {
@@ -290,8 +290,8 @@ export class OrdersService {
     line: OrderLineRequest,
     details: Record<string, unknown>[],
   ): CreateOrderOutcome | undefined {
-    if (line.item_details !== undefined && line.item_details !== null && line.item_details !== '') {
-      let parsed: unknown;
+    let parsed: unknown = {};
+    if (line.item_details) {
       try {
         parsed = JSON.parse(line.item_details);
       } catch (error) {
@@ -300,18 +300,12 @@ export class OrdersService {
       if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
         return ORDER_OUTCOMES.badDetails(line.item_id, 'not a JSON object');
       }
-      details.push(parsed as Record<string, unknown>);
-    } else {
-      details.push({});
     }
+    details.push(parsed as Record<string, unknown>);
     if (!Number.isFinite(line.quantity) || line.quantity <= 0) {
       return ORDER_OUTCOMES.invalidLine(`Quantity of item ${line.item_id} must be greater than 0`);
     }
-    if (
-      line.amount !== undefined &&
-      line.amount !== null &&
-      (!Number.isFinite(line.amount) || line.amount < 0)
-    ) {
+    if (line.amount != null && (!Number.isFinite(line.amount) || line.amount < 0)) {
       return ORDER_OUTCOMES.invalidLine(`Amount of item ${line.item_id} must not be negative`);
     }
     return undefined;

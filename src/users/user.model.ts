@@ -35,7 +35,8 @@ export interface NewUser {
   readonly roles?: readonly Role[];
 }
 
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/** A plausible email address: checked by the schema and by UsersService.validate. */
+export const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /** The `user` collection, with the demo's field names. */
 @Schema({

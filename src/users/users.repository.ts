@@ -18,9 +18,8 @@ function toUser(stored: StoredUser): User {
 export class UsersRepository {
   constructor(@InjectModel(UserDocument.name) private readonly model: Model<UserDocument>) {}
 
-  async findById(id: string): Promise<User | undefined> {
-    const found = await this.model.findById(id).lean<StoredUser>().exec();
-    return found ? toUser(found) : undefined;
+  findById(id: string): Promise<User | undefined> {
+    return this.findFirst({ _id: id });
   }
 
   /** The users with these ids, in no particular order; unknown ids are simply absent. */
@@ -30,17 +29,12 @@ export class UsersRepository {
     return found.map(toUser);
   }
 
-  async findByUsername(username: string): Promise<User | undefined> {
-    const found = await this.model.findOne({ username }).lean<StoredUser>().exec();
-    return found ? toUser(found) : undefined;
+  findByUsername(username: string): Promise<User | undefined> {
+    return this.findFirst({ username });
   }
 
-  async findByEmail(email: string): Promise<User | undefined> {
-    const found = await this.model
-      .findOne({ primary_email: email.toLowerCase() })
-      .lean<StoredUser>()
-      .exec();
-    return found ? toUser(found) : undefined;
+  findByEmail(email: string): Promise<User | undefined> {
+    return this.findFirst({ primary_email: email.toLowerCase() });
   }
 
   async create(user: NewUser): Promise<User> {

@@ -71,7 +71,6 @@ export class UsersResolver {
     input: CreateUserInput,
     @Viewer() viewer: ViewerType,
   ): Promise<CreateUserPayload> {
-    const clientMutationId = input.clientMutationId ?? null;
     const data = input.user_data;
     const outcome = await this.users.createAs(
       viewer,
@@ -87,7 +86,7 @@ export class UsersResolver {
     return {
       user_id: outcome.kind === 'created' ? toGlobalId('User', outcome.user._id) : null,
       completionObj: completionObj(outcome),
-      clientMutationId,
+      clientMutationId: input.clientMutationId ?? null,
     };
   }
 }

@@ -10,7 +10,7 @@ import { failed, succeeded, type Outcome } from '../common/outcome';
 import { resolveSort, type PageLimits } from '../common/pagination/keyset';
 import { withTotal, type ListPage, type ListRequest } from '../common/pagination/list';
 import { APP_CONFIG, pageLimitsOf, type AppConfig } from '../config/app-config';
-import type { NewUser, User, VisibleUser } from './user.model';
+import { EMAIL, type NewUser, type User, type VisibleUser } from './user.model';
 import { UsersRepository } from './users.repository';
 
 /** What creating a user came to, with its message id (docs/api.md, createUser). */
@@ -32,7 +32,6 @@ export const USER_OUTCOMES = {
 } as const satisfies Record<string, CreateUserOutcome | ((arg: never) => CreateUserOutcome)>;
 
 const USERNAME = /^[A-Za-z0-9._-]{3,100}$/;
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const LOCALE = /^[A-Za-z]{2,8}([-_][A-Za-z0-9]{1,8})*$/;
 const ID_COLLISION_RETRIES = 3;
 
@@ -89,17 +88,12 @@ export class UsersService {
       return 'primary_email must be a valid email address';
     }
     if (
-      input.full_name !== undefined &&
-      input.full_name !== null &&
+      input.full_name != null &&
       (typeof input.full_name !== 'string' || input.full_name.length > 200)
     ) {
       return 'full_name must be at most 200 characters';
     }
-    if (
-      input.primary_locale !== undefined &&
-      input.primary_locale !== null &&
-      !LOCALE.test(input.primary_locale)
-    ) {
+    if (input.primary_locale != null && !LOCALE.test(input.primary_locale)) {
       return 'primary_locale must be a locale such as en or pt-BR';
     }
     return undefined;
