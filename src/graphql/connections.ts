@@ -3,8 +3,7 @@ import type { ListPage } from '../common/pagination/list';
 import type { Connection } from './models/connection.factory';
 
 /** Whether the query selected a field directly under this one (e.g. `totalCount`), fragments included. */
-export function selects(info: GraphQLResolveInfo | undefined, name: string): boolean {
-  if (!info) return false;
+export function selects(info: GraphQLResolveInfo, name: string): boolean {
   const visit = (selections: readonly SelectionNode[]): boolean =>
     selections.some((selection) => {
       if (selection.kind === 'Field') return selection.name.value === name;

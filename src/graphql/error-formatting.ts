@@ -5,6 +5,7 @@ import { ApiError, type ErrorCode } from '../common/errors';
 import { isDatabaseUnavailable } from '../database/database-errors';
 import { ScalarInputError } from './scalars/date-time.scalar';
 
+/** Codes passed through unchanged (INTERNAL_SERVER_ERROR is masked in production). */
 const KNOWN_CODES = new Set<string>([
   'UNAUTHENTICATED',
   'FORBIDDEN',
@@ -13,7 +14,6 @@ const KNOWN_CODES = new Set<string>([
   'GRAPHQL_VALIDATION_FAILED',
   'GRAPHQL_PARSE_FAILED',
   'SERVICE_UNAVAILABLE',
-  'INTERNAL_SERVER_ERROR',
   'TOO_MANY_REQUESTS',
   'BAD_REQUEST',
   'PERSISTED_QUERY_NOT_FOUND',
@@ -30,7 +30,7 @@ const HTTP_CODES: Record<number, ErrorCode> = {
   503: 'SERVICE_UNAVAILABLE',
 };
 
-export interface FormatOptions {
+interface FormatOptions {
   readonly production: boolean;
   /** The id of the request being answered, for the client to quote. */
   readonly requestId?: string;
@@ -85,7 +85,7 @@ export function formatError(
   // as a validation error, but it is bad input like the same value sent as a variable.
   const cause = (original as GraphQLError | undefined)?.originalError;
   if (cause instanceof ScalarInputError) return keep('BAD_USER_INPUT', formatted.message);
-  if (KNOWN_CODES.has(code) && code !== 'INTERNAL_SERVER_ERROR') {
+  if (KNOWN_CODES.has(code)) {
     const message = options.production
       ? formatted.message.replace(/\s*Did you mean .*\?$/s, '')
       : formatted.message;

@@ -2,7 +2,7 @@ import { Catch, type ArgumentsHost } from '@nestjs/common';
 import type { GqlExceptionFilter } from '@nestjs/graphql';
 import { GraphQLError } from 'graphql';
 import { ApiError } from '../common/errors';
-import { fromApiError } from './graphql-errors';
+import { graphqlError } from './graphql-errors';
 
 /**
  * Hands errors thrown on purpose (BAD_USER_INPUT, NOT_FOUND...) straight back to Apollo, instead
@@ -11,6 +11,8 @@ import { fromApiError } from './graphql-errors';
 @Catch(GraphQLError, ApiError)
 export class GraphQLErrorPassthrough implements GqlExceptionFilter {
   catch(exception: GraphQLError | ApiError, _host: ArgumentsHost): GraphQLError {
-    return exception instanceof ApiError ? fromApiError(exception) : exception;
+    return exception instanceof ApiError
+      ? graphqlError(exception.code, exception.message)
+      : exception;
   }
 }

@@ -1,5 +1,5 @@
 import { GraphQLError } from 'graphql';
-import { ApiError, type ErrorCode } from '../common/errors';
+import type { ErrorCode } from '../common/errors';
 
 const HTTP_STATUS: Partial<Record<ErrorCode, number>> = { UNAUTHENTICATED: 401 };
 
@@ -13,9 +13,4 @@ export function graphqlError(
   return new GraphQLError(message, {
     extensions: { code, ...(status ? { http: { status } } : {}), ...extra },
   });
-}
-
-/** A service's ApiError as the GraphQL error a client receives. */
-export function fromApiError(error: ApiError): GraphQLError {
-  return graphqlError(error.code, error.message);
 }

@@ -32,8 +32,7 @@ export class LoaderRegistry {
 
 /** One request's loaders: batched and cached within this request only. */
 export class RequestLoaders {
-  // Made on first use: most requests of a busy API (`viewer`, `node`) need one loader or none.
-  private created: Map<LoaderKey<unknown, unknown>, AnyLoader> | undefined;
+  private readonly created = new Map<LoaderKey<unknown, unknown>, AnyLoader>();
 
   constructor(
     private readonly factories: ReadonlyMap<LoaderKey<unknown, unknown>, () => AnyLoader>,
@@ -41,7 +40,6 @@ export class RequestLoaders {
 
   get<K, V>(key: LoaderKey<K, V>): DataLoader<K, V> {
     const id = key as LoaderKey<unknown, unknown>;
-    this.created ??= new Map();
     let loader = this.created.get(id);
     if (!loader) {
       const create = this.factories.get(id);
@@ -53,21 +51,19 @@ export class RequestLoaders {
   }
 }
 
-/** Results in the order of the keys, `undefined` where nothing was found. */
-function byIds<T extends { _id: string }>(
-  ids: readonly string[],
-  found: readonly T[],
-): (T | undefined)[] {
-  const index = new Map(found.map((item) => [item._id, item]));
-  return ids.map((id) => index.get(id));
-}
-
-/** A loader of documents by id through a repository's `findByIds`: one query per batch, results in key order. */
+/**
+ * A loader of documents by id through a repository's `findByIds`: one query per batch, results
+ * in key order, `undefined` where nothing was found.
+ */
 export function idLoader<T extends { _id: string }>(
   findByIds: (ids: readonly string[]) => Promise<T[]>,
 ): () => DataLoader<string, T | undefined> {
   return () =>
-    new DataLoader(async (ids: readonly string[]) => byIds(ids, await findByIds(ids)), {
-      maxBatchSize: 1000,
-    });
+    new DataLoader(
+      async (ids: readonly string[]) => {
+        const found = new Map((await findByIds(ids)).map((item) => [item._id, item]));
+        return ids.map((id) => found.get(id));
+      },
+      { maxBatchSize: 1000 },
+    );
 }

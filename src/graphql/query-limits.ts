@@ -21,7 +21,7 @@ import type { AppConfig } from '../config/app-config';
  */
 export function listSizeEstimator(
   defaultPageSize: number,
-  maxPageSize = Number.POSITIVE_INFINITY,
+  maxPageSize: number,
 ): ComplexityEstimator {
   return ({ args, childComplexity, field }) => {
     const pageSize =
@@ -40,19 +40,6 @@ export function listSizeEstimator(
             : undefined;
     return size === undefined ? undefined : 1 + Math.max(0, size) * childComplexity;
   };
-}
-
-function limitError(message: string): GraphQLError {
-  return new GraphQLError(message, {
-    extensions: { code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 } },
-  });
-}
-
-function variableError(error: GraphQLError): GraphQLError {
-  return new GraphQLError(error.message, {
-    nodes: error.nodes,
-    extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
-  });
 }
 
 /**
@@ -105,7 +92,13 @@ function costLimitPlugin(config: AppConfig): ApolloServerPlugin {
                 request.variables ?? {},
               )
             : { coerced: {} };
-          if ('errors' in coerced && coerced.errors) throw variableError(coerced.errors[0]);
+          if ('errors' in coerced && coerced.errors) {
+            const [error] = coerced.errors;
+            throw new GraphQLError(error.message, {
+              nodes: error.nodes,
+              extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
+            });
+          }
           const variables = request.variables ?? {};
           const key = `${request.operationName ?? ''}\u0000${JSON.stringify(variables)}`;
           const cost = cache.get(document, key, () =>
@@ -118,8 +111,9 @@ function costLimitPlugin(config: AppConfig): ApolloServerPlugin {
             }),
           );
           if (cost > max)
-            throw limitError(
+            throw new GraphQLError(
               `Query is too expensive: its cost is ${cost}, at most ${max} is allowed (ask for smaller pages)`,
+              { extensions: { code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 } } },
             );
         },
       };

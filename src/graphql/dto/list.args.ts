@@ -94,7 +94,7 @@ export class ListArgs extends SortedPagingArgs {
 /** A list's arguments as the plain request services take; `totalCount` is counted only when selected. */
 export function listRequest(
   args: SortedPagingArgs & Partial<Pick<ListArgs, 'filterValues'>>,
-  info?: GraphQLResolveInfo,
+  info: GraphQLResolveInfo,
 ): ListRequest {
   return {
     first: args.first,
