@@ -4,7 +4,7 @@ import type { RequestLoaders } from './loaders';
 import type { Node } from './models/node.interface';
 
 /** Fetches one object of a type by its database id, under that type's own rules; null when not found. */
-export type NodeFetcher = (
+type NodeFetcher = (
   dbId: string,
   viewer: Viewer,
   loaders: RequestLoaders,

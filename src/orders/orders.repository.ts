@@ -37,10 +37,7 @@ export class OrdersRepository {
 
   /** One document, lines included: an order is written whole or not at all. */
   async insert(order: NewOrder): Promise<Order> {
-    const created = await this.model.create({
-      ...order,
-      order_items: [...order.order_items],
-    } as unknown as OrderDocument);
+    const created = await this.model.create(order as unknown as OrderDocument);
     return created.toObject() as unknown as Order;
   }
 

@@ -68,7 +68,7 @@ export function joinLine(line: OrderLine, item: Item | undefined): JoinedLine {
 }
 
 /** One line of a new order, with database ids. */
-export interface OrderLineRequest {
+interface OrderLineRequest {
   readonly item_id: string;
   readonly quantity: number;
   readonly amount?: number | null;
@@ -87,7 +87,7 @@ export interface OrderRequest {
 }
 
 /** What creating an order came to; `orderId` once it is stored. */
-export type CreateOrderOutcome = Outcome & { readonly orderId?: string };
+type CreateOrderOutcome = Outcome & { readonly orderId?: string };
 
 export const ORDER_OUTCOMES = {
   created: (orderId: string): CreateOrderOutcome => ({

@@ -1,5 +1,5 @@
 import type { Model } from 'mongoose';
-import { isObjectId, plainValue, valueAt } from '../plain-value';
+import { plainValue, valueAt } from '../plain-value';
 import type { MongoFilter } from '../filters/safe-filter';
 import { badUserInput } from '../errors';
 
@@ -63,18 +63,15 @@ function signature(keys: readonly SortKey[]): string {
   return keys.map((key) => `${key.path}:${key.direction}`).join(',');
 }
 
-function encodeValue(value: unknown): Scalar | { d: string } | { o: string } {
+// Sort values are scalars or dates: every collection's `_id` is a string.
+function encodeValue(value: unknown): Scalar | { d: string } {
   if (value instanceof Date) return { d: value.toISOString() };
-  if (value === undefined || value === null) return null;
-  if (isObjectId(value)) return { o: value.toHexString() };
-  return value as Scalar;
+  return (value ?? null) as Scalar;
 }
 
 function decodeValue(value: unknown): unknown {
   if (value && typeof value === 'object') {
     if ('d' in value && typeof value.d === 'string') return new Date(value.d);
-    if ('o' in value && typeof value.o === 'string' && /^[0-9a-f]{24}$/.test(value.o))
-      return value.o;
     throw new Error('bad value');
   }
   return value;
@@ -140,13 +137,8 @@ function pageSize(
 ): { forward: boolean; size: number; cursor: string | undefined } {
   for (const name of ['first', 'last'] as const) {
     const value = page[name];
-    if (
-      value !== null &&
-      value !== undefined &&
-      (!Number.isInteger(value) || value < 0 || value > limits.maxSize)
-    ) {
+    if (value != null && (!Number.isInteger(value) || value < 0 || value > limits.maxSize))
       throw badUserInput(`${name} must be between 0 and ${limits.maxSize}`);
-    }
   }
   if (page.first != null && page.last != null)
     throw badUserInput('Use either first or last, not both');
