@@ -125,18 +125,14 @@ export class OrderEvents {
 
   /** Orders created from now on whose buyer or payer is `userId`, until the iterator is returned. */
   async *createdFor(userId: string): AsyncGenerator<Order> {
-    const events = this.bus.subscribe<OrderCreatedEvent>(ORDER_CREATED);
-    try {
-      for await (const event of events) {
-        if (event.user_id !== userId && event.payer_id !== userId) continue;
-        yield {
-          ...event,
-          order_date: asDate(event.order_date),
-          created_at: asDate(event.created_at),
-        };
-      }
-    } finally {
-      await events.return?.();
+    // Returning this generator ends the loop, which returns (unsubscribes) the bus's iterator.
+    for await (const event of this.bus.subscribe<OrderCreatedEvent>(ORDER_CREATED)) {
+      if (event.user_id !== userId && event.payer_id !== userId) continue;
+      yield {
+        ...event,
+        order_date: asDate(event.order_date),
+        created_at: asDate(event.created_at),
+      };
     }
   }
 }
