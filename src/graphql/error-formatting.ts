@@ -72,14 +72,10 @@ export function formatError(
   }
   // Apollo's refusals of a malformed request (a persisted-query hash that does not match...)
   // carry a 4xx status but no code of their own.
-  const status = (original as GraphQLError | undefined)?.extensions?.http as
+  const http = (original as GraphQLError | undefined)?.extensions?.http as
     { status?: number } | undefined;
-  if (
-    (code === '' || code === 'INTERNAL_SERVER_ERROR') &&
-    typeof status?.status === 'number' &&
-    status.status >= 400 &&
-    status.status < 500
-  )
+  const status = http?.status ?? 0;
+  if ((code === '' || code === 'INTERNAL_SERVER_ERROR') && status >= 400 && status < 500)
     return keep('BAD_REQUEST', formatted.message);
   // A literal a scalar refused (an invalid DateTime in the query text): graphql-js reports it
   // as a validation error, but it is bad input like the same value sent as a variable.
