@@ -233,7 +233,7 @@ export class OrdersService {
     if (!canSeePrivateDataOf(viewer, request.user_id)) {
       throw forbidden('You can only create orders for yourself');
     }
-    const { lines } = request;
+    const lines = request.lines;
     if (lines.length === 0) return ORDER_OUTCOMES.invalidLine('An order needs at least one line');
     const details: Record<string, unknown>[] = [];
     for (const line of lines) {
