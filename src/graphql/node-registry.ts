@@ -4,11 +4,7 @@ import type { RequestLoaders } from './loaders';
 import type { Node } from './models/node.interface';
 
 /** Fetches one object of a type by its database id, under that type's own rules; null when not found. */
-type NodeFetcher = (
-  dbId: string,
-  viewer: Viewer,
-  loaders: RequestLoaders,
-) => Promise<Node | null>;
+type NodeFetcher = (dbId: string, viewer: Viewer, loaders: RequestLoaders) => Promise<Node | null>;
 
 /** Each feature registers how its types are refetched by `node`/`nodes` (Relay). */
 @Injectable()
