@@ -3,7 +3,7 @@ import type { GraphQLResolveInfo } from 'graphql';
 import type { ListRequest } from '../../common/pagination/list';
 import { selects } from '../connections';
 
-enum OrderByDirection {
+export enum OrderByDirection {
   DESC = 'DESC',
   ASC = 'ASC',
 }
