@@ -3,12 +3,7 @@ import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
 import { CredentialDocument } from './credential.schema';
 
-export interface Credential {
-  readonly _id: string;
-  readonly username: string;
-  readonly password_hash: string;
-  readonly disabled: boolean;
-}
+type Credential = Readonly<CredentialDocument>;
 
 @Injectable()
 export class CredentialsRepository {
