@@ -18,8 +18,7 @@ import {
   type Rotation,
 } from './sessions/sessions.service';
 import { TokenIssuer, type IssuedToken } from './token/token-issuer';
-import type { Viewer } from '../common/viewer';
-import { isAdmin } from '../common/viewer';
+import { isAdmin, type Viewer } from '../common/viewer';
 
 /** Too many attempts, or (`unavailable`) the shared counters cannot be read: try again later. */
 export type Throttled =

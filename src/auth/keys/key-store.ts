@@ -75,12 +75,12 @@ export class KeyStore {
       });
       await this.remote.reload();
     }
-    const remoteKids = (this.remote?.jwks()?.keys ?? []).map((k) => `${k.kid} (${k.alg}, JWKS)`);
-    if (this.byKid.size === 0 && remoteKids.length === 0)
-      throw new Error('No usable JWT verification key');
-    this.logger.log(
-      `Verification keys: ${[...[...this.byKid.values()].map((k) => `${k.kid} (${k.alg})`), ...remoteKids].join(', ')}`,
-    );
+    const names = [
+      ...[...this.byKid.values()].map((key) => `${key.kid} (${key.alg})`),
+      ...(this.remote?.jwks()?.keys ?? []).map((key) => `${key.kid} (${key.alg}, JWKS)`),
+    ];
+    if (names.length === 0) throw new Error('No usable JWT verification key');
+    this.logger.log(`Verification keys: ${names.join(', ')}`);
     return this;
   }
 
