@@ -20,7 +20,7 @@ export class CredentialsRepository {
   }
 
   async create(credential: Omit<Credential, 'disabled'>): Promise<void> {
-    await this.model.create({ ...credential, disabled: false });
+    await this.model.create(credential);
   }
 
   async upsert(credential: Omit<Credential, 'disabled'> & { disabled?: boolean }): Promise<void> {

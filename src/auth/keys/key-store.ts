@@ -97,12 +97,7 @@ export class KeyStore {
     kid: string | undefined,
     alg: unknown,
   ): Promise<VerificationKey | undefined> {
-    const known =
-      kid === undefined
-        ? this.byKid.size === 1 && !this.remote
-          ? this.byKid.values().next().value
-          : undefined
-        : this.byKid.get(kid);
+    const known = kid === undefined ? this.soleKey() : this.byKid.get(kid);
     if (known || !this.remote || !(JWT_ALGORITHMS as readonly unknown[]).includes(alg))
       return known;
     const algorithm = alg as JwtAlgorithm;
@@ -153,7 +148,7 @@ export class KeyStore {
    * tokens this process verified with it too (docs/deployment.md, Keys).
    */
   stillVerifies(kid: string | undefined): boolean {
-    if (kid === undefined) return this.byKid.size === 1 && !this.remote;
+    if (kid === undefined) return this.soleKey() !== undefined;
     if (this.byKid.has(kid)) return true;
     const remote = this.remote;
     if (!remote) return false;
@@ -163,6 +158,11 @@ export class KeyStore {
       remote.reload().catch(() => undefined);
     }
     return remote.jwks()?.keys.some((key) => key.kid === kid) ?? false;
+  }
+
+  /** A token without `kid` is verified only by the one key of a process that has exactly one. */
+  private soleKey(): VerificationKey | undefined {
+    return this.byKid.size === 1 && !this.remote ? this.byKid.values().next().value : undefined;
   }
 
   /** The public key set, as served at /.well-known/jwks.json. */
