@@ -46,7 +46,7 @@ export function algorithmFor(key: KeyObject, preferred: JwtAlgorithm): JwtAlgori
   if (type === 'rsa' || type === 'rsa-pss') {
     if ((key.asymmetricKeyDetails?.modulusLength ?? 0) < 2048)
       throw new Error('RSA keys must be at least 2048 bits');
-    return preferred === 'PS256' ? 'PS256' : type === 'rsa-pss' ? 'PS256' : 'RS256';
+    return preferred === 'PS256' || type === 'rsa-pss' ? 'PS256' : 'RS256';
   }
   throw new Error(
     `unsupported ${type ?? 'unknown'} key: the supported algorithms are ${JWT_ALGORITHMS.join(', ')} (EC P-256 or RSA keys)`,
