@@ -67,16 +67,13 @@ export class BulkDataGenerator {
     const batch = options.batchSize ?? 1000;
     const itemCount = options.items ?? Math.min(500, Math.max(10, Math.ceil(options.orders / 100)));
     const total = options.users + itemCount + options.orders;
+    const tag = (options.seed ?? 1).toString(36);
     let done = 0;
-    const progress = (n: number) => {
+    let existing = 0;
+    const insert = async (write: Promise<{ existing: number }>, n: number) => {
+      existing += (await write).existing;
       done += n;
       options.onProgress?.(done, total);
-    };
-    const tag = (options.seed ?? 1).toString(36);
-    let existing = 0;
-    const insert = async (write: Promise<{ inserted: number; existing: number }>, n: number) => {
-      existing += (await write).existing;
-      progress(n);
     };
 
     const itemIds: string[] = [];

@@ -44,14 +44,15 @@ export const NO_DATABASE_MESSAGE = [
   '  - allow internet access so mongodb-memory-server can download MongoDB.',
 ].join('\n');
 
-function findOnPath(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  for (const dir of (env.PATH ?? '').split(delimiter)) {
-    if (!dir) continue;
-    const candidate = join(dir, name);
-    if (isExecutable(candidate)) return candidate;
-  }
-  return undefined;
+/** The first executable `name` in `dirs` (empty entries skipped). */
+function findIn(dirs: readonly string[], name: string): string | undefined {
+  return dirs
+    .filter(Boolean)
+    .map((dir) => join(dir, name))
+    .find(isExecutable);
 }
+
+const pathFolders = (env: NodeJS.ProcessEnv) => (env.PATH ?? '').split(delimiter);
 
 function isExecutable(path: string): boolean {
   try {
@@ -63,24 +64,19 @@ function isExecutable(path: string): boolean {
 }
 
 function goBinFolders(env: NodeJS.ProcessEnv): string[] {
-  const folders: string[] = [];
-  if (env.GOBIN) folders.push(env.GOBIN);
-  for (const gopath of (env.GOPATH ?? '').split(delimiter).filter(Boolean))
-    folders.push(join(gopath, 'bin'));
-  folders.push(join(homedir(), 'go', 'bin'));
-  return folders;
+  const gopaths = (env.GOPATH ?? '').split(delimiter).filter(Boolean);
+  return [
+    env.GOBIN ?? '',
+    ...gopaths.map((gopath) => join(gopath, 'bin')),
+    join(homedir(), 'go', 'bin'),
+  ];
 }
 
 export function locateFerretdb(options: EmbeddedDatabaseOptions): string | undefined {
   const env = options.env ?? process.env;
   if (options.ferretdbBin)
     return isExecutable(options.ferretdbBin) ? resolve(options.ferretdbBin) : undefined;
-  return (
-    findOnPath('ferretdb', env) ??
-    goBinFolders(env)
-      .map((dir) => join(dir, 'ferretdb'))
-      .find(isExecutable)
-  );
+  return findIn([...pathFolders(env), ...goBinFolders(env)], 'ferretdb');
 }
 
 async function startWithMemoryServer(
@@ -116,7 +112,7 @@ export const DEFAULT_STRATEGIES: readonly DatabaseStrategy[] = [
       const env = options.env ?? process.env;
       const configured = options.mongodBin;
       if (configured) return isExecutable(configured) ? resolve(configured) : undefined;
-      return findOnPath('mongod', env);
+      return findIn(pathFolders(env), 'mongod');
     },
     start: (binary, dataDir) => startWithMemoryServer(ensureDir(join(dataDir, 'mongod')), binary),
   },
@@ -137,7 +133,7 @@ export const DEFAULT_STRATEGIES: readonly DatabaseStrategy[] = [
   },
   {
     name: 'FerretDB built from source',
-    locate: (options) => findOnPath('go', options.env ?? process.env),
+    locate: (options) => findIn(pathFolders(options.env ?? process.env), 'go'),
     start: async (_go, dataDir, options) => {
       options.log?.(
         'Embedded database: building FerretDB once with scripts/install-ferretdb.sh (1 to 4 minutes, about 1 GB of Go caches; progress below)',
