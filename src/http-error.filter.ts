@@ -1,5 +1,10 @@
-import { Catch, HttpException, Logger, type ArgumentsHost } from '@nestjs/common';
-import { BaseExceptionFilter } from '@nestjs/core';
+import {
+  Catch,
+  HttpException,
+  Logger,
+  type ArgumentsHost,
+  type ExceptionFilter,
+} from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { unavailablePage } from './auth/http/pages';
 import { ServiceUnavailableError } from './common/errors';
@@ -31,10 +36,10 @@ function clientStatus(error: unknown): number | undefined {
  * GraphQL resolver errors are left to Apollo and the GraphQL error formatting.
  */
 @Catch()
-export class HttpErrorFilter extends BaseExceptionFilter {
+export class HttpErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('HTTP');
 
-  override catch(exception: unknown, host: ArgumentsHost): void {
+  catch(exception: unknown, host: ArgumentsHost): void {
     if (host.getType() !== 'http') throw exception;
     const request = host.switchToHttp().getRequest<FastifyRequest>();
     const reply = host.switchToHttp().getResponse<FastifyReply>();
