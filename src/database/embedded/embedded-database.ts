@@ -44,8 +44,13 @@ export const NO_DATABASE_MESSAGE = [
   '  - allow internet access so mongodb-memory-server can download MongoDB.',
 ].join('\n');
 
-/** The first executable `name` in `dirs` (empty entries skipped). */
-function findIn(dirs: readonly string[], name: string): string | undefined {
+/** `configured` when set (if it is executable), else the first executable `name` in `dirs`. */
+function findBinary(
+  name: string,
+  configured: string | undefined,
+  dirs: readonly string[],
+): string | undefined {
+  if (configured) return isExecutable(configured) ? resolve(configured) : undefined;
   return dirs
     .filter(Boolean)
     .map((dir) => join(dir, name))
@@ -74,9 +79,7 @@ function goBinFolders(env: NodeJS.ProcessEnv): string[] {
 
 export function locateFerretdb(options: EmbeddedDatabaseOptions): string | undefined {
   const env = options.env ?? process.env;
-  if (options.ferretdbBin)
-    return isExecutable(options.ferretdbBin) ? resolve(options.ferretdbBin) : undefined;
-  return findIn([...pathFolders(env), ...goBinFolders(env)], 'ferretdb');
+  return findBinary('ferretdb', options.ferretdbBin, [...pathFolders(env), ...goBinFolders(env)]);
 }
 
 async function startWithMemoryServer(
@@ -108,12 +111,8 @@ const ferretdbStrategy: DatabaseStrategy = {
 export const DEFAULT_STRATEGIES: readonly DatabaseStrategy[] = [
   {
     name: 'mongod',
-    locate: (options) => {
-      const env = options.env ?? process.env;
-      const configured = options.mongodBin;
-      if (configured) return isExecutable(configured) ? resolve(configured) : undefined;
-      return findIn(pathFolders(env), 'mongod');
-    },
+    locate: (options) =>
+      findBinary('mongod', options.mongodBin, pathFolders(options.env ?? process.env)),
     start: (binary, dataDir) => startWithMemoryServer(ensureDir(join(dataDir, 'mongod')), binary),
   },
   ferretdbStrategy,
@@ -133,7 +132,7 @@ export const DEFAULT_STRATEGIES: readonly DatabaseStrategy[] = [
   },
   {
     name: 'FerretDB built from source',
-    locate: (options) => findIn(pathFolders(options.env ?? process.env), 'go'),
+    locate: (options) => findBinary('go', undefined, pathFolders(options.env ?? process.env)),
     start: async (_go, dataDir, options) => {
       options.log?.(
         'Embedded database: building FerretDB once with scripts/install-ferretdb.sh (1 to 4 minutes, about 1 GB of Go caches; progress below)',
