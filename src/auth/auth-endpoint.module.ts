@@ -11,13 +11,9 @@ import { PasswordHasher } from './credentials/password-hasher';
 import { CookieWriter } from './http/cookie-writer';
 import { JwksController } from './jwks.controller';
 import { ExpiredSessions } from './sessions/expired-sessions';
-import { OptionalAccessToken } from './sessions/optional-access-token.guard';
-import { SessionGuard } from './sessions/session.guard';
-import { SessionRevocationModule } from './sessions/session-revocation.module';
 import { SessionDocument, SessionSchema } from './sessions/session.schema';
 import { SessionsRepository } from './sessions/sessions.repository';
 import { SessionsService } from './sessions/sessions.service';
-import { CrossSiteGuard } from './http/cross-site.guard';
 import { TokenIssuer } from './token/token-issuer';
 
 /** The auth endpoint: the only part that holds the private key and reads credentials and sessions. */
@@ -29,7 +25,6 @@ import { TokenIssuer } from './token/token-issuer';
     ]),
     UsersModule,
     AuthVerificationModule,
-    SessionRevocationModule,
   ],
   controllers: [AuthController, AccountController, JwksController],
   providers: [
@@ -41,9 +36,6 @@ import { TokenIssuer } from './token/token-issuer';
     SessionsRepository,
     SessionsService,
     ExpiredSessions,
-    SessionGuard,
-    OptionalAccessToken,
-    CrossSiteGuard,
   ],
   exports: [CredentialsRepository, PasswordHasher],
 })

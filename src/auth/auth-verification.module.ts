@@ -1,13 +1,19 @@
 import { Module } from '@nestjs/common';
+import { MongooseModule } from '@nestjs/mongoose';
 import { PassportModule } from '@nestjs/passport';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { JwtStrategy } from './jwt.strategy';
 import { KeyStore } from './keys/key-store';
-import { SessionRevocationModule } from './sessions/session-revocation.module';
+import { RevocationFeed } from './sessions/revocation-feed';
+import { RevocationDocument, RevocationSchema } from './sessions/revocation.schema';
+import { RevokedSessions } from './sessions/revoked-sessions';
 
-/** What every API server needs to trust a token: public keys and the passport-jwt strategy. No private key, and no database read per request: revocations come from a feed. */
+/** What every API server needs to trust a token: public keys, the passport-jwt strategy and the revocation feed it follows. No private key, and no database read per request. */
 @Module({
-  imports: [PassportModule, SessionRevocationModule],
+  imports: [
+    PassportModule,
+    MongooseModule.forFeature([{ name: RevocationDocument.name, schema: RevocationSchema }]),
+  ],
   providers: [
     {
       provide: KeyStore,
@@ -15,7 +21,9 @@ import { SessionRevocationModule } from './sessions/session-revocation.module';
       useFactory: (config: AppConfig) => new KeyStore(config).load(),
     },
     JwtStrategy,
+    RevokedSessions,
+    RevocationFeed,
   ],
-  exports: [KeyStore, PassportModule, SessionRevocationModule, JwtStrategy],
+  exports: [KeyStore, PassportModule, JwtStrategy, RevocationFeed],
 })
 export class AuthVerificationModule {}

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { isDatabaseUnavailable } from '../database/database-errors';
+import type { NewUser } from '../users/user.model';
 import { UsersRepository } from '../users/users.repository';
 import { USER_OUTCOMES, UsersService, type CreateUserOutcome } from '../users/users.service';
 import { CredentialsRepository } from './credentials/credentials.repository';
@@ -17,8 +18,7 @@ import {
   type Rotation,
 } from './sessions/sessions.service';
 import { TokenIssuer, type IssuedToken } from './token/token-issuer';
-import type { Viewer } from '../common/viewer';
-import { isAdmin } from '../common/viewer';
+import { isAdmin, type Viewer } from '../common/viewer';
 
 /** Too many attempts, or (`unavailable`) the shared counters cannot be read: try again later. */
 export type Throttled =
@@ -45,15 +45,10 @@ export type PasswordChangeResult =
   | { readonly kind: 'bad_password'; readonly msg: string }
   | Throttled;
 
-export type AccountChangeResult = 'done' | 'forbidden' | 'not_found';
-
-export interface SignupInput {
-  readonly username: string;
-  readonly password: string;
-  readonly primary_email: string;
-  readonly full_name?: string;
-  readonly primary_locale?: string;
-}
+export type SignupInput = Pick<
+  NewUser,
+  'username' | 'primary_email' | 'full_name' | 'primary_locale'
+> & { readonly password: string };
 
 /** Passwords in, tokens out: the auth endpoint's rules (docs/auth.md). */
 @Injectable()
@@ -170,7 +165,7 @@ export class AuthService {
     admin: Viewer,
     userId: string,
     disabled: boolean,
-  ): Promise<AccountChangeResult> {
+  ): Promise<'done' | 'forbidden' | 'not_found'> {
     if (!isAdmin(admin)) return 'forbidden';
     if (!(await this.credentials.findById(userId))) return 'not_found';
     await this.credentials.setDisabled(userId, disabled);
@@ -179,14 +174,10 @@ export class AuthService {
     return 'done';
   }
 
-  passwordProblem(password: unknown): string | undefined {
-    if (
-      typeof password !== 'string' ||
-      password.length < PASSWORD_MIN_LENGTH ||
-      password.length > PASSWORD_MAX_LENGTH
-    ) {
+  private passwordProblem(password: unknown): string | undefined {
+    const length = typeof password === 'string' ? password.length : 0;
+    if (length < PASSWORD_MIN_LENGTH || length > PASSWORD_MAX_LENGTH)
       return `password must be ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters`;
-    }
     return undefined;
   }
 

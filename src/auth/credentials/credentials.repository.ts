@@ -3,12 +3,7 @@ import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
 import { CredentialDocument } from './credential.schema';
 
-export interface Credential {
-  readonly _id: string;
-  readonly username: string;
-  readonly password_hash: string;
-  readonly disabled: boolean;
-}
+type Credential = Readonly<CredentialDocument>;
 
 @Injectable()
 export class CredentialsRepository {
@@ -25,7 +20,7 @@ export class CredentialsRepository {
   }
 
   async create(credential: Omit<Credential, 'disabled'>): Promise<void> {
-    await this.model.create({ ...credential, disabled: false });
+    await this.model.create(credential);
   }
 
   async upsert(credential: Omit<Credential, 'disabled'> & { disabled?: boolean }): Promise<void> {

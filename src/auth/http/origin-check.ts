@@ -15,16 +15,7 @@ export function isAllowedStateChange(
   const origin =
     typeof headers.origin === 'string' && headers.origin !== 'null'
       ? headers.origin
-      : refererOrigin(headers.referer);
+      : URL.parse(headers.referer ?? '')?.origin;
   if (!origin) return false;
   return origin === ownOrigin || allowed.some((pattern) => pattern.test(origin));
-}
-
-function refererOrigin(referer: string | undefined): string | undefined {
-  if (!referer) return undefined;
-  try {
-    return new URL(referer).origin;
-  } catch {
-    return undefined;
-  }
 }

@@ -12,15 +12,8 @@ export function safeReturnTo(value: unknown, allowedOrigins: readonly string[]):
   // eslint-disable-next-line no-control-regex -- rejecting control characters is the point
   if (/[\u0000-\u001f\u007f\\]/.test(value)) return DEFAULT_RETURN_TO;
   if (value.startsWith('/')) return value.startsWith('//') ? DEFAULT_RETURN_TO : value;
-  try {
-    const url = new URL(value);
-    if (
-      (url.protocol === 'https:' || url.protocol === 'http:') &&
-      allowedOrigins.includes(url.origin)
-    )
-      return url.href;
-  } catch {
-    // not a URL
-  }
+  const url = URL.parse(value);
+  if (url && ['http:', 'https:'].includes(url.protocol) && allowedOrigins.includes(url.origin))
+    return url.href;
   return DEFAULT_RETURN_TO;
 }

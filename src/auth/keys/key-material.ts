@@ -31,11 +31,6 @@ export function readPem(source: KeySource): string {
   return source.kind === 'pem' ? source.pem : readFileSync(source.path, 'utf8');
 }
 
-/** Every PEM block in a text (a public key file may hold several keys during a rotation). */
-function pemBlocks(text: string): string[] {
-  return [...text.matchAll(PEM_BLOCK)].map((match) => match[0]);
-}
-
 /**
  * Which algorithm a key may sign or verify with. EC P-256 is ES256; an RSA
  * key follows `preferred` (RS256 or PS256). Anything else is refused, naming
@@ -51,7 +46,7 @@ export function algorithmFor(key: KeyObject, preferred: JwtAlgorithm): JwtAlgori
   if (type === 'rsa' || type === 'rsa-pss') {
     if ((key.asymmetricKeyDetails?.modulusLength ?? 0) < 2048)
       throw new Error('RSA keys must be at least 2048 bits');
-    return preferred === 'PS256' ? 'PS256' : type === 'rsa-pss' ? 'PS256' : 'RS256';
+    return preferred === 'PS256' || type === 'rsa-pss' ? 'PS256' : 'RS256';
   }
   throw new Error(
     `unsupported ${type ?? 'unknown'} key: the supported algorithms are ${JWT_ALGORITHMS.join(', ')} (EC P-256 or RSA keys)`,
@@ -69,7 +64,8 @@ export async function parsePublicKeys(
   text: string,
   preferred: JwtAlgorithm,
 ): Promise<VerificationKey[]> {
-  const blocks = pemBlocks(text);
+  // A public key file may hold several keys during a rotation.
+  const blocks = text.match(PEM_BLOCK) ?? [];
   if (blocks.length === 0) throw new Error('no PEM public key found');
   return Promise.all(
     blocks.map((pem) => {

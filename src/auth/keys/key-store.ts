@@ -30,11 +30,6 @@ export class KeyStore {
   private signing: SigningKey | undefined;
   /** The auth endpoint's key set (JWKS_URL): jose fetches, caches, and refetches an unknown kid at most every 30 s. */
   private remote: ReturnType<typeof createRemoteJWKSet> | undefined;
-  /**
-   * Keys of the remote set, parsed once per key jose hands out, or per JWK of the last set
-   * fetched while the auth endpoint cannot be reached (a withdrawn key goes with jose's cache).
-   */
-  private readonly remoteKeys = new WeakMap<object, VerificationKey>();
   private readonly staleWarningDue = new OncePerInterval(60_000);
   private lastBackgroundFetch = 0;
 
@@ -67,9 +62,11 @@ export class KeyStore {
     }
     if (privatePem) {
       this.signing = await parseSigningKey(privatePem, jwt.alg);
-      this.add(this.signing.publicKey);
+      this.byKid.set(this.signing.kid, this.signing.publicKey);
     }
-    if (publicText) for (const key of await parsePublicKeys(publicText, jwt.alg)) this.add(key);
+    if (publicText) {
+      for (const key of await parsePublicKeys(publicText, jwt.alg)) this.byKid.set(key.kid, key);
+    }
     if (jwt.jwksUrl) {
       this.remote = createRemoteJWKSet(new URL(jwt.jwksUrl), {
         cooldownDuration: JWKS_REFETCH_INTERVAL_MS,
@@ -78,12 +75,12 @@ export class KeyStore {
       });
       await this.remote.reload();
     }
-    const remoteKids = (this.remote?.jwks()?.keys ?? []).map((k) => `${k.kid} (${k.alg}, JWKS)`);
-    if (this.byKid.size === 0 && remoteKids.length === 0)
-      throw new Error('No usable JWT verification key');
-    this.logger.log(
-      `Verification keys: ${[...[...this.byKid.values()].map((k) => `${k.kid} (${k.alg})`), ...remoteKids].join(', ')}`,
-    );
+    const names = [
+      ...[...this.byKid.values()].map((key) => `${key.kid} (${key.alg})`),
+      ...(this.remote?.jwks()?.keys ?? []).map((key) => `${key.kid} (${key.alg}, JWKS)`),
+    ];
+    if (names.length === 0) throw new Error('No usable JWT verification key');
+    this.logger.log(`Verification keys: ${names.join(', ')}`);
     return this;
   }
 
@@ -100,46 +97,22 @@ export class KeyStore {
     kid: string | undefined,
     alg: unknown,
   ): Promise<VerificationKey | undefined> {
-    const known =
-      kid === undefined
-        ? this.byKid.size === 1 && !this.remote
-          ? this.byKid.values().next().value
-          : undefined
-        : this.byKid.get(kid);
-    if (known || !this.remote || typeof alg !== 'string') return known;
-    if (!(JWT_ALGORITHMS as readonly string[]).includes(alg)) return undefined;
+    const known = kid === undefined ? this.soleKey() : this.byKid.get(kid);
+    if (known || !this.remote || !(JWT_ALGORITHMS as readonly unknown[]).includes(alg))
+      return known;
+    const algorithm = alg as JwtAlgorithm;
     let key: webcrypto.CryptoKey;
     try {
-      key = (await this.remote({ alg, kid })) as webcrypto.CryptoKey;
+      key = (await this.remote({ alg: algorithm, kid })) as webcrypto.CryptoKey;
     } catch (error) {
-      const stale = this.staleRemoteKey(kid, alg as JwtAlgorithm, error);
+      const stale = this.staleRemoteKey(kid, algorithm, error);
       if (stale) return stale;
       this.logger.debug(
         `No JWKS key for kid ${JSON.stringify(kid ?? null)}: ${(error as Error).message}`,
       );
       return undefined;
     }
-    return this.remoteKey(key, kid ?? '', alg as JwtAlgorithm, () => KeyObject.from(key));
-  }
-
-  /**
-   * A key of the auth endpoint's set (the CryptoKey jose hands out, or a JWK of
-   * the last set fetched) as a verification key, parsed once per such object;
-   * undefined when it is not a key for `alg`.
-   */
-  private remoteKey(
-    source: object,
-    kid: string,
-    alg: JwtAlgorithm,
-    toKeyObject: () => KeyObject,
-  ): VerificationKey | undefined {
-    let parsed = this.remoteKeys.get(source);
-    if (!parsed) {
-      const key = toKeyObject();
-      parsed = { kid, alg: algorithmFor(key, alg), key, jwk: {} };
-      this.remoteKeys.set(source, parsed);
-    }
-    return parsed.alg === alg ? parsed : undefined;
+    return remoteKey(kid, algorithm, () => KeyObject.from(key));
   }
 
   /**
@@ -164,13 +137,7 @@ export class KeyStore {
         `The auth endpoint's key set could not be fetched (${(error as Error).message}); using the last one fetched until it can (logged once a minute)`,
       );
     }
-    try {
-      return this.remoteKey(jwk, kid, alg, () =>
-        createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' }),
-      );
-    } catch {
-      return undefined;
-    }
+    return remoteKey(kid, alg, () => createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' }));
   }
 
   /**
@@ -181,7 +148,7 @@ export class KeyStore {
    * tokens this process verified with it too (docs/deployment.md, Keys).
    */
   stillVerifies(kid: string | undefined): boolean {
-    if (kid === undefined) return this.byKid.size === 1 && !this.remote;
+    if (kid === undefined) return this.soleKey() !== undefined;
     if (this.byKid.has(kid)) return true;
     const remote = this.remote;
     if (!remote) return false;
@@ -193,13 +160,14 @@ export class KeyStore {
     return remote.jwks()?.keys.some((key) => key.kid === kid) ?? false;
   }
 
+  /** A token without `kid` is verified only by the one key of a process that has exactly one. */
+  private soleKey(): VerificationKey | undefined {
+    return this.byKid.size === 1 && !this.remote ? this.byKid.values().next().value : undefined;
+  }
+
   /** The public key set, as served at /.well-known/jwks.json. */
   jwks(): { keys: JWK[] } {
     return { keys: [...this.byKid.values()].map((key) => key.jwk) };
-  }
-
-  private add(key: VerificationKey): void {
-    this.byKid.set(key.kid, key);
   }
 
   /** Outside production without keys: one pair per algorithm, kept in the git-ignored data folder. */
@@ -222,5 +190,22 @@ export class KeyStore {
       `No JWT keys configured: generated a development ${alg} key pair in ${dir} (never use it in production)`,
     );
     return pair;
+  }
+}
+
+/**
+ * A key of the auth endpoint's set (the CryptoKey jose hands out, or a JWK of the last set
+ * fetched) as a verification key; undefined when it is not a key for `alg`.
+ */
+function remoteKey(
+  kid: string | undefined,
+  alg: JwtAlgorithm,
+  toKeyObject: () => KeyObject,
+): VerificationKey | undefined {
+  try {
+    const key = toKeyObject();
+    return algorithmFor(key, alg) === alg ? { kid: kid ?? '', alg, key, jwk: {} } : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -25,7 +25,15 @@ export class ExpiredSessions implements OnModuleInit, OnApplicationShutdown {
   ) {}
 
   onModuleInit(): void {
-    void this.supervisor.whenConnected().then(() => this.startSweeping());
+    void this.supervisor.whenConnected().then(() => {
+      if (this.stopped) return;
+      this.sweeper = setInterval(() => {
+        this.sweep().catch((error: Error) =>
+          this.logger.debug(`Deleting expired sessions failed: ${error.message}`),
+        );
+      }, SWEEP_INTERVAL_MS);
+      this.sweeper.unref();
+    });
   }
 
   onApplicationShutdown(): void {
@@ -43,15 +51,5 @@ export class ExpiredSessions implements OnModuleInit, OnApplicationShutdown {
       deleted += result.deletedCount;
     }
     return deleted;
-  }
-
-  private startSweeping(): void {
-    if (this.stopped || this.sweeper) return;
-    this.sweeper = setInterval(() => {
-      this.sweep().catch((error: Error) =>
-        this.logger.debug(`Deleting expired sessions failed: ${error.message}`),
-      );
-    }, SWEEP_INTERVAL_MS);
-    this.sweeper.unref();
   }
 }

@@ -16,14 +16,14 @@ export class RevocationDocument {
   at!: Date;
 
   /** A revoked session: its tokens are refused. */
-  @Prop({ type: String, required: false })
+  @Prop({ type: String })
   sid?: string;
 
   /** With `not_before`: every token of this user issued before that second is refused. */
-  @Prop({ type: String, required: false })
+  @Prop({ type: String })
   user_id?: string;
 
-  @Prop({ type: Number, required: false })
+  @Prop({ type: Number })
   not_before?: number;
 
   /** The longest an access token issued before `at` may live: the entry is useless after it. */

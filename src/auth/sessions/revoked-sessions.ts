@@ -1,14 +1,9 @@
+import type { JwtPayload } from 'jsonwebtoken';
+
 /** One entry of the revocation feed. Times are milliseconds since the epoch, `notBefore` seconds (a token's `iat`). */
 export type Revocation =
   | { readonly sid: string; readonly expiresAt: number }
   | { readonly userId: string; readonly notBefore: number; readonly expiresAt: number };
-
-/** The claims a revocation can name. */
-export interface RevocableClaims {
-  readonly sid?: unknown;
-  readonly sub?: unknown;
-  readonly iat?: unknown;
-}
 
 /**
  * The revoked session ids, and per user a time before which every token is refused, each kept
@@ -33,7 +28,7 @@ export class RevokedSessions {
   }
 
   /** Whether a verified token belongs to a revoked session, or was issued before its user's cut-off. */
-  refuses(claims: RevocableClaims): boolean {
+  refuses(claims: JwtPayload): boolean {
     if (this.sessions.size === 0 && this.users.size === 0) return false;
     if (typeof claims.sid === 'string' && this.sessions.has(claims.sid)) return true;
     const user = typeof claims.sub === 'string' ? this.users.get(claims.sub) : undefined;

@@ -44,7 +44,7 @@ export class SessionDocument {
   family!: string[];
 
   /** Set when the session was revoked; kept until `expires_at` so a reused token is answered "revoked". */
-  @Prop({ type: Date, required: false })
+  @Prop({ type: Date })
   revoked_at?: Date;
 }
 

@@ -14,7 +14,7 @@ export class SessionsRepository {
   constructor(@InjectModel(SessionDocument.name) private readonly model: Model<SessionDocument>) {}
 
   async create(session: Omit<Session, 'family' | 'revoked_at'>): Promise<void> {
-    await this.model.create({ ...session, family: [] });
+    await this.model.create(session);
   }
 
   async findById(sid: string): Promise<Session | undefined> {
@@ -52,10 +52,10 @@ export class SessionsRepository {
 
   /** The user's sessions that are neither revoked nor expired, newest first. */
   async findLive(userId: string, now: Date): Promise<Session[]> {
-    const found = await this.model
+    return this.model
       .find({ user_id: userId, revoked_at: { $exists: false }, expires_at: { $gt: now } })
+      .sort({ created_at: -1 })
       .lean<Session[]>()
       .exec();
-    return found.sort((a, b) => b.created_at.getTime() - a.created_at.getTime());
   }
 }
