@@ -9,13 +9,10 @@ import { FAVICON_SVG } from './common/http/favicon';
 import { legacyGraphPath } from './common/http/legacy-graph-path';
 import { API_HEADERS, documentHeaders, isHtml } from './common/http/security-headers';
 import type { AppConfig } from './config/app-config';
-import { originMatcher } from './config/cors-origins';
 import { Readiness } from './health/readiness';
 import { REQUEST_ID_HEADER, requestIdFor } from './logging/request-id';
 import { AppMetrics } from './metrics/app-metrics';
 import { recordResponse } from './metrics/request-metrics';
-
-export type CreateAppOptions = AppModuleOptions;
 
 /** Fastify as this service runs it: limits, request ids, proxies, the legacy /graph path. */
 export function createAdapter(config: AppConfig): FastifyAdapter {
@@ -59,10 +56,12 @@ export async function configureApp(
 
   // 1. CORS: browsers on an allowed origin may call with credentials (the cookie); preflights
   //    are answered here, before anything else runs.
-  const allowedOrigin = originMatcher(config.cors.origins);
   app.enableCors({
     origin: (origin: string | undefined, callback: (error: Error | null, allow: boolean) => void) =>
-      callback(null, origin !== undefined && allowedOrigin(origin)),
+      callback(
+        null,
+        origin !== undefined && config.cors.origins.some((pattern) => pattern.test(origin)),
+      ),
     credentials: true,
     methods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
     allowedHeaders: [
@@ -129,7 +128,7 @@ export async function configureApp(
 /** Builds the application on Fastify; `main.ts` and the CLIs start here. */
 export async function createApp(
   config: AppConfig,
-  options: CreateAppOptions = {},
+  options: AppModuleOptions = {},
 ): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config, options),

@@ -1,6 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
-import { createApp, type CreateAppOptions } from './app.factory';
+import { createApp } from './app.factory';
+import type { AppModuleOptions } from './app.module';
 import { installGracefulShutdown } from './common/graceful-shutdown';
 import type { AppConfig } from './config/app-config';
 import { Readiness } from './health/readiness';
@@ -8,14 +9,14 @@ import { Readiness } from './health/readiness';
 /** Starts the service as a process: listens on the configured port and shuts down gracefully on signals. */
 export async function bootstrap(
   config: AppConfig,
-  options: CreateAppOptions = {},
+  options: AppModuleOptions = {},
 ): Promise<NestFastifyApplication> {
   const app = await createApp(config, options);
   const logger = app.get(Logger);
   installGracefulShutdown(app, logger, {
     timeoutMs: config.http.shutdownTimeoutMs,
     drainMs: config.http.shutdownDrainMs,
-    onDrain: () => app.get(Readiness).startDraining(),
+    onDrain: () => (app.get(Readiness).draining = true),
   });
   await app.listen(config.http.port, config.http.host);
   const address = app.getHttpServer().address();

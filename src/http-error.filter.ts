@@ -1,5 +1,10 @@
-import { Catch, HttpException, Logger, type ArgumentsHost } from '@nestjs/common';
-import { BaseExceptionFilter } from '@nestjs/core';
+import {
+  Catch,
+  HttpException,
+  Logger,
+  type ArgumentsHost,
+  type ExceptionFilter,
+} from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { unavailablePage } from './auth/http/pages';
 import { ServiceUnavailableError } from './common/errors';
@@ -31,10 +36,10 @@ function clientStatus(error: unknown): number | undefined {
  * GraphQL resolver errors are left to Apollo and the GraphQL error formatting.
  */
 @Catch()
-export class HttpErrorFilter extends BaseExceptionFilter {
+export class HttpErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('HTTP');
 
-  override catch(exception: unknown, host: ArgumentsHost): void {
+  catch(exception: unknown, host: ArgumentsHost): void {
     if (host.getType() !== 'http') throw exception;
     const request = host.switchToHttp().getRequest<FastifyRequest>();
     const reply = host.switchToHttp().getResponse<FastifyReply>();
@@ -48,8 +53,7 @@ export class HttpErrorFilter extends BaseExceptionFilter {
         requestId,
         path: request.url.split('?')[0],
       });
-      if (graphqlPath)
-        return this.sendGraphQL(request, reply, 503, 'SERVICE_UNAVAILABLE', UNAVAILABLE);
+      if (graphqlPath) return this.sendGraphQL(request, reply, 503, UNAVAILABLE);
       if (String(request.headers.accept ?? '').includes('text/html'))
         return void reply
           .status(503)
@@ -63,29 +67,9 @@ export class HttpErrorFilter extends BaseExceptionFilter {
     }
 
     const status = clientStatus(exception);
-    if (graphqlPath) {
-      if (status === undefined) {
-        this.logger.error({ msg: 'Request failed', requestId, error: (exception as Error)?.stack });
-        return this.sendGraphQL(
-          request,
-          reply,
-          500,
-          'INTERNAL_SERVER_ERROR',
-          'Internal server error',
-        );
-      }
-      const message =
-        exception instanceof HttpException || exception instanceof Error
-          ? exception.message
-          : 'Bad request';
-      return this.sendGraphQL(request, reply, status, codeForStatus(status), message);
-    }
-    if (exception instanceof HttpException && status === undefined) {
-      // A deliberate 5xx (readiness answering 503): its own status and body.
-      const body = exception.getResponse();
-      return void reply
-        .status(exception.getStatus())
-        .send(typeof body === 'string' ? { message: body, requestId } : { ...body, requestId });
+    if (status !== undefined && graphqlPath) {
+      const message = exception instanceof Error ? exception.message : 'Bad request';
+      return this.sendGraphQL(request, reply, status, message);
     }
     if (status !== undefined) {
       const body =
@@ -100,7 +84,15 @@ export class HttpErrorFilter extends BaseExceptionFilter {
             : { ...body, code: codeForStatus(status), requestId },
         );
     }
+    if (exception instanceof HttpException && !graphqlPath) {
+      // A deliberate 5xx (readiness answering 503): its own status and body.
+      const body = exception.getResponse();
+      return void reply
+        .status(exception.getStatus())
+        .send(typeof body === 'string' ? { message: body, requestId } : { ...body, requestId });
+    }
     this.logger.error({ msg: 'Request failed', requestId, error: (exception as Error)?.stack });
+    if (graphqlPath) return this.sendGraphQL(request, reply, 500, 'Internal server error');
     void reply.status(500).send(httpErrorBody(500, 'Internal server error', requestId));
   }
 
@@ -108,10 +100,10 @@ export class HttpErrorFilter extends BaseExceptionFilter {
     request: FastifyRequest,
     reply: FastifyReply,
     status: number,
-    code: string,
     message: string,
   ): void {
     const requestId = String(request.id);
+    const code = codeForStatus(status);
     requestLogFacts(request.raw).graphqlErrorCodes = [code];
     void reply
       .status(status)

@@ -40,17 +40,14 @@ export function installGracefulShutdown(
   logger: LoggerService,
   { timeoutMs, drainMs, onDrain }: ShutdownOptions,
 ): void {
-  let closing = false;
-
-  let firstSignalAt = 0;
+  let firstSignalAt: number | undefined;
   const shutdown = (signal: NodeJS.Signals) => {
-    // Ctrl-C under `npm start` arrives twice: from the terminal and forwarded by npm.
-    if (closing && Date.now() - firstSignalAt < DUPLICATE_SIGNAL_MS) return;
-    if (closing) {
+    if (firstSignalAt !== undefined) {
+      // Ctrl-C under `npm start` arrives twice: from the terminal and forwarded by npm.
+      if (Date.now() - firstSignalAt < DUPLICATE_SIGNAL_MS) return;
       logger.warn(`${signal} again: exiting now`, 'Shutdown');
       process.exit(1);
     }
-    closing = true;
     firstSignalAt = Date.now();
     onDrain();
     if (drainMs > 0) {

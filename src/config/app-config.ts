@@ -3,7 +3,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
 import { compileOriginPattern, isValidOriginPattern } from './cors-origins';
-import { ENVIRONMENT } from './environment';
+import { commaList, ENVIRONMENT } from './environment';
 import { productionRefusals } from './production-rules';
 
 /** Where a PEM key comes from: its text (from `*_B64`) or a file path (from `*_FILE`). */
@@ -24,9 +24,8 @@ function configSchema(cwd: string) {
       return undefined;
     };
     const cors = corsOrigins(env.CORS_ORIGINS, env.CORS_REGEX, problem);
-    const returnToOrigins = (env.AUTH_RETURN_TO_ORIGINS ?? '')
-      .split(',')
-      .map((origin) => origin.trim().replace(/\/+$/, ''))
+    const returnToOrigins = commaList(env.AUTH_RETURN_TO_ORIGINS)
+      .map((origin) => origin.replace(/\/+$/, ''))
       .filter(Boolean);
     for (const origin of returnToOrigins)
       if (!/^https?:\/\/[A-Za-z0-9.-]+(:\d+)?$/.test(origin))
@@ -247,10 +246,7 @@ function corsOrigins(
       return { patterns: [], wildcard: false };
     }
   }
-  const entries = (list ?? DEFAULT_CORS_ORIGINS.join(','))
-    .split(',')
-    .map((entry) => entry.trim())
-    .filter(Boolean);
+  const entries = list === undefined ? DEFAULT_CORS_ORIGINS : commaList(list);
   if (entries.includes('*')) return { patterns: [/^.*$/], wildcard: true };
   const patterns: RegExp[] = [];
   for (const entry of entries) {

@@ -1,13 +1,11 @@
-/**
- * An allowed browser origin: an exact origin, or one with `*` standing for any
- * port or any single sub-domain label (`http://localhost:*`, `https://*.example.com`).
- */
-export type OriginMatcher = (origin: string) => boolean;
-
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
 
+/**
+ * An allowed browser origin: an exact origin, or one with `*` standing for any
+ * port or any single sub-domain label (`http://localhost:*`, `https://*.example.com`).
+ */
 export function compileOriginPattern(pattern: string): RegExp {
   const normalized = pattern.trim().replace(/\/+$/, '');
   const parts = normalized.split('*').map(escapeRegExp);
@@ -16,8 +14,4 @@ export function compileOriginPattern(pattern: string): RegExp {
 
 export function isValidOriginPattern(pattern: string): boolean {
   return /^https?:\/\/[A-Za-z0-9.*-]+(:(\d+|\*))?\/?$/.test(pattern.trim());
-}
-
-export function originMatcher(patterns: readonly RegExp[]): OriginMatcher {
-  return (origin) => patterns.some((pattern) => pattern.test(origin));
 }

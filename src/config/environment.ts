@@ -25,13 +25,9 @@ const integer = (min: number, max: number) =>
     .transform(Number)
     .pipe(z.number().int().min(min).max(max))
     .describe(`an integer from ${min} to ${max}`);
-const TRUE_WORDS = ['true', '1', 'yes', 'on'];
 const boolean = () =>
   z
-    .string()
-    .toLowerCase()
-    .pipe(z.enum([...TRUE_WORDS, 'false', '0', 'no', 'off']))
-    .transform((word) => TRUE_WORDS.includes(word))
+    .stringbool({ truthy: ['true', '1', 'yes', 'on'], falsy: ['false', '0', 'no', 'off'] })
     .describe('true or false (also 1/0, yes/no, on/off)');
 /** In milliseconds; a bare number is seconds. */
 const duration = (minMs: number, maxMs: number) =>
@@ -90,6 +86,13 @@ const trustProxy = () =>
     .describe(
       'off, a number of proxy hops (1-10), or comma-separated proxy addresses or CIDRs (e.g. 10.0.0.0/8,127.0.0.1)',
     );
+
+/** The entries of a comma-separated list, trimmed, blanks dropped. */
+export const commaList = (text: string | undefined): string[] =>
+  (text ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
 
 /**
  * Every variable the service reads, as it arrives (trimmed, blank meaning unset). Defaults that

@@ -1,4 +1,4 @@
-import type { Environment } from './environment';
+import { commaList, type Environment } from './environment';
 
 /**
  * What production refuses to start with: settings that would lose data or
@@ -15,10 +15,7 @@ export function productionRefusals(env: Environment): string[] {
       );
   }
 
-  const origins = (env.CORS_ORIGINS ?? '')
-    .split(',')
-    .map((entry) => entry.trim())
-    .filter(Boolean);
+  const origins = commaList(env.CORS_ORIGINS);
   if (env.CORS_ORIGINS === undefined && env.CORS_REGEX !== undefined) {
     refusals.push(
       'CORS_REGEX is refused in production: a regular expression can match origins nobody listed; list exact origins in CORS_ORIGINS',

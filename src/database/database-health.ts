@@ -12,6 +12,7 @@ export class DatabaseHealth {
   async ping(): Promise<boolean> {
     const db = this.connection.readyState === 1 ? this.connection.db : undefined;
     if (!db) return false;
+    // The command's own timeoutMS does not end a ping to a server that stopped answering mid-connection.
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<boolean>((resolve) => {
       timer = setTimeout(() => resolve(false), PING_TIMEOUT_MS);

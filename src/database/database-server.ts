@@ -14,7 +14,7 @@ import { startEmbeddedDatabase } from './embedded/embedded-database';
 import type { RunningDatabase } from './embedded/types';
 
 export const DATABASE_SERVER = Symbol('DATABASE_SERVER');
-export const DEFAULT_DB_NAME = 'user_order';
+const DEFAULT_DB_NAME = 'user_order';
 
 /** Where the database is, and the embedded server when this process started one. */
 export interface DatabaseServer {
@@ -25,6 +25,23 @@ export interface DatabaseServer {
 export interface DatabaseServerOptions {
   /** Start the embedded database in a temporary folder deleted on shutdown. */
   readonly throwawayEmbedded?: boolean;
+}
+
+/** `MONGODB_URI`, or an embedded server started for this process (data in DATA_DIR unless throwaway). */
+export async function openDatabaseServer(
+  config: AppConfig,
+  log: (message: string) => void,
+  throwaway?: boolean,
+): Promise<DatabaseServer> {
+  if (config.database.uri) return { uri: config.database.uri, embedded: undefined };
+  const embedded = await startEmbeddedDatabase({
+    dataDir: config.database.dataDir,
+    throwaway,
+    ferretdbBin: config.database.ferretdbBin,
+    mongodBin: config.database.mongodBin,
+    log,
+  });
+  return { uri: `${embedded.uri}${DEFAULT_DB_NAME}`, embedded };
 }
 
 /** Stops the embedded server last, after the connection to it is closed. */
@@ -53,19 +70,11 @@ export class DatabaseServerModule {
           // The app's pino logger when there is one: it writes as it happens, where Nest's logger
           // holds lines back until start-up ends, so a first start shows each step when it begins.
           inject: [{ token: PinoLogger, optional: true }],
-          useFactory: async (pino?: PinoLogger): Promise<DatabaseServer> => {
-            if (config.database.uri) return { uri: config.database.uri, embedded: undefined };
+          useFactory: (pino?: PinoLogger): Promise<DatabaseServer> => {
             const logger = new Logger('EmbeddedDatabase');
             const log = (message: string) =>
               pino ? pino.info({ context: 'EmbeddedDatabase' }, message) : logger.log(message);
-            const embedded = await startEmbeddedDatabase({
-              dataDir: config.database.dataDir,
-              throwaway: options.throwawayEmbedded,
-              ferretdbBin: config.database.ferretdbBin,
-              mongodBin: config.database.mongodBin,
-              log,
-            });
-            return { uri: `${embedded.uri}${DEFAULT_DB_NAME}`, embedded };
+            return openDatabaseServer(config, log, options.throwawayEmbedded);
           },
         },
       ],

@@ -60,8 +60,7 @@ export function connectionOptions(config: AppConfig, uri: string): ConnectOption
 @Injectable()
 export class DatabaseSupervisor implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger('Database');
-  private stopped = false;
-  /** Ends a wait between retries at shutdown, so its timer does not keep the process alive. */
+  /** Aborted at shutdown: ends a wait between retries, so its timer does not keep the process alive. */
   private readonly stopping = new AbortController();
   private connected: Promise<void> | undefined;
 
@@ -73,7 +72,7 @@ export class DatabaseSupervisor implements OnModuleInit, BeforeApplicationShutdo
 
   onModuleInit(): void {
     this.connection.on('disconnected', () => {
-      if (!this.stopped)
+      if (!this.stopping.signal.aborted)
         this.logger.warn('Database connection lost; queries fail until it returns');
     });
     this.connection.on('reconnected', () => this.logger.log('Database connection restored'));
@@ -91,7 +90,6 @@ export class DatabaseSupervisor implements OnModuleInit, BeforeApplicationShutdo
   }
 
   beforeApplicationShutdown(): void {
-    this.stopped = true;
     this.stopping.abort();
   }
 
@@ -107,7 +105,7 @@ export class DatabaseSupervisor implements OnModuleInit, BeforeApplicationShutdo
         );
         return;
       } catch (error) {
-        if (this.stopped) return;
+        if (this.stopping.signal.aborted) return;
         if (attempt === 0) {
           this.logger.warn(
             `Database unreachable (${(error as Error).message}); retrying in the background`,
@@ -118,7 +116,7 @@ export class DatabaseSupervisor implements OnModuleInit, BeforeApplicationShutdo
           () => false,
         );
         attempt += 1;
-        if (!waited || this.stopped) return;
+        if (!waited) return;
         pending = this.connection.openUri(
           this.server.uri,
           connectionOptions(this.config, this.server.uri),
@@ -140,7 +138,7 @@ export class DatabaseSupervisor implements OnModuleInit, BeforeApplicationShutdo
     );
     for (const result of results) {
       // A build cut short by shutting down is not a failure of the index.
-      if (result.status === 'rejected' && !this.stopped)
+      if (result.status === 'rejected' && !this.stopping.signal.aborted)
         this.logger.error(`Building an index failed: ${(result.reason as Error).message}`);
     }
   }

@@ -7,13 +7,5 @@ import { Injectable } from '@nestjs/common';
  */
 @Injectable()
 export class Readiness {
-  private isDraining = false;
-
-  startDraining(): void {
-    this.isDraining = true;
-  }
-
-  get draining(): boolean {
-    return this.isDraining;
-  }
+  draining = false;
 }

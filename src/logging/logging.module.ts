@@ -69,13 +69,10 @@ function requestLogOptions(config: AppConfig): Options {
     formatters: {
       level: (label) => ({ level: label }),
       log: (object) => {
-        let out: Record<string, unknown> | undefined;
-        for (const key in object) {
-          if (REQUEST_LINE_KEYS.has(key)) continue;
-          out ??= { ...object };
-          out[key] = scrubSecrets(object[key]);
-        }
-        return out ?? object;
+        const out: Record<string, unknown> = {};
+        for (const key in object)
+          out[key] = REQUEST_LINE_KEYS.has(key) ? object[key] : scrubSecrets(object[key]);
+        return out;
       },
     },
     // Fastify's genReqId has set `req.id` (x-request-id when well-formed); lines logged inside

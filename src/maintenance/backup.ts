@@ -48,8 +48,6 @@ async function collectionsToBackUp(db: Db): Promise<string[]> {
     .sort();
 }
 
-const lineOf = (document: Document) => BSON.EJSON.stringify(document, { relaxed: false });
-
 /** Says how far a long step is, at most once a second. */
 function progressReporter(progress: Progress, label: string, total: number) {
   let last = Date.now();
@@ -75,7 +73,7 @@ async function readCollection(
   try {
     for await (const document of cursor) {
       progress.signal.throwIfAborted();
-      const line = lineOf(document);
+      const line = BSON.EJSON.stringify(document, { relaxed: false });
       hash.update(line).update('\n');
       await each?.(line);
       count += 1;

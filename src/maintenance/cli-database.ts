@@ -1,7 +1,6 @@
 import { MongoClient, type Db } from 'mongodb';
 import { ConfigError, loadConfig, type AppConfig } from '../config/app-config';
-import { DEFAULT_DB_NAME } from '../database/database-server';
-import { startEmbeddedDatabase } from '../database/embedded/embedded-database';
+import { openDatabaseServer } from '../database/database-server';
 
 interface CliDatabase {
   readonly db: Db;
@@ -31,15 +30,7 @@ async function openCliDatabase(
   config: AppConfig,
   log: (message: string) => void,
 ): Promise<CliDatabase> {
-  const embedded = config.database.uri
-    ? undefined
-    : await startEmbeddedDatabase({
-        dataDir: config.database.dataDir,
-        ferretdbBin: config.database.ferretdbBin,
-        mongodBin: config.database.mongodBin,
-        log,
-      });
-  const uri = config.database.uri ?? `${embedded!.uri}${DEFAULT_DB_NAME}`;
+  const { uri, embedded } = await openDatabaseServer(config, log);
   try {
     const client = await MongoClient.connect(uri, {
       serverSelectionTimeoutMS: Math.max(5_000, config.database.operationTimeoutMs),

@@ -13,13 +13,14 @@ interface LockDocument {
   expires_at: Date;
 }
 
-export interface LockOptions {
-  /** How long a holder keeps the lock without renewing it (renewed every third of it). */
-  readonly leaseMs?: number;
-  /** How long to wait for another holder before giving up. */
-  readonly waitMs?: number;
-  readonly signal?: AbortSignal;
-  readonly log?: (message: string) => void;
+/** How long a holder keeps the lock without renewing it (renewed every third of it). */
+const LEASE_MS = 60_000;
+/** How long to wait for another holder before giving up. */
+const WAIT_MS = 10 * 60_000;
+
+interface LockOptions {
+  readonly signal: AbortSignal;
+  readonly log: (message: string) => void;
 }
 
 /**
@@ -37,13 +38,9 @@ export class MigrationLock {
 
   constructor(
     db: Db,
-    private readonly options: LockOptions = {},
+    private readonly options: LockOptions,
   ) {
     this.collection = db.collection<LockDocument>(MIGRATION_LOCK_COLLECTION);
-  }
-
-  private get leaseMs(): number {
-    return this.options.leaseMs ?? 60_000;
   }
 
   /** Runs `work` holding the lock, waiting for it first if another process has it. */
@@ -57,13 +54,13 @@ export class MigrationLock {
   }
 
   private async acquire(): Promise<void> {
-    const deadline = Date.now() + (this.options.waitMs ?? 10 * 60_000);
+    const deadline = Date.now() + WAIT_MS;
     let told = false;
     for (;;) {
       if (await this.tryAcquire()) break;
       const holder = await this.collection.findOne({ _id: LOCK_ID });
       if (!told && holder) {
-        this.options.log?.(
+        this.options.log(
           `Waiting for the migration lock, held by ${holder.owner} since ${holder.acquired_at.toISOString()}`,
         );
         told = true;
@@ -79,10 +76,10 @@ export class MigrationLock {
       this.collection
         .updateOne(
           { _id: LOCK_ID, owner: this.owner },
-          { $set: { expires_at: new Date(Date.now() + this.leaseMs) } },
+          { $set: { expires_at: new Date(Date.now() + LEASE_MS) } },
         )
         .catch(() => undefined);
-    }, this.leaseMs / 3);
+    }, LEASE_MS / 3);
     this.renewal.unref();
   }
 
@@ -92,7 +89,7 @@ export class MigrationLock {
       _id: LOCK_ID,
       owner: this.owner,
       acquired_at: now,
-      expires_at: new Date(now.getTime() + this.leaseMs),
+      expires_at: new Date(now.getTime() + LEASE_MS),
     };
     try {
       await this.collection.insertOne(lock);

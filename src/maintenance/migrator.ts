@@ -1,7 +1,7 @@
 import type { Db } from 'mongodb';
 import { MongoDBStorage, Umzug } from 'umzug';
-import { MIGRATIONS, type Migration, type MigrationContext } from '../migrations';
-import { MigrationLock, type LockOptions } from './migration-lock';
+import { MIGRATIONS, type MigrationContext } from '../migrations';
+import { MigrationLock } from './migration-lock';
 
 /** Where umzug records each applied migration (one document per name). */
 const MIGRATIONS_COLLECTION = 'migrations';
@@ -9,14 +9,6 @@ const MIGRATIONS_COLLECTION = 'migrations';
 export interface MigrationStatus {
   readonly name: string;
   readonly applied: boolean;
-}
-
-export interface MigratorOptions {
-  readonly log: (message: string) => void;
-  readonly signal: AbortSignal;
-  readonly lock?: LockOptions;
-  /** The migrations to know of (all of them unless a test passes its own). */
-  readonly migrations?: readonly Migration[];
 }
 
 /**
@@ -28,11 +20,11 @@ export class Migrator {
 
   constructor(
     private readonly db: Db,
-    private readonly options: MigratorOptions,
+    private readonly options: Pick<MigrationContext, 'log' | 'signal'>,
   ) {
     const context: MigrationContext = { db, log: options.log, signal: options.signal };
     this.umzug = new Umzug<MigrationContext>({
-      migrations: (options.migrations ?? MIGRATIONS).map((migration) => ({
+      migrations: MIGRATIONS.map((migration) => ({
         name: migration.name,
         up: () => migration.up(context),
         down: () => migration.down(context),
@@ -49,7 +41,7 @@ export class Migrator {
 
   async status(): Promise<MigrationStatus[]> {
     const applied = new Set((await this.umzug.executed()).map((migration) => migration.name));
-    return (this.options.migrations ?? MIGRATIONS).map(({ name }) => ({
+    return MIGRATIONS.map(({ name }) => ({
       name,
       applied: applied.has(name),
     }));
@@ -68,10 +60,6 @@ export class Migrator {
   }
 
   private locked<T>(work: () => Promise<T>): Promise<T> {
-    return new MigrationLock(this.db, {
-      log: this.options.log,
-      signal: this.options.signal,
-      ...this.options.lock,
-    }).hold(work);
+    return new MigrationLock(this.db, this.options).hold(work);
   }
 }

@@ -6,6 +6,7 @@ import {
   collectDefaultMetrics,
   type LabelValues,
 } from 'prom-client';
+import type { RequestLogFacts } from '../logging/request-context';
 
 /** Seconds; from a 1 ms `{ __typename }` to a 5 s query that ran into DB_TIMEOUT. */
 const REQUEST_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
@@ -43,8 +44,8 @@ export interface ObservedResponse {
   readonly route: string;
   readonly status: number;
   readonly seconds: number;
-  /** Present for GraphQL requests. */
-  readonly graphql?: { readonly operationName?: string; readonly operationType?: string };
+  /** Present for GraphQL requests: the operation they ran, if one was chosen. */
+  readonly graphql?: Pick<RequestLogFacts, 'graphqlOperationName' | 'graphqlOperationType'>;
 }
 
 /**
@@ -114,9 +115,9 @@ export class AppMetrics {
     );
     const graphql = response.graphql;
     if (!graphql) return;
-    const type = graphql.operationType ?? NO_OPERATION;
-    const name = graphql.operationType
-      ? this.operationNames.of(graphql.operationName ?? UNNAMED_OPERATION)
+    const type = graphql.graphqlOperationType ?? NO_OPERATION;
+    const name = graphql.graphqlOperationType
+      ? this.operationNames.of(graphql.graphqlOperationName ?? UNNAMED_OPERATION)
       : NO_OPERATION;
     this.graphqlDuration.observe({ operation_name: name, operation_type: type }, response.seconds);
   }

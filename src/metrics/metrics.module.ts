@@ -11,16 +11,13 @@ import { MetricsController, MetricsServer } from './metrics-endpoint';
 @Global()
 @Module({})
 export class MetricsModule {
-  static forRoot(
-    config: AppConfig,
-    metrics = new AppMetrics(config.metrics.port !== 'off'),
-  ): DynamicModule {
+  static forRoot(config: AppConfig): DynamicModule {
     const port = config.metrics.port;
     return {
       module: MetricsModule,
       controllers: port === 'same' ? [MetricsController] : [],
       providers: [
-        { provide: AppMetrics, useValue: metrics },
+        { provide: AppMetrics, useValue: new AppMetrics(port !== 'off') },
         DatabaseMetrics,
         ...(typeof port === 'number' ? [MetricsServer] : []),
       ],

@@ -9,18 +9,11 @@ const UNMATCHED_ROUTE = '(unmatched)';
 export function recordResponse(metrics: AppMetrics): onResponseHookHandler {
   return (request, reply, done) => {
     const route = request.routeOptions.url ?? UNMATCHED_ROUTE;
-    const facts = route === GRAPHQL_ROUTE ? peekRequestLogFacts(request.raw) : undefined;
     metrics.observeResponse({
       route,
       status: reply.statusCode,
       seconds: reply.elapsedTime / 1000,
-      graphql:
-        route === GRAPHQL_ROUTE
-          ? {
-              operationName: facts?.graphqlOperationName,
-              operationType: facts?.graphqlOperationType,
-            }
-          : undefined,
+      graphql: route === GRAPHQL_ROUTE ? (peekRequestLogFacts(request.raw) ?? {}) : undefined,
     });
     done();
   };

@@ -69,10 +69,10 @@ export class MongoCounterCollection {
   }
 
   /** Deletes expired counters; several processes doing it at once is harmless. */
-  async sweep(now = new Date()): Promise<number> {
+  async sweep(): Promise<number> {
     const result = await this.connection
       .collection(RATE_LIMIT_COLLECTION)
-      .deleteMany({ expire: { $lte: now } });
+      .deleteMany({ expire: { $lte: new Date() } });
     return result.deletedCount;
   }
 

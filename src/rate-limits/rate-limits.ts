@@ -30,9 +30,8 @@ import {
 export interface RateLimitDefinition {
   /** Names the limit in metrics and logs, and prefixes its keys in a shared store. */
   readonly name: string;
-  /** Events allowed per window. */
+  /** Events allowed per minute. */
   readonly points: number;
-  readonly windowSeconds?: number;
   /**
    * `shared`: counted in MongoDB (or Redis when REDIS_URL is set), so every
    * process sees the same count. `local`: counted in this process's memory, unless Redis
@@ -109,7 +108,7 @@ export class RateLimits implements RateLimitReporter, OnModuleInit, OnApplicatio
     const options = {
       keyPrefix: definition.name,
       points: definition.points,
-      duration: definition.windowSeconds ?? 60,
+      duration: 60,
     };
     if (this.redis) {
       // Fail at once while Redis is down rather than queueing: the limit's policy decides.

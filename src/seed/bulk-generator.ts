@@ -37,7 +37,6 @@ export interface GenerateOptions {
   readonly orders: number;
   readonly items?: number;
   readonly seed?: number;
-  readonly batchSize?: number;
   readonly onProgress?: (done: number, total: number) => void;
 }
 
@@ -64,19 +63,16 @@ export class BulkDataGenerator {
     const random = prng(options.seed ?? 1);
     const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)];
     const id = () => Array.from({ length: 12 }, () => BASE62[Math.floor(random() * 62)]).join('');
-    const batch = options.batchSize ?? 1000;
+    const batch = 1000; // documents per insert
     const itemCount = options.items ?? Math.min(500, Math.max(10, Math.ceil(options.orders / 100)));
     const total = options.users + itemCount + options.orders;
+    const tag = (options.seed ?? 1).toString(36);
     let done = 0;
-    const progress = (n: number) => {
+    let existing = 0;
+    const insert = async (write: Promise<{ existing: number }>, n: number) => {
+      existing += (await write).existing;
       done += n;
       options.onProgress?.(done, total);
-    };
-    const tag = (options.seed ?? 1).toString(36);
-    let existing = 0;
-    const insert = async (write: Promise<{ inserted: number; existing: number }>, n: number) => {
-      existing += (await write).existing;
-      progress(n);
     };
 
     const itemIds: string[] = [];

@@ -21,10 +21,10 @@ export interface SampleData {
 /** The project's sample data (data/sample-data.yaml): fixed ids that legacy clients use. */
 const SAMPLE_DATA_FILE = resolve(__dirname, '..', '..', 'data', 'sample-data.yaml');
 
-export function readSampleData(file = SAMPLE_DATA_FILE): SampleData {
+export function readSampleData(): SampleData {
   // Loaded when seeding only: a production process never parses YAML (docs/performance.md, Memory).
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { parse } = require('yaml') as typeof import('yaml');
-  const data = parse(readFileSync(file, 'utf8')) as Partial<SampleData>;
+  const data = parse(readFileSync(SAMPLE_DATA_FILE, 'utf8')) as Partial<SampleData>;
   return { users: data.users ?? [], items: data.items ?? [], orders: data.orders ?? [] };
 }

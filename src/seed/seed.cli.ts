@@ -13,7 +13,6 @@ import { getConnectionToken } from '@nestjs/mongoose';
 import type { Connection } from 'mongoose';
 import { BulkDataGenerator } from './bulk-generator';
 import { SampleDataSeeder } from './sample-data.seeder';
-import { AppMetrics } from '../metrics/app-metrics';
 import { MetricsModule } from '../metrics/metrics.module';
 import { RateLimitsModule } from '../rate-limits/rate-limits.module';
 import { SeedModule } from './seed.module';
@@ -55,7 +54,7 @@ async function main(): Promise<void> {
       AppConfigModule.forRoot(config),
       DatabaseModule.forRoot(config),
       // The auth module it seeds through limits sign-ins; nothing is served, so nothing is measured.
-      MetricsModule.forRoot({ ...config, metrics: { port: 'off' } }, new AppMetrics(false)),
+      MetricsModule.forRoot({ ...config, metrics: { port: 'off' } }),
       RateLimitsModule,
       SeedModule,
     ],

@@ -34,10 +34,7 @@ function isScalar(value: unknown): value is Scalar {
 export function parseSafeFilter(
   text: string | null | undefined,
   fields: Readonly<Record<string, FilterField>>,
-  options: {
-    readonly decodeId?: (value: string, field: string) => string;
-    readonly jsonError?: string;
-  } = {},
+  options: { readonly decodeId?: (value: string, field: string) => string } = {},
 ): MongoFilter {
   if (text === null || text === undefined || text.trim() === '') return {};
   if (text.length > MAX_FILTER_LENGTH)
@@ -46,7 +43,7 @@ export function parseSafeFilter(
   try {
     parsed = JSON.parse(text);
   } catch {
-    throw badUserInput(options.jsonError ?? 'Failed converting filter into JSON');
+    throw badUserInput('Failed converting filter into JSON');
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw badUserInput('The filter must be a JSON object of field conditions');

@@ -44,14 +44,20 @@ export const NO_DATABASE_MESSAGE = [
   '  - allow internet access so mongodb-memory-server can download MongoDB.',
 ].join('\n');
 
-function findOnPath(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  for (const dir of (env.PATH ?? '').split(delimiter)) {
-    if (!dir) continue;
-    const candidate = join(dir, name);
-    if (isExecutable(candidate)) return candidate;
-  }
-  return undefined;
+/** `configured` when set (if it is executable), else the first executable `name` in `dirs`. */
+function findBinary(
+  name: string,
+  configured: string | undefined,
+  dirs: readonly string[],
+): string | undefined {
+  if (configured) return isExecutable(configured) ? resolve(configured) : undefined;
+  return dirs
+    .filter(Boolean)
+    .map((dir) => join(dir, name))
+    .find(isExecutable);
 }
+
+const pathFolders = (env: NodeJS.ProcessEnv) => (env.PATH ?? '').split(delimiter);
 
 function isExecutable(path: string): boolean {
   try {
@@ -63,24 +69,17 @@ function isExecutable(path: string): boolean {
 }
 
 function goBinFolders(env: NodeJS.ProcessEnv): string[] {
-  const folders: string[] = [];
-  if (env.GOBIN) folders.push(env.GOBIN);
-  for (const gopath of (env.GOPATH ?? '').split(delimiter).filter(Boolean))
-    folders.push(join(gopath, 'bin'));
-  folders.push(join(homedir(), 'go', 'bin'));
-  return folders;
+  const gopaths = (env.GOPATH ?? '').split(delimiter).filter(Boolean);
+  return [
+    env.GOBIN ?? '',
+    ...gopaths.map((gopath) => join(gopath, 'bin')),
+    join(homedir(), 'go', 'bin'),
+  ];
 }
 
 export function locateFerretdb(options: EmbeddedDatabaseOptions): string | undefined {
   const env = options.env ?? process.env;
-  if (options.ferretdbBin)
-    return isExecutable(options.ferretdbBin) ? resolve(options.ferretdbBin) : undefined;
-  return (
-    findOnPath('ferretdb', env) ??
-    goBinFolders(env)
-      .map((dir) => join(dir, 'ferretdb'))
-      .find(isExecutable)
-  );
+  return findBinary('ferretdb', options.ferretdbBin, [...pathFolders(env), ...goBinFolders(env)]);
 }
 
 async function startWithMemoryServer(
@@ -112,12 +111,8 @@ const ferretdbStrategy: DatabaseStrategy = {
 export const DEFAULT_STRATEGIES: readonly DatabaseStrategy[] = [
   {
     name: 'mongod',
-    locate: (options) => {
-      const env = options.env ?? process.env;
-      const configured = options.mongodBin;
-      if (configured) return isExecutable(configured) ? resolve(configured) : undefined;
-      return findOnPath('mongod', env);
-    },
+    locate: (options) =>
+      findBinary('mongod', options.mongodBin, pathFolders(options.env ?? process.env)),
     start: (binary, dataDir) => startWithMemoryServer(ensureDir(join(dataDir, 'mongod')), binary),
   },
   ferretdbStrategy,
@@ -137,7 +132,7 @@ export const DEFAULT_STRATEGIES: readonly DatabaseStrategy[] = [
   },
   {
     name: 'FerretDB built from source',
-    locate: (options) => findOnPath('go', options.env ?? process.env),
+    locate: (options) => findBinary('go', undefined, pathFolders(options.env ?? process.env)),
     start: async (_go, dataDir, options) => {
       options.log?.(
         'Embedded database: building FerretDB once with scripts/install-ferretdb.sh (1 to 4 minutes, about 1 GB of Go caches; progress below)',
