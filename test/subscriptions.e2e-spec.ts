@@ -1,3 +1,4 @@
+import { PubSub } from 'graphql-subscriptions';
 import { toGlobalId } from '../src/common/ids';
 import {
   ADMIN,
@@ -13,6 +14,7 @@ import {
 import { startTestApp, type TestApp } from './support/test-app';
 import { rawSocket, subscribe, wsClient, type SocketOptions } from './support/ws-client';
 import { startTestApp as startKitApp, USERS, waitFor, type KitApp } from './support';
+import { countEventSubscriptions, type EventSubscriptions } from './support/event-subscriptions';
 
 const gid = toGlobalId;
 const JANE_ID = gid('User', JANE.id);
@@ -34,6 +36,7 @@ describe('subscriptions over graphql-ws', () => {
   let jane: string;
   let john: string;
   let admin: string;
+  let bus: EventSubscriptions;
   const open: Array<{ dispose(): unknown }> = [];
 
   const connect = async (options: SocketOptions) => {
@@ -72,6 +75,7 @@ describe('subscriptions over graphql-ws', () => {
   };
 
   beforeAll(async () => {
+    bus = countEventSubscriptions(PubSub);
     keys = await makeTestKeys();
     app = await startTestApp({
       captureLogs: true,
@@ -96,10 +100,14 @@ describe('subscriptions over graphql-ws', () => {
   afterEach(async () => {
     await Promise.all(open.splice(0).map((client) => client.dispose()));
   });
-  afterAll(() => app?.close());
+  afterAll(async () => {
+    bus.restore();
+    await app?.close();
+  });
 
   describe('delivery', () => {
     it('sends each new order to its buyer, its payer and admins who follow them, resolved like a query', async () => {
+      const listening = bus.registered() + 4;
       const janes = subscribe((await connect({ token: jane })).client, ORDER_CREATED);
       const johns = subscribe(
         (await connect({ bearer: john, path: '/graph' })).client,
@@ -109,7 +117,7 @@ describe('subscriptions over graphql-ws', () => {
         user_id: JANE_ID,
       });
       const adminsOwn = subscribe((await connect({ token: admin })).client, ORDER_CREATED);
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await bus.reach(listening);
 
       const paidByJohn = await createOrder(jane, JANE_ID, JOHN_ID);
       const johnsOwn = await createOrder(john, JOHN_ID);
@@ -149,12 +157,14 @@ describe('subscriptions over graphql-ws', () => {
     });
 
     it('publishes nothing for a failed create', async () => {
+      const listening = bus.registered() + 1;
       const janes = subscribe((await connect({ token: jane })).client, ORDER_CREATED);
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await bus.reach(listening);
       const failed = await createOrder(jane, JANE_ID, JANE_ID, gid('Item', 'NoSuchItem01'));
       expect(failed).toEqual({ order_id: null, completionObj: { msg_id: 'DO03' } });
       const stored = await createOrder(jane, JANE_ID);
       const events = await janes.received(1);
+      // Nothing more arrives: the failed create published nothing, before or after.
       await new Promise((resolve) => setTimeout(resolve, 200));
       expect(events.map((event) => event.data!.orderCreated.id)).toEqual([stored.order_id]);
     });
@@ -327,14 +337,23 @@ describe('subscriptions over graphql-ws', () => {
 
   it('logs each connection once on open and once on close, with its code and duration, and each operation as it ends', async () => {
     const { client, closed } = await connect({ token: jane });
+    const listening = bus.registered() + 1;
     const orders = subscribe(client, `subscription Logged { orderCreated { id } }`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await bus.reach(listening);
     await createOrder(jane, JANE_ID);
     await orders.received(1);
     await client.dispose();
     await closed;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    const lines = app.logs.map((line) => JSON.parse(line) as Record<string, unknown>);
+    const logged = () => app.logs.map((line) => JSON.parse(line) as Record<string, unknown>);
+    // The server writes its close line once its own side of the socket has closed: after ours, maybe.
+    await waitFor('the log line of the socket closing after its operation ended', () => {
+      const ended = logged().find((line) => line.operationName === 'Logged');
+      const socketId = String(ended?.requestId).split('/')[0];
+      return logged().some(
+        (line) => line.msg === 'WebSocket closed' && line.requestId === socketId,
+      );
+    });
+    const lines = logged();
     const closes = lines.filter(
       (line) => line.msg === 'WebSocket closed' && line.userId === JANE.id,
     );

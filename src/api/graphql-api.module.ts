@@ -83,16 +83,13 @@ class GraphQLContextModule {}
         const limits = queryLimits(config);
         const onlyTrusted = config.graphql.trustedDocumentsOnly;
         return {
-          path: '/graphql',
           autoSchemaFile: true,
           sortSchema: true,
-          playground: false,
+          // GraphiQL is served by BrowserNavigation, behind the sign-in.
           graphiql: false,
           introspection: config.graphql.introspection,
-          allowBatchedHttpRequests: false,
           validationRules: limits.validationRules,
           parseOptions: limits.parseOptions,
-          csrfPrevention: true,
           // Documents named by hash come from the manifest (docs/api.md, Trusted documents).
           ...(trusted && {
             persistedQueries: { cache: trustedDocumentCache(trusted, onlyTrusted), ttl: null },

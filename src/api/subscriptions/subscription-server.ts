@@ -20,8 +20,8 @@ import {
   type GraphQLFormattedError,
 } from 'graphql';
 import { getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
-import type { Context, SubscribePayload } from 'graphql-ws';
-import { useServer } from 'graphql-ws/use/ws';
+import { CloseCode, type Context, type Disposable, type SubscribePayload } from 'graphql-ws';
+import { useServer, type Extra } from 'graphql-ws/use/ws';
 import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -52,15 +52,8 @@ const CONNECTION_INIT_TIMEOUT_MS = 3_000;
 /** How often open sockets' tokens are checked again (expiry, a withdrawn key, session revocation). */
 const AUTHORIZATION_CHECK_MS = 1_000;
 
-/** The close codes of docs/api.md beyond graphql-ws's own (4400, 4408, 4409, 4429). */
-const CLOSE_CODES = {
-  /** No token, an invalid one, or its `exp` passed (or its session was revoked) while open. */
-  unauthorized: 4401,
-  /** A valid token whose viewer already has the maximum number of connections open. */
-  forbidden: 4403,
-  /** The process is shutting down: reconnect (to another replica). */
-  goingAway: 1001,
-} as const;
+/** WebSocket's own "going away": the process is shutting down, reconnect (to another replica). */
+const GOING_AWAY = 1001;
 
 /** Why an open socket was closed with 4401, by the strategy's reason for refusing its token now. */
 const CLOSE_REASONS: Record<LaterRefusal, string> = {
@@ -90,10 +83,7 @@ function refusal(code: string, message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code } });
 }
 
-type WsContext = Context<
-  Record<string, unknown> | undefined,
-  { socket: WebSocket; request: IncomingMessage }
->;
+type WsContext = Context<Record<string, unknown> | undefined, Extra>;
 
 /**
  * GraphQL subscriptions over graphql-ws (the `graphql-transport-ws` protocol)
@@ -112,7 +102,7 @@ export class SubscriptionServer implements OnApplicationBootstrap, OnModuleDestr
   private readonly counts = { delivered: 0 };
   private readonly refusals = new Map<string, number>();
   private wss?: WebSocketServer;
-  private disposable?: { dispose(): Promise<void> | void };
+  private disposable?: Disposable;
   private authorizationCheck?: NodeJS.Timeout;
   private closing = false;
   private readonly limits: ReturnType<typeof queryLimits>;
@@ -171,9 +161,7 @@ export class SubscriptionServer implements OnApplicationBootstrap, OnModuleDestr
       // ws-level pings: a dead peer is dropped, and proxies see traffic on idle sockets.
       this.config.graphql.keepAliveMs,
     );
-    wss.on('connection', (socket: WebSocket, request: IncomingMessage) =>
-      this.opened(socket, request),
-    );
+    wss.on('connection', (socket, request) => this.opened(socket, request));
     this.wss = wss;
     this.httpServer().on('upgrade', this.upgrade);
     this.authorizationCheck = setInterval(
@@ -191,7 +179,7 @@ export class SubscriptionServer implements OnApplicationBootstrap, OnModuleDestr
     clearInterval(this.authorizationCheck);
     this.httpServer().off('upgrade', this.upgrade);
     for (const socket of this.connections.keys())
-      socket.close(CLOSE_CODES.goingAway, 'Server shutting down: reconnect');
+      socket.close(GOING_AWAY, 'Server shutting down: reconnect');
     await this.disposable?.dispose();
   }
 
@@ -279,20 +267,20 @@ export class SubscriptionServer implements OnApplicationBootstrap, OnModuleDestr
         connection.requestId,
       );
     } catch (error) {
-      socket.close(CLOSE_CODES.unauthorized, `Unauthorized: ${(error as Error).message}`);
+      socket.close(CloseCode.Unauthorized, `Unauthorized: ${(error as Error).message}`);
       return false;
     }
     // The client may have hung up while the token was checked: nothing to count then.
     if (socket.readyState !== socket.OPEN) return false;
     if (token.payload.exp * 1000 <= Date.now()) {
-      socket.close(CLOSE_CODES.unauthorized, 'Unauthorized: the token has expired, refresh it');
+      socket.close(CloseCode.Unauthorized, 'Unauthorized: the token has expired, refresh it');
       return false;
     }
     const userId = token.viewer.user_id;
     const open = this.perViewer.get(userId) ?? 0;
     const max = this.config.graphql.maxConnectionsPerViewer;
     if (open >= max) {
-      socket.close(CLOSE_CODES.forbidden, `Forbidden: at most ${max} connections per viewer`);
+      socket.close(CloseCode.Forbidden, `Forbidden: at most ${max} connections per viewer`);
       return false;
     }
     this.perViewer.set(userId, open + 1);
@@ -308,7 +296,7 @@ export class SubscriptionServer implements OnApplicationBootstrap, OnModuleDestr
     const now = Date.now();
     for (const connection of this.connections.values()) {
       const refusal = connection.token && this.strategy.refusalOf(connection.token, now);
-      if (refusal) connection.socket.close(CLOSE_CODES.unauthorized, CLOSE_REASONS[refusal]);
+      if (refusal) connection.socket.close(CloseCode.Unauthorized, CLOSE_REASONS[refusal]);
     }
   }
 
@@ -414,8 +402,7 @@ export class SubscriptionServer implements OnApplicationBootstrap, OnModuleDestr
   private completed(ctx: WsContext, id: string): void {
     const connection = this.connections.get(ctx.extra.socket);
     const operation = connection?.operations.get(id);
-    if (!connection || !operation) return;
-    this.ended(connection, id, operation);
+    if (connection && operation) this.ended(connection, id, operation);
   }
 
   private ended(connection: Connection, id: string, operation: Operation): void {
