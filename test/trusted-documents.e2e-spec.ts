@@ -4,6 +4,7 @@
  * document text is refused with 400 DOCUMENT_NOT_TRUSTED before it is parsed (admins excepted);
  * off by default. The example app's own documents are served this way in its Chromium test.
  */
+import { PubSub } from 'graphql-subscriptions';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { join } from 'node:path';
 import { toGlobalId } from '../src/common/ids';
 import { loadConfig } from '../src/config/app-config';
 import { ADMIN, graphql, JANE, login, makeTestKeys, seedSampleData } from './support/auth-helpers';
+import { countEventSubscriptions, type EventSubscriptions } from './support/event-subscriptions';
 import { startTestApp, type TestApp } from './support/test-app';
 import { subscribe, wsClient, type SubscribeDocument } from './support/ws-client';
 
@@ -163,9 +165,18 @@ describe('TRUSTED_DOCUMENTS_ONLY=true', () => {
 
   describe('over WebSocket (graphql-ws subscribe messages)', () => {
     const clients: Array<{ dispose(): unknown }> = [];
+    let bus: EventSubscriptions;
+    let registeredBefore = 0;
+    beforeAll(() => {
+      bus = countEventSubscriptions(PubSub);
+    });
+    beforeEach(() => {
+      registeredBefore = bus.registered();
+    });
     afterEach(async () => {
       await Promise.all(clients.splice(0).map((client) => client.dispose()));
     });
+    afterAll(() => bus.restore());
 
     /** A subscription on a fresh connection, as Jane unless another token is given. */
     const subscribed = async (document: SubscribeDocument, token = jane) => {
@@ -184,7 +195,8 @@ describe('TRUSTED_DOCUMENTS_ONLY=true', () => {
       return body.data!.createOrder.order_id;
     };
     const expectEvents = async (...subscriptions: Array<ReturnType<typeof subscribe>>) => {
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      // Published only once every subscription is listening (refused ones never are).
+      await bus.reach(registeredBefore + subscriptions.length);
       const id = await createOrder();
       for (const subscription of subscriptions) {
         const [event] = await subscription.received(1);

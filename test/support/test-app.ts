@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { getConnectionToken } from '@nestjs/mongoose';
 import { Test, type TestingModuleBuilder } from '@nestjs/testing';
@@ -98,14 +99,23 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const builder = Test.createTestingModule({
     imports: [AppModule.forRoot(config, { logDestination: sharedLogDestination })],
   });
-  const moduleRef = await (options.override?.(builder) ?? builder).compile();
-  const app = await configureApp(
-    moduleRef.createNestApplication<NestFastifyApplication>(
-      createAdapter(config),
-      NEST_APPLICATION_OPTIONS,
-    ),
-    config,
-  );
+  // compile() makes Nest's Logger silent until the app sets its own, which would drop what any
+  // app of this process logs meanwhile (a Redis client getting ready): buffer it, as `bufferLogs`
+  // does for NestFactory, and hand it to the pino logger once the app has set it.
+  Logger.attachBuffer();
+  let app: NestFastifyApplication;
+  try {
+    const moduleRef = await (options.override?.(builder) ?? builder).compile();
+    app = await configureApp(
+      moduleRef.createNestApplication<NestFastifyApplication>(
+        createAdapter(config),
+        NEST_APPLICATION_OPTIONS,
+      ),
+      config,
+    );
+  } finally {
+    Logger.flush();
+  }
   await app.listen(0, '127.0.0.1');
   const connection = app.get<Connection>(getConnectionToken());
   if (!options.skipDatabaseWait) await app.get(DatabaseSupervisor).whenConnected();
