@@ -76,6 +76,8 @@ async function expectRefused(response: Response, reason: string, tokenSent = tru
   expect(response.headers.get('www-authenticate')).toBe(
     tokenSent ? 'Bearer error="invalid_token"' : null,
   );
+  // A refusal is about this request's credentials: never kept by a cache.
+  expect(response.headers.get('cache-control')).toBe('no-store');
 }
 
 describe('sessions', () => {

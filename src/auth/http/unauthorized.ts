@@ -11,9 +11,10 @@ const MESSAGES: Record<RefusalReason, string> = {
   conflict: 'Conflicting credentials: two different tokens were sent',
 };
 
-/** RFC 6750: a client that sent a token learns that this token is the problem. */
-function challenge(reply: FastifyReply, tokenSent: boolean): void {
+/** RFC 6750: a client that sent a token learns that this token is the problem; no cache keeps it. */
+function setRefusalHeaders(reply: FastifyReply, tokenSent: boolean): void {
   if (tokenSent) void reply.header('www-authenticate', 'Bearer error="invalid_token"');
+  void reply.header('cache-control', 'no-store');
 }
 
 /** The JSON 401 of the auth endpoint, with the `reason` a client acts on (docs/auth.md). */
@@ -23,10 +24,9 @@ export function sendUnauthorized(
   requestId: string,
   options: { tokenSent: boolean; message?: string },
 ): void {
-  challenge(reply, options.tokenSent);
+  setRefusalHeaders(reply, options.tokenSent);
   void reply
     .status(401)
-    .header('cache-control', 'no-store')
     .send(httpErrorBody(401, options.message ?? MESSAGES[reason], requestId, { reason }));
 }
 
@@ -36,6 +36,6 @@ export function unauthorized(
   reason: RefusalReason,
   tokenSent: boolean,
 ): UnauthorizedException {
-  challenge(reply, tokenSent);
+  setRefusalHeaders(reply, tokenSent);
   return new UnauthorizedException({ statusCode: 401, message: MESSAGES[reason], reason });
 }
