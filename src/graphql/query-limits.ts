@@ -6,6 +6,7 @@ import {
   getVariableValues,
   GraphQLError,
   type DocumentNode,
+  type GraphQLSchema,
   type ValidationRule,
 } from 'graphql';
 
@@ -70,51 +71,77 @@ export class CostCache {
   }
 }
 
-/** Refuses an operation whose list-size-weighted cost is over the limit, before anything runs. */
-function costLimitPlugin(config: AppConfig): ApolloServerPlugin {
+/** Why an operation is refused before it runs, with the code a client acts on. */
+export interface OperationProblem {
+  readonly code: 'BAD_USER_INPUT' | 'GRAPHQL_VALIDATION_FAILED';
+  readonly message: string;
+  readonly nodes?: GraphQLError['nodes'];
+}
+
+export interface OperationRequest {
+  readonly schema: GraphQLSchema;
+  readonly document: DocumentNode;
+  readonly operationName?: string | null;
+  readonly variables?: Record<string, unknown> | null;
+}
+
+/**
+ * Checks an operation's variables and its list-size-weighted cost, for HTTP and WebSocket
+ * alike. The cost depends on the variables, so they are coerced first: a wrong one is the
+ * client's mistake (BAD_USER_INPUT), as Apollo would answer.
+ */
+function operationCheck(config: AppConfig): (request: OperationRequest) => OperationProblem[] {
   const estimators = [
     listSizeEstimator(config.graphql.defaultPageSize, config.graphql.maxPageSize),
     simpleEstimator({ defaultComplexity: 1 }),
   ];
   const max = config.graphql.maxCost;
   const cache = new CostCache();
+  return ({ schema, document, operationName, variables }) => {
+    const operation = getOperationAST(document, operationName);
+    if (operation) {
+      const { errors } = getVariableValues(
+        schema,
+        operation.variableDefinitions ?? [],
+        variables ?? {},
+      );
+      if (errors)
+        return errors.map((error) => ({
+          code: 'BAD_USER_INPUT',
+          message: error.message,
+          nodes: error.nodes,
+        }));
+    }
+    const key = `${operationName ?? ''}\u0000${JSON.stringify(variables ?? {})}`;
+    const cost = cache.get(document, key, () =>
+      getComplexity({
+        schema,
+        query: document,
+        variables: variables ?? {},
+        operationName: operationName ?? undefined,
+        estimators,
+      }),
+    );
+    if (cost <= max) return [];
+    const message = `Query is too expensive: its cost is ${cost}, at most ${max} is allowed (ask for smaller pages)`;
+    return [{ code: 'GRAPHQL_VALIDATION_FAILED', message }];
+  };
+}
+
+/** Refuses, with a 400, an operation the check refuses, before anything runs. */
+function costLimitPlugin(
+  check: (request: OperationRequest) => OperationProblem[],
+): ApolloServerPlugin {
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ request, document, schema }) {
-          // The cost depends on the variables, so they are coerced here, before Apollo does:
-          // a wrong one is the client's mistake (400 BAD_USER_INPUT), as Apollo would answer.
-          const operation = getOperationAST(document, request.operationName);
-          const coerced = operation
-            ? getVariableValues(
-                schema,
-                operation.variableDefinitions ?? [],
-                request.variables ?? {},
-              )
-            : { coerced: {} };
-          if ('errors' in coerced && coerced.errors) {
-            const [error] = coerced.errors;
-            throw new GraphQLError(error.message, {
-              nodes: error.nodes,
-              extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
+          const [problem] = check({ schema, document, ...request });
+          if (problem)
+            throw new GraphQLError(problem.message, {
+              nodes: problem.nodes,
+              extensions: { code: problem.code, http: { status: 400 } },
             });
-          }
-          const variables = request.variables ?? {};
-          const key = `${request.operationName ?? ''}\u0000${JSON.stringify(variables)}`;
-          const cost = cache.get(document, key, () =>
-            getComplexity({
-              schema,
-              query: document,
-              variables,
-              operationName: request.operationName,
-              estimators,
-            }),
-          );
-          if (cost > max)
-            throw new GraphQLError(
-              `Query is too expensive: its cost is ${cost}, at most ${max} is allowed (ask for smaller pages)`,
-              { extensions: { code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 } } },
-            );
         },
       };
     },
@@ -129,8 +156,10 @@ function costLimitPlugin(config: AppConfig): ApolloServerPlugin {
 export function queryLimits(config: AppConfig): {
   /** graphql-armor's own plugins (depth, aliases, directives). */
   armorPlugins: ApolloServerPlugin[];
-  /** The list-aware cost limit. */
+  /** The variables and the list-aware cost limit, as an Apollo plugin. */
   costPlugin: ApolloServerPlugin;
+  /** The same check, for operations that do not go through Apollo (subscriptions over WebSocket). */
+  checkOperation: (request: OperationRequest) => OperationProblem[];
   validationRules: ValidationRule[];
   parseOptions: { maxTokens: number };
 } {
@@ -146,9 +175,11 @@ export function queryLimits(config: AppConfig): {
     blockFieldSuggestion: { enabled: config.isProduction },
   });
   const protection = armor.protect();
+  const checkOperation = operationCheck(config);
   return {
     armorPlugins: protection.plugins,
-    costPlugin: costLimitPlugin(config),
+    costPlugin: costLimitPlugin(checkOperation),
+    checkOperation,
     validationRules: protection.validationRules,
     parseOptions: { maxTokens: limits.maxTokens },
   };

@@ -9,7 +9,6 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { GraphQLSchemaHost } from '@nestjs/graphql';
 import {
   getOperationAST,
-  getVariableValues,
   GraphQLError,
   parse,
   specifiedRules,
@@ -19,7 +18,6 @@ import {
   type FormattedExecutionResult,
   type GraphQLFormattedError,
 } from 'graphql';
-import { getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
 import { CloseCode, type Context, type Disposable, type SubscribePayload } from 'graphql-ws';
 import { useServer, type Extra } from 'graphql-ws/use/ws';
 import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
@@ -34,7 +32,7 @@ import { AppMetrics } from '../../metrics/app-metrics';
 import { formatError } from '../../graphql/error-formatting';
 import type { GraphQLContext } from '../../graphql/graphql-context';
 import { LoaderRegistry } from '../../graphql/loaders';
-import { listSizeEstimator, queryLimits } from '../../graphql/query-limits';
+import { queryLimits } from '../../graphql/query-limits';
 import {
   socketDocumentText,
   TRUSTED_DOCUMENTS,
@@ -106,7 +104,6 @@ export class SubscriptionServer implements OnApplicationBootstrap, OnModuleDestr
   private authorizationCheck?: NodeJS.Timeout;
   private closing = false;
   private readonly limits: ReturnType<typeof queryLimits>;
-  private readonly costEstimators: ComplexityEstimator[];
 
   constructor(
     private readonly http: HttpAdapterHost,
@@ -120,10 +117,6 @@ export class SubscriptionServer implements OnApplicationBootstrap, OnModuleDestr
   ) {
     // The same depth, alias, directive, token and cost limits as HTTP requests.
     this.limits = queryLimits(config);
-    this.costEstimators = [
-      listSizeEstimator(config.graphql.defaultPageSize, config.graphql.maxPageSize),
-      simpleEstimator({ defaultComplexity: 1 }),
-    ];
     metrics.gaugeFrom(
       'graphql_ws_connections_open',
       'WebSocket connections open on the GraphQL endpoint (authenticated or not yet).',
@@ -341,28 +334,9 @@ export class SubscriptionServer implements OnApplicationBootstrap, OnModuleDestr
           'Only subscriptions are served over WebSocket: send queries and mutations over HTTP',
         ),
       ];
-    const coerced = getVariableValues(
-      schema,
-      operation.variableDefinitions ?? [],
-      payload.variables ?? {},
-    );
-    if (coerced.errors)
-      return coerced.errors.map((error) => refusal('BAD_USER_INPUT', error.message));
-    const cost = getComplexity({
-      schema,
-      query: document,
-      variables: payload.variables ?? {},
-      operationName: payload.operationName ?? undefined,
-      estimators: this.costEstimators,
-    });
-    const maxCost = this.config.graphql.maxCost;
-    if (cost > maxCost)
-      return [
-        refusal(
-          'GRAPHQL_VALIDATION_FAILED',
-          `Query is too expensive: its cost is ${cost}, at most ${maxCost} is allowed (ask for smaller pages)`,
-        ),
-      ];
+    const problems = this.limits.checkOperation({ schema, document, ...payload });
+    if (problems.length > 0)
+      return problems.map((problem) => refusal(problem.code, problem.message));
     connection.operations.set(id, {
       name: operation.name?.value ?? '(unnamed)',
       startedAt: Date.now(),
