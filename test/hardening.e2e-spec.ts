@@ -1,5 +1,6 @@
 import { toGlobalId } from '../src/common/ids';
 import { mongo } from 'mongoose';
+import { ItemsRepository } from '../src/items/items.repository';
 import { UsersRepository } from '../src/users/users.repository';
 import {
   graphql,
@@ -288,6 +289,32 @@ describe('a repository whose database has gone away (provider overridden)', () =
       const { status, body } = await graphql(app, '{ viewer { username } }', { token });
       expect(status).toBe(200);
       expect(body.data).toEqual({ viewer: null });
+      expect(body.errors?.[0].extensions).toMatchObject({
+        code: 'SERVICE_UNAVAILABLE',
+        requestId: expect.any(String),
+      });
+      expect(JSON.stringify(body)).not.toMatch(/10\.1\.2\.3|ECONNREFUSED|Mongo/);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe("an order's lines while the items cannot be read", () => {
+  it('answers SERVICE_UNAVAILABLE, not lines without their items', async () => {
+    const app = await startTestApp();
+    try {
+      await seedSampleData(app);
+      const token = await login(app, JANE);
+      jest
+        .spyOn(app.app.get(ItemsRepository), 'findByIds')
+        .mockRejectedValue(new mongo.MongoNetworkError('connect ECONNREFUSED 10.1.2.3:27017'));
+      const { body } = await graphql<{ listUserOrders: unknown }>(
+        app,
+        `{ listUserOrders(user_id: "${JANE_ID}", first: 1) { edges { node { order_items { edges { node { desc } } } } } } }`,
+        { token },
+      );
+      expect(body.data).toEqual({ listUserOrders: { edges: [{ node: { order_items: null } }] } });
       expect(body.errors?.[0].extensions).toMatchObject({
         code: 'SERVICE_UNAVAILABLE',
         requestId: expect.any(String),

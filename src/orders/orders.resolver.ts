@@ -125,11 +125,12 @@ export class OrdersResolver {
     @Context() context: GraphQLContext,
     @Info() info: GraphQLResolveInfo,
   ): Promise<Connection<OrderItemModel>> {
-    // One batched query for the items of a whole page of orders.
-    const items = await context.loaders
-      .get(ITEM_BY_ID)
-      .loadMany(order.order.order_items.map((line) => line.item_id));
-    const found = items.map((item) => (item instanceof Error ? undefined : item));
+    // One batched query for the items of a whole page of orders (a missing item is undefined;
+    // a failed read fails the field rather than showing lines without their items).
+    const items = context.loaders.get(ITEM_BY_ID);
+    const found = await Promise.all(
+      order.order.order_items.map((line) => items.load(line.item_id)),
+    );
     return toConnection(
       this.orders.linesOf(order.order, found, listRequest(args, info)),
       OrderItemModel.from,
