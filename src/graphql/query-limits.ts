@@ -97,14 +97,11 @@ function operationCheck(config: AppConfig): (request: OperationRequest) => Opera
   ];
   const max = config.graphql.maxCost;
   const cache = new CostCache();
-  return ({ schema, document, operationName, variables }) => {
+  return ({ schema, document, operationName, variables: given }) => {
+    const variables = given ?? {};
     const operation = getOperationAST(document, operationName);
     if (operation) {
-      const { errors } = getVariableValues(
-        schema,
-        operation.variableDefinitions ?? [],
-        variables ?? {},
-      );
+      const { errors } = getVariableValues(schema, operation.variableDefinitions ?? [], variables);
       if (errors)
         return errors.map((error) => ({
           code: 'BAD_USER_INPUT',
@@ -112,12 +109,12 @@ function operationCheck(config: AppConfig): (request: OperationRequest) => Opera
           nodes: error.nodes,
         }));
     }
-    const key = `${operationName ?? ''}\u0000${JSON.stringify(variables ?? {})}`;
+    const key = `${operationName ?? ''}\u0000${JSON.stringify(variables)}`;
     const cost = cache.get(document, key, () =>
       getComplexity({
         schema,
         query: document,
-        variables: variables ?? {},
+        variables,
         operationName: operationName ?? undefined,
         estimators,
       }),
