@@ -14,6 +14,12 @@ export interface FilterField {
 export const RAW_ID_FIELD: FilterField = { path: '_id', kind: 'dbId' };
 
 const OPERATORS = new Set(['$in', '$gt', '$gte', '$lt', '$lte', '$ne']);
+const COMPARISONS: Readonly<Record<string, (a: number | string, b: number | string) => boolean>> = {
+  $gt: (a, b) => a > b,
+  $gte: (a, b) => a >= b,
+  $lt: (a, b) => a < b,
+  $lte: (a, b) => a <= b,
+};
 const MAX_FILTER_LENGTH = 4096;
 const MAX_IN_VALUES = 100;
 
@@ -146,24 +152,11 @@ export function matchesFilter(item: unknown, filter: MongoFilter): boolean {
           : operator === '$ne'
             ? actual !== expected
             : actual !== null &&
-              actual !== undefined &&
               expected !== null &&
-              compare(actual, expected, operator);
+              typeof actual === typeof expected &&
+              COMPARISONS[operator](actual as number | string, expected as number | string);
       if (!ok) return false;
     }
   }
   return true;
-}
-
-function compare(actual: unknown, expected: unknown, operator: string): boolean {
-  if (typeof actual !== typeof expected) return false;
-  const a = actual as number | string;
-  const b = expected as number | string;
-  return operator === '$gt'
-    ? a > b
-    : operator === '$gte'
-      ? a >= b
-      : operator === '$lt'
-        ? a < b
-        : a <= b;
 }
