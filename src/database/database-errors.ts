@@ -22,7 +22,5 @@ export function isDatabaseUnavailable(error: unknown): boolean {
 
 /** A write refused by a unique index (`E11000`): the value is taken, or a random id collided. */
 export function isDuplicateKey(error: unknown): boolean {
-  return (
-    typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 11000
-  );
+  return (error as { code?: unknown } | null | undefined)?.code === 11000;
 }
