@@ -87,9 +87,12 @@ async function startWithMemoryServer(
   systemBinary: string | undefined,
 ): Promise<RunningDatabase> {
   const { MongoMemoryServer } = await import('mongodb-memory-server-core');
+  const dbPath = join(dataDir, 'mongod');
+  // mongodb-memory-server does not create its data folder.
+  mkdirSync(dbPath, { recursive: true });
   const server = await MongoMemoryServer.create({
     binary: systemBinary ? { systemBinary } : undefined,
-    instance: { dbPath: dataDir, ip: '127.0.0.1', storageEngine: 'wiredTiger' },
+    instance: { dbPath, ip: '127.0.0.1', storageEngine: 'wiredTiger' },
   });
   const uri = server.getUri().replace(/\/[^/]*$/, '/');
   return {
@@ -113,7 +116,7 @@ export const DEFAULT_STRATEGIES: readonly DatabaseStrategy[] = [
     name: 'mongod',
     locate: (options) =>
       findBinary('mongod', options.mongodBin, pathFolders(options.env ?? process.env)),
-    start: (binary, dataDir) => startWithMemoryServer(ensureDir(join(dataDir, 'mongod')), binary),
+    start: (binary, dataDir) => startWithMemoryServer(dataDir, binary),
   },
   ferretdbStrategy,
   {
@@ -127,8 +130,7 @@ export const DEFAULT_STRATEGIES: readonly DatabaseStrategy[] = [
       );
       return undefined;
     },
-    start: (_located, dataDir) =>
-      startWithMemoryServer(ensureDir(join(dataDir, 'mongod')), undefined),
+    start: (_located, dataDir) => startWithMemoryServer(dataDir, undefined),
   },
   {
     name: 'FerretDB built from source',
@@ -148,11 +150,7 @@ export const DEFAULT_STRATEGIES: readonly DatabaseStrategy[] = [
 
 /** Where mongodb-memory-server downloads from: its default, or its own MONGOMS_DOWNLOAD_MIRROR. */
 function downloadHost(env: NodeJS.ProcessEnv): string {
-  try {
-    return new URL(env.MONGOMS_DOWNLOAD_MIRROR ?? '').hostname || 'fastdl.mongodb.org';
-  } catch {
-    return 'fastdl.mongodb.org';
-  }
+  return URL.parse(env.MONGOMS_DOWNLOAD_MIRROR ?? '')?.hostname || 'fastdl.mongodb.org';
 }
 
 /** Whether mongodb-memory-server could get a binary: one cached already, or its download host resolves. */
@@ -171,12 +169,6 @@ async function downloadReachable(host: string, env: NodeJS.ProcessEnv): Promise<
     ),
     timeout,
   ]);
-}
-
-/** mongodb-memory-server does not create its data folder. */
-function ensureDir(path: string): string {
-  mkdirSync(path, { recursive: true });
-  return path;
 }
 
 function runInstallScript(env: NodeJS.ProcessEnv): Promise<void> {
@@ -212,7 +204,12 @@ export async function startEmbeddedDatabase(
     try {
       const running = await strategy.start(located, dataDir, options);
       options.log?.(`Embedded database: ${strategy.name} at ${running.uri} (data in ${dataDir})`);
-      return options.throwaway ? withCleanup(running, dataDir) : running;
+      if (!options.throwaway) return running;
+      const stop = async () => {
+        await running.stop();
+        rmSync(dataDir, { recursive: true, force: true });
+      };
+      return { ...running, stop };
     } catch (error) {
       const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
       failures.push(`${strategy.name}: ${reason}`);
@@ -222,14 +219,4 @@ export async function startEmbeddedDatabase(
   if (options.throwaway) rmSync(dataDir, { recursive: true, force: true });
   const tried = failures.length ? `\nTried:\n${failures.map((f) => `  - ${f}`).join('\n')}` : '';
   throw new Error(`${NO_DATABASE_MESSAGE}${tried}`);
-}
-
-function withCleanup(running: RunningDatabase, dataDir: string): RunningDatabase {
-  return {
-    ...running,
-    stop: async () => {
-      await running.stop();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
 }

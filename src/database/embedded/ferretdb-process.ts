@@ -31,18 +31,16 @@ export interface FerretdbStartOptions {
 
 export async function startFerretdb(options: FerretdbStartOptions): Promise<RunningDatabase> {
   mkdirSync(options.dataDir, { recursive: true });
-  let lastError: unknown;
-  // A free port can be taken by someone else between finding and binding it: try again.
   if (options.port) return startOnPort(options, options.port);
-  for (let attempt = 0; attempt < 3; attempt += 1) {
+  // A free port can be taken by someone else between finding and binding it: try again.
+  for (let attempt = 1; ; attempt += 1) {
     const port = await findFreePort();
     try {
       return await startOnPort(options, port);
     } catch (error) {
-      lastError = error;
+      if (attempt === 3) throw error;
     }
   }
-  throw lastError;
 }
 
 async function startOnPort(options: FerretdbStartOptions, port: number): Promise<RunningDatabase> {
@@ -72,12 +70,8 @@ async function startOnPort(options: FerretdbStartOptions, port: number): Promise
   } catch (error) {
     await stopWatchdog(child, childPid);
     const detail = stderr.trim().split('\n').slice(-3).join(' | ');
-    throw new Error(
-      `FerretDB did not start on port ${port}: ${(error as Error).message}${detail ? ` (${detail})` : ''}`,
-      {
-        cause: error,
-      },
-    );
+    const reason = `${(error as Error).message}${detail ? ` (${detail})` : ''}`;
+    throw new Error(`FerretDB did not start on port ${port}: ${reason}`, { cause: error });
   }
 
   // Once running, the watchdog pipe must not keep the process alive by itself; it closes with us.
