@@ -53,23 +53,17 @@ export class HttpErrorFilter implements ExceptionFilter {
         requestId,
         path: request.url.split('?')[0],
       });
-      if (graphqlPath) return this.sendGraphQL(request, reply, 503, UNAVAILABLE);
+      if (graphqlPath) return this.sendGraphQL(reply, 503, UNAVAILABLE);
+      void reply.status(503).header('retry-after', '30');
       if (String(request.headers.accept ?? '').includes('text/html'))
-        return void reply
-          .status(503)
-          .header('content-type', 'text/html; charset=utf-8')
-          .header('retry-after', '30')
-          .send(unavailablePage(requestId));
-      return void reply
-        .status(503)
-        .header('retry-after', '30')
-        .send(httpErrorBody(503, UNAVAILABLE, requestId));
+        return void reply.type('text/html; charset=utf-8').send(unavailablePage(requestId));
+      return void reply.send(httpErrorBody(503, UNAVAILABLE, requestId));
     }
 
     const status = clientStatus(exception);
     if (status !== undefined && graphqlPath) {
       const message = exception instanceof Error ? exception.message : 'Bad request';
-      return this.sendGraphQL(request, reply, status, message);
+      return this.sendGraphQL(reply, status, message);
     }
     if (status !== undefined) {
       const body =
@@ -92,19 +86,14 @@ export class HttpErrorFilter implements ExceptionFilter {
         .send(typeof body === 'string' ? { message: body, requestId } : { ...body, requestId });
     }
     this.logger.error({ msg: 'Request failed', requestId, error: (exception as Error)?.stack });
-    if (graphqlPath) return this.sendGraphQL(request, reply, 500, 'Internal server error');
+    if (graphqlPath) return this.sendGraphQL(reply, 500, 'Internal server error');
     void reply.status(500).send(httpErrorBody(500, 'Internal server error', requestId));
   }
 
-  private sendGraphQL(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    status: number,
-    message: string,
-  ): void {
-    const requestId = String(request.id);
+  private sendGraphQL(reply: FastifyReply, status: number, message: string): void {
+    const requestId = String(reply.request.id);
     const code = codeForStatus(status);
-    requestLogFacts(request.raw).graphqlErrorCodes = [code];
+    requestLogFacts(reply.request.raw).graphqlErrorCodes = [code];
     void reply
       .status(status)
       .header('content-type', 'application/json; charset=utf-8')
