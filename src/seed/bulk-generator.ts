@@ -40,15 +40,6 @@ export interface GenerateOptions {
   readonly onProgress?: (done: number, total: number) => void;
 }
 
-export interface GenerateReport {
-  readonly users: number;
-  readonly items: number;
-  readonly orders: number;
-  /** Documents that were there already (generated before with the same seed): skipped. */
-  readonly existing: number;
-  readonly seconds: number;
-}
-
 /** Realistic generated data in bulk (batched inserts), the same for the same seed. */
 @Injectable()
 export class BulkDataGenerator {
@@ -58,7 +49,7 @@ export class BulkDataGenerator {
     private readonly orders: OrdersRepository,
   ) {}
 
-  async generate(options: GenerateOptions): Promise<GenerateReport> {
+  async generate(options: GenerateOptions) {
     const started = Date.now();
     const random = prng(options.seed ?? 1);
     const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)];
@@ -145,6 +136,7 @@ export class BulkDataGenerator {
       users: options.users,
       items: itemCount,
       orders: options.orders,
+      /** Documents that were there already (generated before with the same seed): skipped. */
       existing,
       seconds: (Date.now() - started) / 1000,
     };

@@ -1,4 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { Types } from 'mongoose';
+import { createHash } from 'node:crypto';
 import { CredentialsRepository } from '../auth/credentials/credentials.repository';
 import { PasswordHasher } from '../auth/credentials/password-hasher';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
@@ -8,7 +10,6 @@ import { UsersRepository } from '../users/users.repository';
 import type { Item } from '../items/item.model';
 import { ItemsRepository } from '../items/items.repository';
 import { OrdersRepository } from '../orders/orders.repository';
-import { stableLineId } from './line-ids';
 import { readSampleData } from './sample-data';
 
 interface SampleOrder {
@@ -28,10 +29,11 @@ function toDate(value: string | Date | undefined): Date | undefined {
   return value === undefined ? undefined : new Date(value);
 }
 
-export interface SeedReport {
-  readonly users: number;
-  readonly items: number;
-  readonly orders: number;
+/** A stable ObjectId for line `index` of order `orderId`, so seeding twice changes nothing. */
+function stableLineId(orderId: string, index: number): Types.ObjectId {
+  return new Types.ObjectId(
+    createHash('sha256').update(`${orderId}:${index}`).digest('hex').slice(0, 24),
+  );
 }
 
 /**
@@ -71,7 +73,7 @@ export class SampleDataSeeder implements OnApplicationBootstrap {
       );
   }
 
-  async seed(): Promise<SeedReport> {
+  async seed(): Promise<{ users: number; items: number; orders: number }> {
     if (this.config.isProduction)
       throw new Error('Refusing to seed development passwords in production');
     const data = readSampleData();
