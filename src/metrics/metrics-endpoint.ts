@@ -9,6 +9,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
@@ -57,15 +58,10 @@ export class MetricsServer implements OnApplicationBootstrap, OnApplicationShutd
         },
       );
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (error: NodeJS.ErrnoException) =>
-        reject(
-          error.code === 'EADDRINUSE'
-            ? new Error(`METRICS_PORT ${port} is in use: choose another port or stop what holds it`)
-            : error,
-        ),
-      );
-      server.listen(port, this.config.http.host, () => resolve());
+    server.listen(port, this.config.http.host);
+    await once(server, 'listening').catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EADDRINUSE') throw error;
+      throw new Error(`METRICS_PORT ${port} is in use: choose another port or stop what holds it`);
     });
     // Connections of a scraper must not hold the process open at shutdown.
     server.unref();
