@@ -1,19 +1,17 @@
 import type { FastifyHelmetOptions } from '@fastify/helmet';
 
 /**
- * helmet's full set, for documents a browser renders (sign-in pages, GraphiQL, the outage page).
- * `appOrigins` (AUTH_RETURN_TO_ORIGINS) may receive the sign-in form's redirect: browsers apply
- * `form-action` to where a form submission is redirected, too.
+ * helmet's full set, for documents a browser renders (sign-in pages, GraphiQL, the outage page);
+ * the CSP directives below change or add to helmet's defaults (default-src, script-src and img-src
+ * stay theirs: 'self', and data: images). `appOrigins` (AUTH_RETURN_TO_ORIGINS) may receive the
+ * sign-in form's redirect: browsers apply `form-action` to where a form submission is redirected, too.
  */
 export function documentHeaders(appOrigins: readonly string[]): FastifyHelmetOptions {
   return {
     contentSecurityPolicy: {
       directives: {
-        defaultSrc: ["'self'"],
         // The login and sign-up pages carry their styles inline; no script runs there.
         styleSrc: ["'self'", "'unsafe-inline'"],
-        scriptSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:'],
         connectSrc: ["'self'"],
         formAction: ["'self'", ...appOrigins],
         frameAncestors: ["'none'"],
