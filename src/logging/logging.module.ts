@@ -83,14 +83,11 @@ function requestLogOptions(config: AppConfig): Options {
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
     },
     // The response is logged by its status only, so Set-Cookie never reaches a line.
-    redact: {
-      paths: [
-        'req.headers.cookie',
-        'req.headers.authorization',
-        'req.headers["proxy-authorization"]',
-      ],
-      censor: '[Redacted]',
-    },
+    redact: [
+      'req.headers.cookie',
+      'req.headers.authorization',
+      'req.headers["proxy-authorization"]',
+    ],
     // Read when the response is done, so what the request learned on the way is included.
     customSuccessObject: (req, _res, line) => withRequestFacts(req, line),
     customErrorObject: (req, _res, _error, line) => withRequestFacts(req, line),
