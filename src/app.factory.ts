@@ -20,7 +20,6 @@ export function createAdapter(config: AppConfig): FastifyAdapter {
     bodyLimit: config.http.bodyLimitBytes,
     // The caller's x-request-id when well-formed, a new UUID otherwise; nestjs-pino logs it.
     genReqId: requestIdFor,
-    requestIdHeader: false,
     // Off unless configured: a forwarded address from an untrusted peer would let anyone
     // choose the address rate limits and logs see (docs/deployment.md).
     // (Fastify takes a hop count too; the adapter's type omits it.)
