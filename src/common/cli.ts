@@ -37,9 +37,8 @@ function helpText(spec: CliSpec<Record<string, CliOption>>): string {
 }
 
 /**
- * A command's flags through node:util's parseArgs: `--help` prints the help
- * and exits 0; an unknown or malformed flag prints why, then the help, and
- * exits 2.
+ * A command's flags through node:util's parseArgs (strict, no positionals): `--help` prints the
+ * help and exits 0; an unknown or malformed flag prints why, then the help, and exits 2.
  */
 export function parseCli<O extends Record<string, CliOption>>(
   spec: CliSpec<O>,
@@ -52,8 +51,6 @@ export function parseCli<O extends Record<string, CliOption>>(
     const { values } = parseArgs({
       args: [...argv],
       options: { ...options, help: { type: 'boolean' } },
-      strict: true,
-      allowPositionals: false,
     });
     if (values.help) {
       process.stdout.write(`${helpText(spec)}\n`);
