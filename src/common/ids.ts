@@ -7,9 +7,7 @@ const DB_ID = /^[0-9A-Za-z]{12}$/;
 
 /** A new 12-character base62 database id from a cryptographically random source. */
 export function newDbId(): string {
-  let id = '';
-  for (let i = 0; i < DB_ID_LENGTH; i += 1) id += BASE62[randomInt(62)];
-  return id;
+  return Array.from({ length: DB_ID_LENGTH }, () => BASE62[randomInt(62)]).join('');
 }
 
 export function isDbId(value: string): boolean {
@@ -21,15 +19,10 @@ export function toGlobalId(type: string, dbId: string): string {
   return Buffer.from(`${type}:${dbId}`, 'utf8').toString('base64');
 }
 
-export interface DecodedGlobalId {
-  readonly type: string;
-  readonly id: string;
-}
-
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
 /** The type and database id inside a global id, or undefined when it is not one. */
-export function fromGlobalId(globalId: string): DecodedGlobalId | undefined {
+export function fromGlobalId(globalId: string): { type: string; id: string } | undefined {
   if (globalId.length > 200 || !BASE64.test(globalId)) return undefined;
   const text = Buffer.from(globalId, 'base64').toString('utf8');
   const colon = text.indexOf(':');
