@@ -39,15 +39,13 @@ export function productionRefusals(env: Environment): string[] {
   if (!env.COOKIE_SECURE)
     refusals.push('COOKIE_SECURE=false is refused in production: the token cookie must be Secure');
 
-  const runsApi = env.APP_ROLE !== 'auth';
   const runsAuth = env.APP_ROLE !== 'api';
   if (runsAuth && env.JWT_PRIV_KEY_B64 === undefined && env.JWT_PRIV_KEY_FILE === undefined)
     refusals.push(
       'JWT_PRIV_KEY_FILE or JWT_PRIV_KEY_B64 is required in production (the auth endpoint signs tokens with it)',
     );
   if (
-    runsApi &&
-    !runsAuth &&
+    env.APP_ROLE === 'api' &&
     env.JWT_PUB_KEY_B64 === undefined &&
     env.JWT_PUB_KEY_FILE === undefined &&
     env.JWKS_URL === undefined
