@@ -20,12 +20,10 @@ export async function insertNew(
     await model.insertMany(documents, { ordered: false });
     return { inserted: documents.length, existing: 0 };
   } catch (error) {
-    const writeErrors = (error as { writeErrors?: { code?: number; err?: { code?: number } }[] })
-      .writeErrors;
-    const duplicates = Array.isArray(writeErrors)
-      ? writeErrors.filter((e) => (e.code ?? e.err?.code) === 11000).length
-      : 0;
-    if (!Array.isArray(writeErrors) || duplicates !== writeErrors.length) throw error;
-    return { inserted: documents.length - duplicates, existing: duplicates };
+    const { writeErrors } = error as { writeErrors?: { code?: number; err?: { code?: number } }[] };
+    const allDuplicates =
+      Array.isArray(writeErrors) && writeErrors.every((e) => (e.code ?? e.err?.code) === 11000);
+    if (!allDuplicates) throw error;
+    return { inserted: documents.length - writeErrors.length, existing: writeErrors.length };
   }
 }
