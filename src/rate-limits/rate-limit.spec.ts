@@ -1,5 +1,5 @@
 import { RateLimiterMemory, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import { FlexibleRateLimit, type RateLimitReporter } from './rate-limit';
+import { RateLimit, type RateLimitReporter } from './rate-limit';
 
 function reporter() {
   const calls = { refused: [] as string[], storeFailed: [] as string[] };
@@ -17,10 +17,10 @@ const brokenStore = {
   get: () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:6379')),
 } as unknown as RateLimiterAbstract;
 
-describe('FlexibleRateLimit', () => {
+describe('RateLimit', () => {
   it('allows `points` hits per key and window, refuses the next with the time left', async () => {
     const { calls, report } = reporter();
-    const limit = new FlexibleRateLimit(
+    const limit = new RateLimit(
       'login_username',
       new RateLimiterMemory({ points: 5, duration: 60 }),
       'refuse',
@@ -39,7 +39,7 @@ describe('FlexibleRateLimit', () => {
 
   it('check() tells whether one more would pass without counting it', async () => {
     const { report } = reporter();
-    const limit = new FlexibleRateLimit(
+    const limit = new RateLimit(
       'login_username',
       new RateLimiterMemory({ points: 2, duration: 60 }),
       'refuse',
@@ -54,7 +54,7 @@ describe('FlexibleRateLimit', () => {
 
   it('lets requests through while its store is down when it fails open', async () => {
     const { calls, report } = reporter();
-    const limit = new FlexibleRateLimit('graphql_viewer', brokenStore, 'allow', report);
+    const limit = new RateLimit('graphql_viewer', brokenStore, 'allow', report);
     expect(await limit.hit('viewer')).toEqual({ allowed: true, retryAfterSeconds: 1 });
     expect((await limit.check('viewer')).allowed).toBe(true);
     expect(calls.storeFailed).toEqual(['graphql_viewer:allow', 'graphql_viewer:allow']);
@@ -62,7 +62,7 @@ describe('FlexibleRateLimit', () => {
 
   it('refuses, saying the store is unavailable, while its store is down when it fails closed', async () => {
     const { calls, report } = reporter();
-    const limit = new FlexibleRateLimit('login_address', brokenStore, 'refuse', report);
+    const limit = new RateLimit('login_address', brokenStore, 'refuse', report);
     expect(await limit.hit('203.0.113.9')).toEqual({
       allowed: false,
       retryAfterSeconds: 5,

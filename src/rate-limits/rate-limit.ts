@@ -8,15 +8,6 @@ export interface RateDecision {
   readonly storeUnavailable?: boolean;
 }
 
-/** A fixed-window limit of events per key (an address, a username, a viewer). */
-export interface RateLimit {
-  readonly name: string;
-  /** Counts one event and says whether it is within the limit. */
-  hit(key: string): Promise<RateDecision>;
-  /** Whether one more event would be within the limit, without counting it. */
-  check(key: string): Promise<RateDecision>;
-}
-
 /** What a limit does while its store (MongoDB, Redis) does not answer. */
 export type WhenStoreFails = 'allow' | 'refuse';
 
@@ -31,8 +22,11 @@ const STORE_DOWN_RETRY_SECONDS = 5;
 
 const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 
-/** A RateLimit on one of rate-limiter-flexible's limiters (memory, MongoDB or Redis). */
-export class FlexibleRateLimit implements RateLimit {
+/**
+ * A fixed-window limit of events per key (an address, a username, a viewer), on one of
+ * rate-limiter-flexible's limiters (memory, MongoDB or Redis).
+ */
+export class RateLimit {
   constructor(
     readonly name: string,
     private readonly limiter: RateLimiterAbstract,
@@ -40,6 +34,7 @@ export class FlexibleRateLimit implements RateLimit {
     private readonly reporter: RateLimitReporter,
   ) {}
 
+  /** Counts one event and says whether it is within the limit. */
   async hit(key: string): Promise<RateDecision> {
     try {
       const counted = await this.limiter.consume(key);
@@ -52,6 +47,7 @@ export class FlexibleRateLimit implements RateLimit {
     }
   }
 
+  /** Whether one more event would be within the limit, without counting it. */
   async check(key: string): Promise<RateDecision> {
     try {
       const counted = await this.limiter.get(key);

@@ -20,12 +20,7 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { DatabaseSupervisor } from '../database/database-supervisor';
 import { AppMetrics } from '../metrics/app-metrics';
 import { MongoCounterCollection, RATE_LIMIT_COLLECTION } from './mongo-counter-collection';
-import {
-  FlexibleRateLimit,
-  type RateLimit,
-  type RateLimitReporter,
-  type WhenStoreFails,
-} from './rate-limit';
+import { RateLimit, type RateLimitReporter, type WhenStoreFails } from './rate-limit';
 
 export interface RateLimitDefinition {
   /** Names the limit in metrics and logs, and prefixes its keys in a shared store. */
@@ -81,7 +76,7 @@ export class RateLimits implements RateLimitReporter, OnModuleInit, OnApplicatio
 
   define(definition: RateLimitDefinition): RateLimit {
     this.metrics.rateLimitDefined(definition.name);
-    return new FlexibleRateLimit(
+    return new RateLimit(
       definition.name,
       this.limiter(definition),
       definition.whenStoreFails,
