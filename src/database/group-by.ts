@@ -35,10 +35,7 @@ export async function countAndSumBy(
   ]);
   const sumOf = new Map(sums.map((row) => [row._id, row.value]));
   return new Map(
-    counts.map((row) => [
-      row._id,
-      { count: row.value, sum: sumField ? (sumOf.get(row._id) ?? 0) : 0 },
-    ]),
+    counts.map((row) => [row._id, { count: row.value, sum: sumOf.get(row._id) ?? 0 }]),
   );
 }
 
