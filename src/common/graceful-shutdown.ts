@@ -63,11 +63,10 @@ export function installGracefulShutdown(
       `${drainMs > 0 ? 'Drained' : `${signal} received`}: finishing requests in flight (up to ${timeoutMs} ms)`,
       'Shutdown',
     );
-    const deadline = setTimeout(() => {
+    setTimeout(() => {
       logger.warn(`Requests still running after ${timeoutMs} ms: exiting anyway`, 'Shutdown');
       process.exit(0);
-    }, timeoutMs);
-    deadline.unref();
+    }, timeoutMs).unref();
     app.close().then(
       () => {
         logger.log('Shut down cleanly', 'Shutdown');
