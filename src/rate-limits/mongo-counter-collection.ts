@@ -55,8 +55,7 @@ export class MongoCounterCollection {
       .listIndexes()
       .toArray()
       .catch(() => []);
-    if (indexes.some((index) => index.expireAfterSeconds !== undefined)) return;
-    if (this.stopped) return;
+    if (this.stopped || indexes.some((index) => index.expireAfterSeconds !== undefined)) return;
     this.logger.log(
       'The rate-limit counters have no TTL index: expired counters are deleted once a minute',
     );
