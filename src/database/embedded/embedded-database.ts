@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import {
   accessSync,
   constants,
@@ -171,18 +172,12 @@ async function downloadReachable(host: string, env: NodeJS.ProcessEnv): Promise<
   ]);
 }
 
-function runInstallScript(env: NodeJS.ProcessEnv): Promise<void> {
+async function runInstallScript(env: NodeJS.ProcessEnv): Promise<void> {
   const script = resolve(__dirname, '..', '..', '..', 'scripts', 'install-ferretdb.sh');
-  return new Promise((resolvePromise, reject) => {
-    // Progress goes straight to the terminal, as the person waiting wants to see it.
-    const child = spawn('bash', [script], { stdio: ['ignore', 'inherit', 'inherit'], env });
-    child.once('error', reject);
-    child.once('exit', (code) =>
-      code === 0
-        ? resolvePromise()
-        : reject(new Error(`scripts/install-ferretdb.sh exited with code ${code}`)),
-    );
-  });
+  // Progress goes straight to the terminal, as the person waiting wants to see it.
+  const child = spawn('bash', [script], { stdio: ['ignore', 'inherit', 'inherit'], env });
+  const [code] = await once(child, 'exit');
+  if (code !== 0) throw new Error(`scripts/install-ferretdb.sh exited with code ${code}`);
 }
 
 /**
