@@ -25,12 +25,8 @@ const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 export function fromGlobalId(globalId: string): { type: string; id: string } | undefined {
   if (globalId.length > 200 || !BASE64.test(globalId)) return undefined;
   const text = Buffer.from(globalId, 'base64').toString('utf8');
-  const colon = text.indexOf(':');
-  if (colon <= 0) return undefined;
-  const type = text.slice(0, colon);
-  const id = text.slice(colon + 1);
-  if (!/^[A-Za-z]+$/.test(type) || id.length === 0) return undefined;
-  return { type, id };
+  const match = /^([A-Za-z]+):(.+)$/s.exec(text);
+  return match ? { type: match[1], id: match[2] } : undefined;
 }
 
 /**
