@@ -10,11 +10,11 @@ import {
 } from '../common/filters/safe-filter';
 import { expectGlobalId, isDbId, newDbId } from '../common/ids';
 import { failed, succeeded, type Outcome } from '../common/outcome';
-import { pageOfArray, resolveSort, type PageLimits } from '../common/pagination/keyset';
+import { pageOfArray, resolveSort } from '../common/pagination/keyset';
 import { withTotal, type ListPage, type ListRequest } from '../common/pagination/list';
 import { EventBus } from '../common/events/event-bus';
 import { canSeePrivateDataOf, type Viewer } from '../common/viewer';
-import { APP_CONFIG, pageLimitsOf, type AppConfig } from '../config/app-config';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { isDatabaseUnavailable, isDuplicateKey } from '../database/database-errors';
 import type { Item } from '../items/item.model';
 import { ItemsRepository } from '../items/items.repository';
@@ -142,17 +142,13 @@ export class OrderEvents {
 export class OrdersService {
   private readonly logger = new Logger('Orders');
 
-  private readonly limits: PageLimits;
-
   constructor(
     private readonly orders: OrdersRepository,
     private readonly users: UsersRepository,
     private readonly items: ItemsRepository,
     private readonly events: OrderEvents,
-    @Inject(APP_CONFIG) config: AppConfig,
-  ) {
-    this.limits = pageLimitsOf(config);
-  }
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   /** Only the buyer or an admin sees a user's orders. */
   assertCanSeeOrdersOf(viewer: Viewer, userId: string): void {
@@ -190,7 +186,7 @@ export class OrdersService {
       filter: scoped,
       keys,
       page: request,
-      limits: this.limits,
+      limits: this.config.graphql,
     });
     return withTotal(page, request, () => this.orders.count(scoped));
   }
@@ -223,7 +219,7 @@ export class OrdersService {
     const joined = order.order_items
       .map((line, i) => joinLine(line, items[i]))
       .filter((line) => matchesFilter(line, filter));
-    const page = pageOfArray(joined, keys, request, this.limits);
+    const page = pageOfArray(joined, keys, request, this.config.graphql);
     return request.withTotal ? { ...page, totalCount: joined.length } : page;
   }
 

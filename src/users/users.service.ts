@@ -7,9 +7,9 @@ import { newDbId } from '../common/ids';
 import { hasControlCharacters } from '../common/text-rules';
 import { isDatabaseUnavailable, isDuplicateKey } from '../database/database-errors';
 import { failed, succeeded, type Outcome } from '../common/outcome';
-import { resolveSort, type PageLimits } from '../common/pagination/keyset';
+import { resolveSort } from '../common/pagination/keyset';
 import { withTotal, type ListPage, type ListRequest } from '../common/pagination/list';
-import { APP_CONFIG, pageLimitsOf, type AppConfig } from '../config/app-config';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { EMAIL, type NewUser, type User, type VisibleUser } from './user.model';
 import { UsersRepository } from './users.repository';
 
@@ -61,14 +61,10 @@ export function visibleTo(viewer: Viewer, user: User): VisibleUser {
 export class UsersService {
   private readonly logger = new Logger('Users');
 
-  private readonly limits: PageLimits;
-
   constructor(
     private readonly users: UsersRepository,
-    @Inject(APP_CONFIG) config: AppConfig,
-  ) {
-    this.limits = pageLimitsOf(config);
-  }
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   /** Checks input the way a person would want it explained: which field, and why. */
   validate(input: NewUser): string | undefined {
@@ -142,7 +138,12 @@ export class UsersService {
   async list(viewer: Viewer, request: ListRequest): Promise<ListPage<VisibleUser>> {
     const filter = parseSafeFilter(request.filter, this.filterableFor(viewer));
     const keys = resolveSort(request.orderBy, USER_SORTABLE);
-    const page = await this.users.page({ filter, keys, page: request, limits: this.limits });
+    const page = await this.users.page({
+      filter,
+      keys,
+      page: request,
+      limits: this.config.graphql,
+    });
     const items = page.items.map((user) => visibleTo(viewer, user));
     return withTotal({ ...page, items }, request, () => this.users.countMatching(filter));
   }

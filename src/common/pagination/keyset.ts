@@ -21,9 +21,10 @@ export interface PageRequest {
   readonly before?: string | null;
 }
 
+/** The page sizes a list allows (the configuration's `graphql` section has them). */
 export interface PageLimits {
-  readonly defaultSize: number;
-  readonly maxSize: number;
+  readonly defaultPageSize: number;
+  readonly maxPageSize: number;
 }
 
 export interface Page<T> {
@@ -137,13 +138,13 @@ function pageSize(
 ): { forward: boolean; size: number; cursor: string | undefined } {
   for (const name of ['first', 'last'] as const) {
     const value = page[name];
-    if (value != null && (!Number.isInteger(value) || value < 0 || value > limits.maxSize))
-      throw badUserInput(`${name} must be between 0 and ${limits.maxSize}`);
+    if (value != null && (!Number.isInteger(value) || value < 0 || value > limits.maxPageSize))
+      throw badUserInput(`${name} must be between 0 and ${limits.maxPageSize}`);
   }
   if (page.first != null && page.last != null)
     throw badUserInput('Use either first or last, not both');
   const forward = page.last == null && page.before == null;
-  const size = (forward ? page.first : page.last) ?? limits.defaultSize;
+  const size = (forward ? page.first : page.last) ?? limits.defaultPageSize;
   return { forward, size, cursor: (forward ? page.after : page.before) ?? undefined };
 }
 
