@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { parseSafeFilter, RAW_ID_FIELD, type FilterField } from '../common/filters/safe-filter';
-import { resolveSort } from '../common/pagination/keyset';
-import { withTotal, type ListPage, type ListRequest } from '../common/pagination/list';
+import { resolveSort, type Page } from '../common/pagination/keyset';
+import type { ListRequest } from '../common/pagination/list';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import type { Item } from './item.model';
 import { ItemsRepository } from './items.repository';
@@ -22,15 +22,9 @@ export class ItemsService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async list(request: ListRequest): Promise<ListPage<Item>> {
+  list(request: ListRequest): Promise<Page<Item>> {
     const filter = parseSafeFilter(request.filter, ITEM_FILTERABLE);
     const keys = resolveSort(request.orderBy, ITEM_SORTABLE);
-    const page = await this.items.page({
-      filter,
-      keys,
-      page: request,
-      limits: this.config.graphql,
-    });
-    return withTotal(page, request, () => this.items.count(filter));
+    return this.items.page({ filter, keys, page: request, limits: this.config.graphql });
   }
 }

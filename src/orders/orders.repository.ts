@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Types, type Model } from 'mongoose';
-import type { MongoFilter } from '../common/filters/safe-filter';
 import { idsFilter } from '../database/ids-filter';
 import { insertNew, type InsertReport } from '../database/insert-new';
 import { findPage, type KeysetQuery, type Page } from '../common/pagination/keyset';
@@ -29,10 +28,6 @@ export class OrdersRepository {
 
   page(query: KeysetQuery): Promise<Page<Order>> {
     return findPage<Order>(this.model, query);
-  }
-
-  count(filter: MongoFilter): Promise<number> {
-    return this.model.countDocuments(filter).exec();
   }
 
   /** One document, lines included: an order is written whole or not at all. */

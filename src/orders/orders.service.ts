@@ -10,8 +10,8 @@ import {
 } from '../common/filters/safe-filter';
 import { expectGlobalId, isDbId, newDbId } from '../common/ids';
 import { failed, succeeded, type Outcome } from '../common/outcome';
-import { pageOfArray, resolveSort } from '../common/pagination/keyset';
-import { withTotal, type ListPage, type ListRequest } from '../common/pagination/list';
+import { pageOfArray, resolveSort, type Page } from '../common/pagination/keyset';
+import type { ListRequest } from '../common/pagination/list';
 import { EventBus } from '../common/events/event-bus';
 import { canSeePrivateDataOf, type Viewer } from '../common/viewer';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
@@ -157,11 +157,7 @@ export class OrdersService {
   }
 
   /** `listUserOrders`: the user must exist (NOT_FOUND otherwise), and be the viewer or the viewer an admin. */
-  async listForUser(
-    viewer: Viewer,
-    userId: string,
-    request: ListRequest,
-  ): Promise<ListPage<Order>> {
+  async listForUser(viewer: Viewer, userId: string, request: ListRequest): Promise<Page<Order>> {
     this.assertCanSeeOrdersOf(viewer, userId);
     const filter = parseSafeFilter(request.filter, ORDER_FILTERABLE, { decodeId: filterIdDecoder });
     // The existence check and the page are independent: one round trip of latency, not two.
@@ -174,21 +170,15 @@ export class OrdersService {
   }
 
   /** `User.orders`: the same list, reached from a user the viewer already has. */
-  ordersOf(viewer: Viewer, userId: string, request: ListRequest): Promise<ListPage<Order>> {
+  ordersOf(viewer: Viewer, userId: string, request: ListRequest): Promise<Page<Order>> {
     this.assertCanSeeOrdersOf(viewer, userId);
     return this.page(userId, {}, request);
   }
 
-  private async page(userId: string, filter: MongoFilter, request: ListRequest) {
+  private page(userId: string, filter: MongoFilter, request: ListRequest) {
     const keys = resolveSort(request.orderBy, ORDER_SORTABLE);
     const scoped = { ...filter, user_id: userId };
-    const page = await this.orders.page({
-      filter: scoped,
-      keys,
-      page: request,
-      limits: this.config.graphql,
-    });
-    return withTotal(page, request, () => this.orders.count(scoped));
+    return this.orders.page({ filter: scoped, keys, page: request, limits: this.config.graphql });
   }
 
   /** One order line by id, with its order, under the same rule as the order; undefined when none. */
@@ -211,7 +201,7 @@ export class OrdersService {
     order: Order,
     items: readonly (Item | undefined)[],
     request: ListRequest,
-  ): ListPage<JoinedLine> {
+  ): Page<JoinedLine> {
     const filter = parseSafeFilter(request.filter, ORDER_ITEM_FILTERABLE, {
       decodeId: filterIdDecoder,
     });
@@ -219,8 +209,7 @@ export class OrdersService {
     const joined = order.order_items
       .map((line, i) => joinLine(line, items[i]))
       .filter((line) => matchesFilter(line, filter));
-    const page = pageOfArray(joined, keys, request, this.config.graphql);
-    return request.withTotal ? { ...page, totalCount: joined.length } : page;
+    return pageOfArray(joined, keys, request, this.config.graphql);
   }
 
   /** Checks and stores a new order: the outcome says what happened (002, DO01-DO04, EO01). */

@@ -67,10 +67,6 @@ export class UsersRepository {
     }));
   }
 
-  countMatching(filter: MongoFilter): Promise<number> {
-    return this.model.countDocuments(filter).exec();
-  }
-
   /** One `findOne`, no sort, as the original demo's getUser: the database's first match. */
   async findFirst(filter: MongoFilter): Promise<User | undefined> {
     const found = await this.model.findOne(filter).lean<StoredUser>().exec();

@@ -7,8 +7,8 @@ import { newDbId } from '../common/ids';
 import { hasControlCharacters } from '../common/text-rules';
 import { isDatabaseUnavailable, isDuplicateKey } from '../database/database-errors';
 import { failed, succeeded, type Outcome } from '../common/outcome';
-import { resolveSort } from '../common/pagination/keyset';
-import { withTotal, type ListPage, type ListRequest } from '../common/pagination/list';
+import { resolveSort, type Page } from '../common/pagination/keyset';
+import type { ListRequest } from '../common/pagination/list';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { EMAIL, type NewUser, type User, type VisibleUser } from './user.model';
 import { UsersRepository } from './users.repository';
@@ -135,17 +135,12 @@ export class UsersService {
     return USER_OUTCOMES.failed;
   }
 
-  async list(viewer: Viewer, request: ListRequest): Promise<ListPage<VisibleUser>> {
+  async list(viewer: Viewer, request: ListRequest): Promise<Page<VisibleUser>> {
     const filter = parseSafeFilter(request.filter, this.filterableFor(viewer));
     const keys = resolveSort(request.orderBy, USER_SORTABLE);
-    const page = await this.users.page({
-      filter,
-      keys,
-      page: request,
-      limits: this.config.graphql,
-    });
-    const items = page.items.map((user) => visibleTo(viewer, user));
-    return withTotal({ ...page, items }, request, () => this.users.countMatching(filter));
+    const limits = this.config.graphql;
+    const page = await this.users.page({ filter, keys, page: request, limits });
+    return { ...page, items: page.items.map((user) => visibleTo(viewer, user)) };
   }
 
   /** `getUser(item_query)`: the first user matching a safe JSON filter, or undefined. */

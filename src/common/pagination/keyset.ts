@@ -19,6 +19,8 @@ export interface PageRequest {
   readonly after?: string | null;
   readonly last?: number | null;
   readonly before?: string | null;
+  /** Count every match (ignoring paging): only when the client asked for it. */
+  readonly withTotal?: boolean;
 }
 
 /** The page sizes a list allows (the configuration's `graphql` section has them). */
@@ -32,6 +34,8 @@ export interface Page<T> {
   readonly cursors: string[];
   readonly hasNextPage: boolean;
   readonly hasPreviousPage: boolean;
+  /** Present when the request asked for it. */
+  readonly totalCount?: number;
 }
 
 type Scalar = string | number | boolean | null;
@@ -155,7 +159,7 @@ export interface KeysetQuery {
   readonly limits: PageLimits;
 }
 
-/** One page by keyset (seek): page 5,000 costs what page 1 costs. */
+/** One page by keyset (seek): page 5,000 costs what page 1 costs. The total counts `query.filter`. */
 // Any model: the repositories that call this know their document type.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function findPage<T>(model: Model<any>, query: KeysetQuery): Promise<Page<T>> {
@@ -174,7 +178,9 @@ export async function findPage<T>(model: Model<any>, query: KeysetQuery): Promis
     .limit(size + 1)
     .lean()
     .exec()) as T[];
-  return toPage(docs, size, forward, cursor !== undefined, query.keys);
+  const page = toPage(docs, size, forward, cursor !== undefined, query.keys);
+  if (!query.page.withTotal) return page;
+  return { ...page, totalCount: await model.countDocuments(query.filter).exec() };
 }
 
 function toPage<T>(
@@ -233,5 +239,7 @@ export function pageOfArray<T>(
     start = sorted.findIndex((item) => compare(valuesOf(item), after) * (forward ? 1 : -1) > 0);
     if (start < 0) start = sorted.length;
   }
-  return toPage(sorted.slice(start, start + size + 1), size, forward, cursor !== undefined, keys);
+  const rest = sorted.slice(start, start + size + 1);
+  const result = toPage(rest, size, forward, cursor !== undefined, keys);
+  return page.withTotal ? { ...result, totalCount: all.length } : result;
 }
