@@ -31,6 +31,12 @@ export const USER_OUTCOMES = {
   failed: { kind: 'failed', ...failed('EU01', 'Error creating User') },
 } as const satisfies Record<string, CreateUserOutcome | ((arg: never) => CreateUserOutcome)>;
 
+/** A new profile as a client sends it: an optional field may also be null. */
+type UserRequest = Omit<NewUser, 'full_name' | 'primary_locale'> & {
+  readonly full_name?: string | null;
+  readonly primary_locale?: string | null;
+};
+
 const USERNAME = /^[A-Za-z0-9._-]{3,100}$/;
 const LOCALE = /^[A-Za-z]{2,8}([-_][A-Za-z0-9]{1,8})*$/;
 const ID_COLLISION_RETRIES = 3;
@@ -67,7 +73,7 @@ export class UsersService {
   ) {}
 
   /** Checks input the way a person would want it explained: which field, and why. */
-  validate(input: NewUser): string | undefined {
+  validate(input: UserRequest): string | undefined {
     for (const field of ['username', 'primary_email', 'full_name', 'primary_locale'] as const) {
       const value = input[field];
       if (typeof value === 'string' && hasControlCharacters(value))
@@ -96,12 +102,12 @@ export class UsersService {
   }
 
   /** `createUser` of the API: admins only (people sign up at /auth/signup). */
-  async createAs(viewer: Viewer, input: NewUser | undefined): Promise<CreateUserOutcome> {
+  async createAs(viewer: Viewer, input?: UserRequest | null): Promise<CreateUserOutcome> {
     if (!isAdmin(viewer)) throw forbidden('Only admins can create users');
     return input ? this.create(input) : USER_OUTCOMES.invalid('user_data is required');
   }
 
-  async create(input: NewUser): Promise<CreateUserOutcome> {
+  async create(input: UserRequest): Promise<CreateUserOutcome> {
     const invalid = this.validate(input);
     if (invalid) return USER_OUTCOMES.invalid(invalid);
     const user: NewUser = {
