@@ -271,7 +271,7 @@ export const ${n.CONST}_OUTCOMES = {
   failed: { kind: 'failed', ...failed('${ids.failed}', 'Error creating ${n.Type}') },
 } as const satisfies Record<string, Create${n.Type}Outcome | ((arg: never) => Create${n.Type}Outcome)>;
 
-export const ${n.CONST}_SORTABLE = { name: 'name', created_at: 'created_at' } as const;
+export const ${n.CONST}_SORTABLE = ['name', 'created_at'] as const;
 export const ${n.CONST}_FILTERABLE: Record<string, FilterField> = {
   _id: RAW_ID_FIELD,
   name: { path: 'name', kind: 'string' },
@@ -288,7 +288,7 @@ export class ${n.Types}Service {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  list(request: ListRequest): Promise<Page<${n.Type}>> {
+  async list(request: ListRequest): Promise<Page<${n.Type}>> {
     const filter = parseSafeFilter(request.filter, ${n.CONST}_FILTERABLE);
     const keys = resolveSort(request.orderBy, ${n.CONST}_SORTABLE);
     const limits = this.config.graphql;

@@ -6,7 +6,7 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import type { Item } from './item.model';
 import { ItemsRepository } from './items.repository';
 
-const ITEM_SORTABLE = { desc: 'desc', item_category: 'item_category' } as const;
+const ITEM_SORTABLE = ['desc', 'item_category'] as const;
 const ITEM_FILTERABLE: Record<string, FilterField> = {
   _id: RAW_ID_FIELD,
   desc: { path: 'desc', kind: 'string' },
@@ -22,7 +22,7 @@ export class ItemsService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  list(request: ListRequest): Promise<Page<Item>> {
+  async list(request: ListRequest): Promise<Page<Item>> {
     const filter = parseSafeFilter(request.filter, ITEM_FILTERABLE);
     const keys = resolveSort(request.orderBy, ITEM_SORTABLE);
     return this.items.page({ filter, keys, page: request, limits: this.config.graphql });

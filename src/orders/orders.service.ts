@@ -22,7 +22,7 @@ import { UsersRepository } from '../users/users.repository';
 import type { JoinedLine, NewOrder, Order, OrderLine } from './order.model';
 import { OrdersRepository } from './orders.repository';
 
-const ORDER_SORTABLE = { order_date: 'order_date', created_at: 'created_at' } as const;
+const ORDER_SORTABLE = ['order_date', 'created_at'] as const;
 const ORDER_FILTERABLE: Record<string, FilterField> = {
   _id: RAW_ID_FIELD,
   payer_id: { path: 'payer_id', kind: 'id' },
@@ -32,13 +32,7 @@ const ORDER_FILTERABLE: Record<string, FilterField> = {
   'order_items.quantity': { path: 'order_items.quantity', kind: 'number' },
   'order_items.amount': { path: 'order_items.amount', kind: 'number' },
 };
-const ORDER_ITEM_SORTABLE = {
-  item_id: 'item_id',
-  quantity: 'quantity',
-  amount: 'amount',
-  desc: 'desc',
-  item_category: 'item_category',
-} as const;
+const ORDER_ITEM_SORTABLE = ['item_id', 'quantity', 'amount', 'desc', 'item_category'] as const;
 const ORDER_ITEM_FILTERABLE: Record<string, FilterField> = {
   _id: RAW_ID_FIELD,
   item_id: { path: 'item_id', kind: 'id' },
@@ -175,7 +169,7 @@ export class OrdersService {
     return this.page(userId, {}, request);
   }
 
-  private page(userId: string, filter: MongoFilter, request: ListRequest) {
+  private async page(userId: string, filter: MongoFilter, request: ListRequest) {
     const keys = resolveSort(request.orderBy, ORDER_SORTABLE);
     const scoped = { ...filter, user_id: userId };
     return this.orders.page({ filter: scoped, keys, page: request, limits: this.config.graphql });

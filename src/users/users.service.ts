@@ -41,12 +41,7 @@ const USERNAME = /^[A-Za-z0-9._-]{3,100}$/;
 const LOCALE = /^[A-Za-z]{2,8}([-_][A-Za-z0-9]{1,8})*$/;
 const ID_COLLISION_RETRIES = 3;
 
-export const USER_SORTABLE = {
-  full_name: 'full_name',
-  username: 'username',
-  primary_locale: 'primary_locale',
-  created_at: 'created_at',
-} as const;
+export const USER_SORTABLE = ['full_name', 'username', 'primary_locale', 'created_at'] as const;
 const USER_FILTERABLE: Record<string, FilterField> = {
   _id: RAW_ID_FIELD,
   full_name: { path: 'full_name', kind: 'string' },

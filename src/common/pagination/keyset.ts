@@ -42,21 +42,18 @@ type Scalar = string | number | boolean | null;
 
 /**
  * The sort an `orderBy` list asks for, checked against the sortable fields
- * (GraphQL name → database path); anything else is BAD_USER_INPUT.
+ * (GraphQL and database name alike); anything else is BAD_USER_INPUT.
  */
 export function resolveSort(
   orderBy: readonly (OrderByLike | null)[] | null | undefined,
-  sortable: Readonly<Record<string, string>>,
+  sortable: readonly string[],
 ): SortKey[] {
   const keys: SortKey[] = [];
   for (const entry of orderBy ?? []) {
     if (!entry) continue;
-    const field = entry.field ?? '';
-    const path = Object.hasOwn(sortable, field) ? sortable[field] : undefined;
-    if (!path)
-      throw badUserInput(
-        `Cannot sort by "${field}": sortable fields are ${Object.keys(sortable).join(', ')}`,
-      );
+    const path = entry.field ?? '';
+    if (!sortable.includes(path))
+      throw badUserInput(`Cannot sort by "${path}": sortable fields are ${sortable.join(', ')}`);
     if (keys.some((key) => key.path === path)) continue;
     keys.push({ path, direction: entry.direction === 'DESC' ? -1 : 1 });
   }
