@@ -7,7 +7,6 @@ import {
   GraphQLError,
   type DocumentNode,
   type GraphQLSchema,
-  type ValidationRule,
 } from 'graphql';
 
 import { getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
@@ -118,16 +117,7 @@ function costLimitPlugin(
  * suggestions hidden in production, and a list-aware cost limit. Batched
  * (array) requests stay off (Apollo's default).
  */
-export function queryLimits(config: AppConfig): {
-  /** graphql-armor's own plugins (depth, aliases, directives). */
-  armorPlugins: ApolloServerPlugin[];
-  /** The variables and the list-aware cost limit, as an Apollo plugin. */
-  costPlugin: ApolloServerPlugin;
-  /** The same check, for operations that do not go through Apollo (subscriptions over WebSocket). */
-  checkOperation: (request: OperationRequest) => OperationProblem[];
-  validationRules: ValidationRule[];
-  parseOptions: { maxTokens: number };
-} {
+export function queryLimits(config: AppConfig) {
   const limits = config.graphql;
   const armor = new ApolloArmor({
     maxDepth: { n: limits.maxDepth },
@@ -142,8 +132,11 @@ export function queryLimits(config: AppConfig): {
   const protection = armor.protect();
   const checkOperation = operationCheck(config);
   return {
+    /** graphql-armor's own plugins (depth, aliases, directives). */
     armorPlugins: protection.plugins,
+    /** The variables and the list-aware cost limit, as an Apollo plugin. */
     costPlugin: costLimitPlugin(checkOperation),
+    /** The same check, for operations that do not go through Apollo (subscriptions over WebSocket). */
     checkOperation,
     validationRules: protection.validationRules,
     parseOptions: { maxTokens: limits.maxTokens },
