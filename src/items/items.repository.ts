@@ -10,8 +10,7 @@ import { ItemDocument, type Item } from './item.model';
 export class ItemsRepository {
   constructor(@InjectModel(ItemDocument.name) private readonly model: Model<ItemDocument>) {}
 
-  async findByIds(ids: readonly string[]): Promise<Item[]> {
-    if (ids.length === 0) return [];
+  findByIds(ids: readonly string[]): Promise<Item[]> {
     return this.model.find(idsFilter(ids)).lean<Item[]>().exec();
   }
 

@@ -10,8 +10,7 @@ import { OrderDocument, type NewOrder, type Order } from './order.model';
 export class OrdersRepository {
   constructor(@InjectModel(OrderDocument.name) private readonly model: Model<OrderDocument>) {}
 
-  async findByIds(ids: readonly string[]): Promise<Order[]> {
-    if (ids.length === 0) return [];
+  findByIds(ids: readonly string[]): Promise<Order[]> {
     return this.model.find(idsFilter(ids)).lean<Order[]>().exec();
   }
 
