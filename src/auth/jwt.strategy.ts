@@ -36,6 +36,8 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   private readonly verified = new LRUCache<string, VerifiedToken>({ max: 10_000 });
   // passport runs each request on Object.create(this): counts live in a shared object.
   private readonly lookups = { hit: 0, miss: 0 };
+  /** The token authenticate() read, for validate(), which passport-jwt hands only the claims. */
+  private readonly tokens = new WeakMap<Request, string>();
 
   constructor(
     private readonly keys: KeyStore,
@@ -88,6 +90,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     if (cached && !refusal) return this.success(cached.viewer, cached);
     // Expired, or its key withdrawn: checked again from the start, to answer why.
     this.verified.delete(token);
+    this.tokens.set(req, token);
     super.authenticate(req, options);
   }
 
@@ -125,7 +128,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     const lang = typeof locale === 'string' && locale.length <= 35 ? locale : 'en';
     const viewer: Viewer = { user_id: sub, locale: lang, roles: roles.length ? roles : ['user'] };
     const verified = { viewer, payload: { ...claims, exp }, kid: header.kid };
-    this.verified.set(this.tokenOf(req)!, verified);
+    this.verified.set(this.tokens.get(req)!, verified);
     return [viewer, verified];
   }
 }
