@@ -19,7 +19,7 @@ import { CookieWriter, REFRESH_COOKIE } from './http/cookie-writer';
 import { CrossSiteGuard } from './http/cross-site.guard';
 import { loginPage, signupPage } from './http/pages';
 import { safeReturnTo } from './http/return-to';
-import { sendUnauthorized } from './http/unauthorized';
+import { unauthorized } from './http/unauthorized';
 import { OptionalAccessToken } from './sessions/optional-access-token.guard';
 import { SessionsService } from './sessions/sessions.service';
 import type { IssuedToken } from './token/token-issuer';
@@ -145,9 +145,7 @@ export class AuthController {
     const result = await this.auth.refresh(token);
     if (result.kind !== 'ok') {
       if (token !== undefined && fromBody === undefined) this.cookies.clear(reply);
-      return sendUnauthorized(reply, result.reason, String(req.id), {
-        tokenSent: token !== undefined,
-      });
+      throw unauthorized(reply, result.reason, token !== undefined);
     }
     this.cookies.set(reply, result.issued, fromBody === undefined ? result.refresh : undefined);
     void reply.status(200).send({
