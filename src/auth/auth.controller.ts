@@ -14,7 +14,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ServiceUnavailableError } from '../common/errors';
 import { httpErrorBody } from '../common/http/error-body';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import { AuthService, type SignupResult, type Throttled } from './auth.service';
+import { AuthService, type Client, type SignupResult, type Throttled } from './auth.service';
 import { CookieWriter, REFRESH_COOKIE } from './http/cookie-writer';
 import { CrossSiteGuard } from './http/cross-site.guard';
 import { loginPage, signupPage } from './http/pages';
@@ -33,8 +33,7 @@ function wantsJson(req: FastifyRequest): boolean {
   return String(req.headers['content-type'] ?? '').startsWith('application/json');
 }
 
-/** Who is asking, for the rate limits and the session list. */
-function clientOf(req: FastifyRequest): { address: string; userAgent?: string } {
+function clientOf(req: FastifyRequest): Client {
   return { address: req.ip, userAgent: req.headers['user-agent'] };
 }
 

@@ -45,6 +45,12 @@ export type PasswordChangeResult =
   | { readonly kind: 'bad_password'; readonly msg: string }
   | Throttled;
 
+/** Who is asking, for the rate limits and the session list. */
+export interface Client {
+  readonly address: string;
+  readonly userAgent?: string;
+}
+
 export type SignupInput = Pick<
   NewUser,
   'username' | 'primary_email' | 'full_name' | 'primary_locale'
@@ -77,17 +83,13 @@ export class AuthService {
     this.signupsPerAddress = shared('signup_address', config.auth.signupRateLimitPerAddress);
   }
 
-  async login(
-    username: unknown,
-    password: unknown,
-    client: { address: string; userAgent?: string },
-  ): Promise<LoginResult> {
-    const address = client.address;
+  async login(username: unknown, password: unknown, client: Client): Promise<LoginResult> {
     const name = typeof username === 'string' ? username.trim().slice(0, 100) : '';
+    const key = name.toLowerCase();
     // Every attempt counts against the address; only failures count against the username,
     // so guessing one account's password is slow while its owner can still sign in.
     const throttled = throttledBy(
-      await Promise.all([this.perAddress.hit(address), this.perUsername.check(name.toLowerCase())]),
+      await Promise.all([this.perAddress.hit(client.address), this.perUsername.check(key)]),
     );
     if (throttled) return throttled;
     const secret = passwordToCheck(password);
@@ -99,7 +101,7 @@ export class AuthService {
         ? await this.users.findById(credential._id)
         : undefined;
     if (!user) {
-      await this.perUsername.hit(name.toLowerCase());
+      await this.perUsername.hit(key);
       return { kind: 'invalid' };
     }
     const signedIn = await this.signIn(user, client.userAgent);
@@ -181,10 +183,7 @@ export class AuthService {
     return undefined;
   }
 
-  async signup(
-    input: SignupInput,
-    client: { address: string; userAgent?: string },
-  ): Promise<SignupResult> {
+  async signup(input: SignupInput, client: Client): Promise<SignupResult> {
     const throttled = throttledBy([await this.signupsPerAddress.hit(client.address)]);
     if (throttled) return throttled;
     const passwordProblem = this.passwordProblem(input.password);
