@@ -92,10 +92,9 @@ export class AuthService {
       await Promise.all([this.perAddress.hit(client.address), this.perUsername.check(key)]),
     );
     if (throttled) return throttled;
-    const secret = passwordToCheck(password);
     // Unknown user, disabled account and wrong password all cost one argon2 check and answer alike.
     const credential = name ? await this.credentials.findByUsername(name) : undefined;
-    const matches = await this.hasher.verify(credential?.password_hash, secret);
+    const matches = await this.hasher.verify(credential?.password_hash, password);
     const user =
       credential && matches && !credential.disabled
         ? await this.users.findById(credential._id)
@@ -144,8 +143,7 @@ export class AuthService {
       await Promise.all([this.perAddress.hit(address), this.perUsername.check(key)]),
     );
     if (throttled) return throttled;
-    const current = passwordToCheck(input.current);
-    if (!credential || !(await this.hasher.verify(credential.password_hash, current))) {
+    if (!credential || !(await this.hasher.verify(credential.password_hash, input.current))) {
       await this.perUsername.hit(key);
       return { kind: 'invalid' };
     }
@@ -234,11 +232,6 @@ export class AuthService {
 }
 
 type TokenUser = { _id: string; primary_locale: string; roles: Viewer['roles'] };
-
-/** The password to check: a non-string or over-long one checks as empty (and fails alike). */
-function passwordToCheck(value: unknown): string {
-  return typeof value === 'string' && value.length <= PASSWORD_MAX_LENGTH ? value : '';
-}
 
 /** Refused when any limit refuses: unavailable if a store did not answer, else for as long as the longest refusal. */
 function throttledBy(decisions: readonly RateDecision[]): Throttled | undefined {
