@@ -97,9 +97,9 @@ export class KeyStore {
     if (known || !this.remote || !(JWT_ALGORITHMS as readonly unknown[]).includes(alg))
       return known;
     const algorithm = alg as JwtAlgorithm;
-    let key: webcrypto.CryptoKey;
     try {
-      key = (await this.remote({ alg: algorithm, kid })) as webcrypto.CryptoKey;
+      const key = (await this.remote({ alg: algorithm, kid })) as webcrypto.CryptoKey;
+      return remoteKey(kid, algorithm, () => KeyObject.from(key));
     } catch (error) {
       const stale = this.staleRemoteKey(kid, algorithm, error);
       if (stale) return stale;
@@ -108,7 +108,6 @@ export class KeyStore {
       );
       return undefined;
     }
-    return remoteKey(kid, algorithm, () => KeyObject.from(key));
   }
 
   /**
