@@ -229,8 +229,7 @@ export class ${n.Types}Repository {
   constructor(@InjectModel(${n.Type}Document.name) private readonly model: Model<${n.Type}Document>) {}
 
   /** The ${n.wordsPlural} with these ids, in no particular order (the loaders' batch query). */
-  async findByIds(ids: readonly string[]): Promise<${n.Type}[]> {
-    if (ids.length === 0) return [];
+  findByIds(ids: readonly string[]): Promise<${n.Type}[]> {
     return this.model.find(idsFilter(ids)).lean<${n.Type}[]>().exec();
   }
 
