@@ -219,7 +219,6 @@ export class Create${n.Type}Input {
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
-import type { MongoFilter } from '../common/filters/safe-filter';
 import { findPage, type KeysetQuery, type Page } from '../common/pagination/keyset';
 import { idsFilter } from '../database/ids-filter';
 import { ${n.Type}Document, type New${n.Type}, type ${n.Type} } from './${n.file}.model';
@@ -230,17 +229,12 @@ export class ${n.Types}Repository {
   constructor(@InjectModel(${n.Type}Document.name) private readonly model: Model<${n.Type}Document>) {}
 
   /** The ${n.wordsPlural} with these ids, in no particular order (the loaders' batch query). */
-  async findByIds(ids: readonly string[]): Promise<${n.Type}[]> {
-    if (ids.length === 0) return [];
+  findByIds(ids: readonly string[]): Promise<${n.Type}[]> {
     return this.model.find(idsFilter(ids)).lean<${n.Type}[]>().exec();
   }
 
   page(query: KeysetQuery): Promise<Page<${n.Type}>> {
     return findPage<${n.Type}>(this.model, query);
-  }
-
-  count(filter: MongoFilter): Promise<number> {
-    return this.model.countDocuments(filter).exec();
   }
 
   async create(${n.type}: New${n.Type}): Promise<${n.Type}> {
@@ -254,11 +248,11 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { parseSafeFilter, RAW_ID_FIELD, type FilterField } from '../common/filters/safe-filter';
 import { newDbId } from '../common/ids';
 import { failed, succeeded, type Outcome } from '../common/outcome';
-import { resolveSort, type PageLimits } from '../common/pagination/keyset';
-import { withTotal, type ListPage, type ListRequest } from '../common/pagination/list';
+import { resolveSort, type Page } from '../common/pagination/keyset';
+import type { ListRequest } from '../common/pagination/list';
 import { hasControlCharacters } from '../common/text-rules';
 import type { Viewer } from '../common/viewer';
-import { APP_CONFIG, pageLimitsOf, type AppConfig } from '../config/app-config';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { isDatabaseUnavailable, isDuplicateKey } from '../database/database-errors';
 import type { ${n.Type} } from './${n.file}.model';
 import { ${n.Types}Repository } from './${n.plural}.repository';
@@ -276,7 +270,7 @@ export const ${n.CONST}_OUTCOMES = {
   failed: { kind: 'failed', ...failed('${ids.failed}', 'Error creating ${n.Type}') },
 } as const satisfies Record<string, Create${n.Type}Outcome | ((arg: never) => Create${n.Type}Outcome)>;
 
-export const ${n.CONST}_SORTABLE = { name: 'name', created_at: 'created_at' } as const;
+export const ${n.CONST}_SORTABLE = ['name', 'created_at'] as const;
 export const ${n.CONST}_FILTERABLE: Record<string, FilterField> = {
   _id: RAW_ID_FIELD,
   name: { path: 'name', kind: 'string' },
@@ -287,20 +281,17 @@ export const ${n.CONST}_FILTERABLE: Record<string, FilterField> = {
 @Injectable()
 export class ${n.Types}Service {
   private readonly logger = new Logger('${n.Types}');
-  private readonly limits: PageLimits;
 
   constructor(
     private readonly ${n.types}: ${n.Types}Repository,
-    @Inject(APP_CONFIG) config: AppConfig,
-  ) {
-    this.limits = pageLimitsOf(config);
-  }
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
-  async list(request: ListRequest): Promise<ListPage<${n.Type}>> {
+  async list(request: ListRequest): Promise<Page<${n.Type}>> {
     const filter = parseSafeFilter(request.filter, ${n.CONST}_FILTERABLE);
     const keys = resolveSort(request.orderBy, ${n.CONST}_SORTABLE);
-    const page = await this.${n.types}.page({ filter, keys, page: request, limits: this.limits });
-    return withTotal(page, request, () => this.${n.types}.count(filter));
+    const limits = this.config.graphql;
+    return this.${n.types}.page({ filter, keys, page: request, limits });
   }
 
   /** Which field is wrong, and why; undefined when the input is fine. */

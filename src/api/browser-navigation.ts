@@ -34,36 +34,25 @@ export class BrowserNavigation implements OnModuleInit {
 
   /** Every request passes here, almost none is a browser's: a synchronous check first. */
   onRequest(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
-    const assetPath = this.assetPath(request);
-    if (assetPath === undefined && !isBrowserNavigationToGraphQL(request)) return done();
-    this.answer(request, reply, assetPath).then(
-      (answered) => (answered ? undefined : done()),
-      (error: Error) => done(error),
-    );
-  }
-
-  /** The path of a GraphiQL asset the request asks for, if it asks for one. */
-  private assetPath(request: FastifyRequest): string | undefined {
-    const prefix = this.ui?.GRAPHIQL_ASSET_PREFIX;
-    if (!prefix || request.method !== 'GET' || !request.url.startsWith(prefix)) return undefined;
-    return request.url.slice(prefix.length).split('?')[0];
-  }
-
-  /** The asset, the refresh redirect or GraphiQL; false when the request goes on to Apollo. */
-  private async answer(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    assetPath: string | undefined,
-  ): Promise<boolean> {
-    if (assetPath !== undefined) {
-      const asset = this.assets?.get(assetPath);
-      if (!asset) return false;
-      await reply
+    const asset = this.assetFor(request);
+    if (asset)
+      return void reply
         .header('content-type', asset.type)
         .header('cache-control', 'public, max-age=3600')
         .send(asset.body);
-      return true;
-    }
+    if (!isBrowserNavigationToGraphQL(request)) return done();
+    this.navigate(request, reply).then((answered) => (answered ? undefined : done()), done);
+  }
+
+  /** The GraphiQL asset the request asks for, if it asks for one that exists. */
+  private assetFor(request: FastifyRequest) {
+    const prefix = this.ui?.GRAPHIQL_ASSET_PREFIX;
+    if (!prefix || request.method !== 'GET' || !request.url.startsWith(prefix)) return undefined;
+    return this.assets?.get(request.url.slice(prefix.length).split('?')[0]);
+  }
+
+  /** The refresh redirect or GraphiQL; false when the request goes on to Apollo. */
+  private async navigate(request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
     const viewer = await this.contexts.pageViewer(request);
     if (!viewer) {
       await reply
@@ -73,13 +62,12 @@ export class BrowserNavigation implements OnModuleInit {
         .send();
       return true;
     }
-    const ui = this.ui;
-    if (!ui) return false;
+    if (!this.ui) return false;
     const user = await this.users.findById(viewer.user_id).catch(() => undefined);
     await reply
       .header('content-type', 'text/html; charset=utf-8')
       .header('cache-control', 'no-store')
-      .send(ui.graphiqlPage(user?.username ?? viewer.user_id));
+      .send(this.ui.graphiqlPage(user?.username ?? viewer.user_id));
     return true;
   }
 
@@ -92,9 +80,9 @@ export class BrowserNavigation implements OnModuleInit {
   }
 }
 
-function isBrowserNavigationToGraphQL(request: FastifyRequest): boolean {
-  if (request.method !== 'GET') return false;
-  const path = request.url.split('?')[0];
-  if (path !== '/graphql') return false;
-  return String(request.headers.accept ?? '').includes('text/html');
+function isBrowserNavigationToGraphQL({ method, url, headers }: FastifyRequest): boolean {
+  const path = url.split('?')[0];
+  return (
+    method === 'GET' && path === '/graphql' && String(headers.accept ?? '').includes('text/html')
+  );
 }

@@ -15,16 +15,12 @@ import { LoaderRegistry } from '../graphql/loaders';
 import type { RateLimit } from '../rate-limits/rate-limit';
 import { RateLimits } from '../rate-limits/rate-limits';
 
-function tooManyRequests(retryAfterSeconds: number, requestId: string) {
-  return graphqlError(
-    'TOO_MANY_REQUESTS',
-    `Too many requests: try again in ${retryAfterSeconds} s`,
-    {
-      requestId,
-      retryAfter: retryAfterSeconds,
-      http: { status: 429, headers: new Map([['retry-after', String(retryAfterSeconds)]]) },
-    },
-  );
+function tooManyRequests(seconds: number, requestId: string) {
+  return graphqlError('TOO_MANY_REQUESTS', `Too many requests: try again in ${seconds} s`, {
+    requestId,
+    retryAfter: seconds,
+    http: { status: 429, headers: new Map([['retry-after', String(seconds)]]) },
+  });
 }
 
 /**
@@ -36,9 +32,7 @@ export class GraphQLContextFactory implements OnModuleInit {
   private readonly perViewer: RateLimit;
   private readonly perAddress: RateLimit;
   /** Called with a resolver's four arguments (root, args, context, info), as GqlAuthGuard expects. */
-  private authenticate!: (
-    ...args: [undefined, object, GraphQLContext, undefined]
-  ) => Promise<Viewer>;
+  private authenticate!: (...args: [unknown, object, GraphQLContext, unknown]) => Promise<Viewer>;
 
   constructor(
     private readonly guards: ExternalContextCreator,

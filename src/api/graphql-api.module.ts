@@ -39,14 +39,9 @@ const ROOT_DESCRIPTIONS = {
 
 /** Code-first root types have no place for a description; the schema file is documentation, so add one. */
 function describeRootTypes(schema: GraphQLSchema): GraphQLSchema {
-  for (const type of [
-    schema.getQueryType(),
-    schema.getMutationType(),
-    schema.getSubscriptionType(),
-  ]) {
-    if (type)
-      type.description =
-        ROOT_DESCRIPTIONS[type.name as keyof typeof ROOT_DESCRIPTIONS] ?? type.description;
+  for (const [name, description] of Object.entries(ROOT_DESCRIPTIONS)) {
+    const type = schema.getType(name);
+    if (type) type.description = description;
   }
   return schema;
 }
@@ -119,7 +114,7 @@ class GraphQLContextModule {}
             metrics.graphqlError(String(sent.extensions?.code ?? 'INTERNAL_SERVER_ERROR'));
             return sent;
           },
-          // @nestjs/apollo types its plugins against the CommonJS build of @apollo/server, ours against the ESM one.
+          // @nestjs/apollo (an ES module) types plugins with @apollo/server's ESM build, ours with its CommonJS one.
           plugins: [
             requestPlugin(new Logger('GraphQL')),
             ...(trusted ? [documentIdPlugin()] : []),

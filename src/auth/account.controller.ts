@@ -18,7 +18,7 @@ import { ServiceUnavailableError } from '../common/errors';
 import { httpErrorBody } from '../common/http/error-body';
 import { AuthService } from './auth.service';
 import { CrossSiteGuard } from './http/cross-site.guard';
-import { sendUnauthorized } from './http/unauthorized';
+import { unauthorized } from './http/unauthorized';
 import { SessionGuard, type SessionRequest } from './sessions/session.guard';
 import { SessionsService, type SessionSummary } from './sessions/sessions.service';
 
@@ -67,10 +67,7 @@ export class AccountController {
       case 'changed':
         return void reply.status(204).send();
       case 'invalid':
-        return sendUnauthorized(reply, 'invalid', requestId, {
-          tokenSent: false,
-          message: 'The current password is wrong',
-        });
+        throw unauthorized(reply, 'invalid', false, 'The current password is wrong');
       case 'bad_password':
         return void reply.status(400).send(httpErrorBody(400, result.msg, requestId));
       case 'rate_limited':

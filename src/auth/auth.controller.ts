@@ -14,12 +14,12 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ServiceUnavailableError } from '../common/errors';
 import { httpErrorBody } from '../common/http/error-body';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import { AuthService, type SignupResult, type Throttled } from './auth.service';
+import { AuthService, type Client, type SignupResult, type Throttled } from './auth.service';
 import { CookieWriter, REFRESH_COOKIE } from './http/cookie-writer';
 import { CrossSiteGuard } from './http/cross-site.guard';
-import { loginPage, signupPage } from './http/pages';
+import { loginPage, signupPage, type LoginForm } from './http/pages';
 import { safeReturnTo } from './http/return-to';
-import { sendUnauthorized } from './http/unauthorized';
+import { unauthorized } from './http/unauthorized';
 import { OptionalAccessToken } from './sessions/optional-access-token.guard';
 import { SessionsService } from './sessions/sessions.service';
 import type { IssuedToken } from './token/token-issuer';
@@ -33,8 +33,7 @@ function wantsJson(req: FastifyRequest): boolean {
   return String(req.headers['content-type'] ?? '').startsWith('application/json');
 }
 
-/** Who is asking, for the rate limits and the session list. */
-function clientOf(req: FastifyRequest): { address: string; userAgent?: string } {
+function clientOf(req: FastifyRequest): Client {
   return { address: req.ip, userAgent: req.headers['user-agent'] };
 }
 
@@ -54,19 +53,11 @@ export class AuthController {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** The sample accounts exist, with development passwords, only where sample data is seeded. */
-  private get sampleAccountsHint(): boolean {
-    return !this.config.isProduction && this.config.database.seedSampleData;
-  }
-
   @Get('login')
   @Header('content-type', 'text/html; charset=utf-8')
   @Header('cache-control', 'no-store')
   loginForm(@Query('return_to') returnTo: unknown): string {
-    return loginPage({
-      returnTo: this.returnTo(returnTo),
-      sampleAccountsHint: this.sampleAccountsHint,
-    });
+    return this.signInPage({ returnTo: this.returnTo(returnTo) });
   }
 
   @Post('login')
@@ -91,14 +82,7 @@ export class AuthController {
     void reply
       .status(status)
       .header('content-type', 'text/html; charset=utf-8')
-      .send(
-        loginPage({
-          returnTo,
-          error: message,
-          username: str(body, 'username'),
-          sampleAccountsHint: this.sampleAccountsHint,
-        }),
-      );
+      .send(this.signInPage({ returnTo, error: message, username: str(body, 'username') }));
   }
 
   /**
@@ -122,9 +106,8 @@ export class AuthController {
       await this.sessions.revokeAll(session.userId, { cutOff: true });
     else if (typeof session?.sid === 'string') await this.sessions.revoke(session.sid);
     this.cookies.clear(reply);
-    if (wantsJson(req) || String(req.headers.accept ?? '').includes('application/json')) {
+    if (wantsJson(req) || String(req.headers.accept ?? '').includes('application/json'))
       return void reply.status(204).send();
-    }
     void reply.status(303).header('location', '/auth/login').send();
   }
 
@@ -145,9 +128,7 @@ export class AuthController {
     const result = await this.auth.refresh(token);
     if (result.kind !== 'ok') {
       if (token !== undefined && fromBody === undefined) this.cookies.clear(reply);
-      return sendUnauthorized(reply, result.reason, String(req.id), {
-        tokenSent: token !== undefined,
-      });
+      throw unauthorized(reply, result.reason, token !== undefined);
     }
     this.cookies.set(reply, result.issued, fromBody === undefined ? result.refresh : undefined);
     void reply.status(200).send({
@@ -253,6 +234,12 @@ export class AuthController {
       throw new ServiceUnavailableError(`Rate-limit counters unavailable: ${action} refused`);
     void reply.header('retry-after', String(result.retryAfterSeconds));
     return { status: 429, message: `Too many ${action} attempts. Try again in a minute.` };
+  }
+
+  /** The sign-in form; it names the sample accounts (development passwords) only where they are seeded. */
+  private signInPage(form: LoginForm): string {
+    const sampleAccountsHint = !this.config.isProduction && this.config.database.seedSampleData;
+    return loginPage({ ...form, sampleAccountsHint });
   }
 
   private returnTo(value: unknown): string {

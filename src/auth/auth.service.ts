@@ -45,6 +45,12 @@ export type PasswordChangeResult =
   | { readonly kind: 'bad_password'; readonly msg: string }
   | Throttled;
 
+/** Who is asking, for the rate limits and the session list. */
+export interface Client {
+  readonly address: string;
+  readonly userAgent?: string;
+}
+
 export type SignupInput = Pick<
   NewUser,
   'username' | 'primary_email' | 'full_name' | 'primary_locale'
@@ -77,29 +83,24 @@ export class AuthService {
     this.signupsPerAddress = shared('signup_address', config.auth.signupRateLimitPerAddress);
   }
 
-  async login(
-    username: unknown,
-    password: unknown,
-    client: { address: string; userAgent?: string },
-  ): Promise<LoginResult> {
-    const address = client.address;
+  async login(username: unknown, password: unknown, client: Client): Promise<LoginResult> {
     const name = typeof username === 'string' ? username.trim().slice(0, 100) : '';
+    const key = name.toLowerCase();
     // Every attempt counts against the address; only failures count against the username,
     // so guessing one account's password is slow while its owner can still sign in.
     const throttled = throttledBy(
-      await Promise.all([this.perAddress.hit(address), this.perUsername.check(name.toLowerCase())]),
+      await Promise.all([this.perAddress.hit(client.address), this.perUsername.check(key)]),
     );
     if (throttled) return throttled;
-    const secret = passwordToCheck(password);
     // Unknown user, disabled account and wrong password all cost one argon2 check and answer alike.
     const credential = name ? await this.credentials.findByUsername(name) : undefined;
-    const matches = await this.hasher.verify(credential?.password_hash, secret);
+    const matches = await this.hasher.verify(credential?.password_hash, password);
     const user =
       credential && matches && !credential.disabled
         ? await this.users.findById(credential._id)
         : undefined;
     if (!user) {
-      await this.perUsername.hit(name.toLowerCase());
+      await this.perUsername.hit(key);
       return { kind: 'invalid' };
     }
     const signedIn = await this.signIn(user, client.userAgent);
@@ -142,8 +143,7 @@ export class AuthService {
       await Promise.all([this.perAddress.hit(address), this.perUsername.check(key)]),
     );
     if (throttled) return throttled;
-    const current = passwordToCheck(input.current);
-    if (!credential || !(await this.hasher.verify(credential.password_hash, current))) {
+    if (!credential || !(await this.hasher.verify(credential.password_hash, input.current))) {
       await this.perUsername.hit(key);
       return { kind: 'invalid' };
     }
@@ -181,10 +181,7 @@ export class AuthService {
     return undefined;
   }
 
-  async signup(
-    input: SignupInput,
-    client: { address: string; userAgent?: string },
-  ): Promise<SignupResult> {
+  async signup(input: SignupInput, client: Client): Promise<SignupResult> {
     const throttled = throttledBy([await this.signupsPerAddress.hit(client.address)]);
     if (throttled) return throttled;
     const passwordProblem = this.passwordProblem(input.password);
@@ -235,11 +232,6 @@ export class AuthService {
 }
 
 type TokenUser = { _id: string; primary_locale: string; roles: Viewer['roles'] };
-
-/** The password to check: a non-string or over-long one checks as empty (and fails alike). */
-function passwordToCheck(value: unknown): string {
-  return typeof value === 'string' && value.length <= PASSWORD_MAX_LENGTH ? value : '';
-}
 
 /** Refused when any limit refuses: unavailable if a store did not answer, else for as long as the longest refusal. */
 function throttledBy(decisions: readonly RateDecision[]): Throttled | undefined {

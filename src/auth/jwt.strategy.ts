@@ -19,7 +19,6 @@ export interface VerifiedToken {
   readonly kid?: string;
 }
 
-/** What validate() hands passport: the viewer and the verified token, or false and why. */
 type Validated = [Viewer, VerifiedToken] | [false, TokenRefusal];
 type Request = Parameters<Strategy['authenticate']>[0];
 
@@ -34,8 +33,9 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   private readonly tokenOf: JwtFromRequestFunction;
   /** Verified tokens by their exact text: a client pays for one signature check per token. */
   private readonly verified = new LRUCache<string, VerifiedToken>({ max: 10_000 });
-  // passport runs each request on Object.create(this): counts live in a shared object.
-  private readonly lookups = { hit: 0, miss: 0 };
+  private readonly lookups = { hit: 0, miss: 0 }; // shared by passport's per-request copies
+  /** Each request's token as authenticate() read it: passport-jwt hands validate() only the claims. */
+  private readonly tokens = new WeakMap<Request, string>();
 
   constructor(
     private readonly keys: KeyStore,
@@ -72,11 +72,10 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     metrics.tokenCacheLookups(this.lookups);
   }
 
-  /** Refuses what must never reach the parser; answers a token verified before from the cache. */
+  /** Before passport-jwt: refuses no token, two different ones or an oversized one; answers a cached one. */
   override authenticate(req: Request, options?: object): void {
     const token = this.tokenOf(req);
     if (!token) return this.fail(new TokenRefusal('missing', 'no token'), 401);
-    // A bearer token other than the cookie's, or two different cookies.
     if ((fromBearer(req) || token) !== token || this.conflictingCookies(req.headers.cookie))
       return this.fail(new TokenRefusal('conflict', 'two tokens'), 401);
     if (token.length > 8 * 1024) return this.fail(invalid('token larger than 8 KiB'), 401);
@@ -88,6 +87,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     if (cached && !refusal) return this.success(cached.viewer, cached);
     // Expired, or its key withdrawn: checked again from the start, to answer why.
     this.verified.delete(token);
+    this.tokens.set(req, token);
     super.authenticate(req, options);
   }
 
@@ -106,7 +106,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     return this.revoked.refuses(token.payload) ? 'revoked' : undefined;
   }
 
-  /** The rules jsonwebtoken does not apply, and a revoked session; the viewer the token names. */
+  /** The rules jsonwebtoken does not apply, and a revoked session: [viewer, verified] or [false, why]. */
   validate(req: Request, { header, payload }: Jwt): Validated {
     const claims = typeof payload === 'object' ? payload : {};
     const { sub, exp, iat, locale, roles: claimed } = claims;
@@ -125,7 +125,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     const lang = typeof locale === 'string' && locale.length <= 35 ? locale : 'en';
     const viewer: Viewer = { user_id: sub, locale: lang, roles: roles.length ? roles : ['user'] };
     const verified = { viewer, payload: { ...claims, exp }, kid: header.kid };
-    this.verified.set(this.tokenOf(req)!, verified);
+    this.verified.set(this.tokens.get(req)!, verified);
     return [viewer, verified];
   }
 }

@@ -170,11 +170,6 @@ function configSchema(cwd: string) {
  */
 export type AppConfig = z.infer<ReturnType<typeof configSchema>>;
 
-/** The configured default and maximum page sizes, as keyset paging takes them. */
-export function pageLimitsOf(config: AppConfig): { defaultSize: number; maxSize: number } {
-  return { defaultSize: config.graphql.defaultPageSize, maxSize: config.graphql.maxPageSize };
-}
-
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
     super(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);

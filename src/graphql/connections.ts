@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo, SelectionNode } from 'graphql';
-import type { ListPage } from '../common/pagination/list';
+import type { Page } from '../common/pagination/keyset';
 import type { Connection } from './models/connection.factory';
 
 /** Whether the query selected a field directly under this one (e.g. `totalCount`), fragments included. */
@@ -15,7 +15,7 @@ export function selects(info: GraphQLResolveInfo, name: string): boolean {
 }
 
 /** A service's page as a Relay connection, each item presented as its GraphQL model. */
-export function toConnection<T, M>(page: ListPage<T>, present: (item: T) => M): Connection<M> {
+export function toConnection<T, M>(page: Page<T>, present: (item: T) => M): Connection<M> {
   const edges = page.items.map((item, i) => ({ node: present(item), cursor: page.cursors[i] }));
   return {
     edges,

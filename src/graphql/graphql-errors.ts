@@ -1,16 +1,12 @@
 import { GraphQLError } from 'graphql';
 import type { ErrorCode } from '../common/errors';
 
-const HTTP_STATUS: Partial<Record<ErrorCode, number>> = { UNAUTHENTICATED: 401 };
-
-/** An error of the GraphQL layer itself (before or around execution), with its code and HTTP status. */
+/** An error of the GraphQL layer itself (before or around execution), with its code (UNAUTHENTICATED: a 401). */
 export function graphqlError(
   code: ErrorCode,
   message: string,
   extra: Record<string, unknown> = {},
 ): GraphQLError {
-  const status = HTTP_STATUS[code];
-  return new GraphQLError(message, {
-    extensions: { code, ...(status ? { http: { status } } : {}), ...extra },
-  });
+  const http = code === 'UNAUTHENTICATED' ? { http: { status: 401 } } : {};
+  return new GraphQLError(message, { extensions: { code, ...http, ...extra } });
 }

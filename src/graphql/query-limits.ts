@@ -7,7 +7,6 @@ import {
   GraphQLError,
   type DocumentNode,
   type GraphQLSchema,
-  type ValidationRule,
 } from 'graphql';
 
 import { getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
@@ -43,34 +42,6 @@ export function listSizeEstimator(
   };
 }
 
-/**
- * Costs already worked out, per parsed document (Apollo hands the same
- * DocumentNode to every request with the same query text) and operation
- * name plus variables: a repeated query costs a map lookup instead of a walk
- * of its document.
- */
-export class CostCache {
-  private readonly byDocument = new WeakMap<DocumentNode, Map<string, number>>();
-
-  constructor(
-    private readonly maxPerDocument = 64,
-    private readonly maxKeyLength = 1024,
-  ) {}
-
-  get(document: DocumentNode, key: string, compute: () => number): number {
-    if (key.length > this.maxKeyLength) return compute();
-    let costs = this.byDocument.get(document);
-    if (!costs) this.byDocument.set(document, (costs = new Map()));
-    let cost = costs.get(key);
-    if (cost === undefined) {
-      cost = compute();
-      if (costs.size >= this.maxPerDocument) costs.clear();
-      costs.set(key, cost);
-    }
-    return cost;
-  }
-}
-
 /** Why an operation is refused before it runs, with the code a client acts on. */
 export interface OperationProblem {
   readonly code: 'BAD_USER_INPUT' | 'GRAPHQL_VALIDATION_FAILED';
@@ -96,7 +67,6 @@ function operationCheck(config: AppConfig): (request: OperationRequest) => Opera
     simpleEstimator({ defaultComplexity: 1 }),
   ];
   const max = config.graphql.maxCost;
-  const cache = new CostCache();
   return ({ schema, document, operationName, variables: given }) => {
     const variables = given ?? {};
     const operation = getOperationAST(document, operationName);
@@ -109,16 +79,13 @@ function operationCheck(config: AppConfig): (request: OperationRequest) => Opera
           nodes: error.nodes,
         }));
     }
-    const key = `${operationName ?? ''}\u0000${JSON.stringify(variables)}`;
-    const cost = cache.get(document, key, () =>
-      getComplexity({
-        schema,
-        query: document,
-        variables,
-        operationName: operationName ?? undefined,
-        estimators,
-      }),
-    );
+    const cost = getComplexity({
+      schema,
+      query: document,
+      variables,
+      operationName: operationName ?? undefined,
+      estimators,
+    });
     if (cost <= max) return [];
     const message = `Query is too expensive: its cost is ${cost}, at most ${max} is allowed (ask for smaller pages)`;
     return [{ code: 'GRAPHQL_VALIDATION_FAILED', message }];
@@ -150,16 +117,7 @@ function costLimitPlugin(
  * suggestions hidden in production, and a list-aware cost limit. Batched
  * (array) requests stay off (Apollo's default).
  */
-export function queryLimits(config: AppConfig): {
-  /** graphql-armor's own plugins (depth, aliases, directives). */
-  armorPlugins: ApolloServerPlugin[];
-  /** The variables and the list-aware cost limit, as an Apollo plugin. */
-  costPlugin: ApolloServerPlugin;
-  /** The same check, for operations that do not go through Apollo (subscriptions over WebSocket). */
-  checkOperation: (request: OperationRequest) => OperationProblem[];
-  validationRules: ValidationRule[];
-  parseOptions: { maxTokens: number };
-} {
+export function queryLimits(config: AppConfig) {
   const limits = config.graphql;
   const armor = new ApolloArmor({
     maxDepth: { n: limits.maxDepth },
@@ -174,8 +132,11 @@ export function queryLimits(config: AppConfig): {
   const protection = armor.protect();
   const checkOperation = operationCheck(config);
   return {
+    /** graphql-armor's own plugins (depth, aliases, directives). */
     armorPlugins: protection.plugins,
+    /** The variables and the list-aware cost limit, as an Apollo plugin. */
     costPlugin: costLimitPlugin(checkOperation),
+    /** The same check, for operations that do not go through Apollo (subscriptions over WebSocket). */
     checkOperation,
     validationRules: protection.validationRules,
     parseOptions: { maxTokens: limits.maxTokens },

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
-import type { MongoFilter } from '../common/filters/safe-filter';
 import { idsFilter } from '../database/ids-filter';
 import { insertNew, type InsertReport } from '../database/insert-new';
 import { findPage, type KeysetQuery, type Page } from '../common/pagination/keyset';
@@ -11,17 +10,12 @@ import { ItemDocument, type Item } from './item.model';
 export class ItemsRepository {
   constructor(@InjectModel(ItemDocument.name) private readonly model: Model<ItemDocument>) {}
 
-  async findByIds(ids: readonly string[]): Promise<Item[]> {
-    if (ids.length === 0) return [];
+  findByIds(ids: readonly string[]): Promise<Item[]> {
     return this.model.find(idsFilter(ids)).lean<Item[]>().exec();
   }
 
   page(query: KeysetQuery): Promise<Page<Item>> {
     return findPage<Item>(this.model, query);
-  }
-
-  count(filter: MongoFilter): Promise<number> {
-    return this.model.countDocuments(filter).exec();
   }
 
   async upsert(item: Item): Promise<void> {

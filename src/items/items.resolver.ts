@@ -5,7 +5,7 @@ import { toConnection } from '../graphql/connections';
 import { ListArgs, listRequest } from '../graphql/dto/list.args';
 import type { GraphQLContext } from '../graphql/graphql-context';
 import type { Connection } from '../graphql/models/connection.factory';
-import { ITEM_BY_ID } from './items.loaders';
+import { loadItem } from './items.loaders';
 import { ItemsService } from './items.service';
 import { ItemConnection, ItemModel } from './item.model';
 
@@ -21,10 +21,7 @@ export class ItemsResolver {
     @Args('item_id', { type: () => ID, description: 'Global id of the item.' }) itemId: string,
     @Context() context: GraphQLContext,
   ): Promise<ItemModel | null> {
-    const item = await context.loaders
-      .get(ITEM_BY_ID)
-      .load(expectGlobalId('Item', itemId, 'item_id'));
-    return item ? ItemModel.from(item) : null;
+    return loadItem(context.loaders, expectGlobalId('Item', itemId, 'item_id'));
   }
 
   @Query(() => ItemConnection, {

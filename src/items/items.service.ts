@@ -1,12 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { parseSafeFilter, RAW_ID_FIELD, type FilterField } from '../common/filters/safe-filter';
-import { resolveSort, type PageLimits } from '../common/pagination/keyset';
-import { withTotal, type ListPage, type ListRequest } from '../common/pagination/list';
-import { APP_CONFIG, pageLimitsOf, type AppConfig } from '../config/app-config';
+import { resolveSort, type Page } from '../common/pagination/keyset';
+import type { ListRequest } from '../common/pagination/list';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import type { Item } from './item.model';
 import { ItemsRepository } from './items.repository';
 
-const ITEM_SORTABLE = { desc: 'desc', item_category: 'item_category' } as const;
+const ITEM_SORTABLE = ['desc', 'item_category'] as const;
 const ITEM_FILTERABLE: Record<string, FilterField> = {
   _id: RAW_ID_FIELD,
   desc: { path: 'desc', kind: 'string' },
@@ -17,19 +17,14 @@ const ITEM_FILTERABLE: Record<string, FilterField> = {
 /** Items are public to every signed-in viewer. */
 @Injectable()
 export class ItemsService {
-  private readonly limits: PageLimits;
-
   constructor(
     private readonly items: ItemsRepository,
-    @Inject(APP_CONFIG) config: AppConfig,
-  ) {
-    this.limits = pageLimitsOf(config);
-  }
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
-  async list(request: ListRequest): Promise<ListPage<Item>> {
+  async list(request: ListRequest): Promise<Page<Item>> {
     const filter = parseSafeFilter(request.filter, ITEM_FILTERABLE);
     const keys = resolveSort(request.orderBy, ITEM_SORTABLE);
-    const page = await this.items.page({ filter, keys, page: request, limits: this.limits });
-    return withTotal(page, request, () => this.items.count(filter));
+    return this.items.page({ filter, keys, page: request, limits: this.config.graphql });
   }
 }

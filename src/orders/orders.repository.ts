@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Types, type Model } from 'mongoose';
-import type { MongoFilter } from '../common/filters/safe-filter';
 import { idsFilter } from '../database/ids-filter';
 import { insertNew, type InsertReport } from '../database/insert-new';
 import { findPage, type KeysetQuery, type Page } from '../common/pagination/keyset';
@@ -11,8 +10,7 @@ import { OrderDocument, type NewOrder, type Order } from './order.model';
 export class OrdersRepository {
   constructor(@InjectModel(OrderDocument.name) private readonly model: Model<OrderDocument>) {}
 
-  async findByIds(ids: readonly string[]): Promise<Order[]> {
-    if (ids.length === 0) return [];
+  findByIds(ids: readonly string[]): Promise<Order[]> {
     return this.model.find(idsFilter(ids)).lean<Order[]>().exec();
   }
 
@@ -29,10 +27,6 @@ export class OrdersRepository {
 
   page(query: KeysetQuery): Promise<Page<Order>> {
     return findPage<Order>(this.model, query);
-  }
-
-  count(filter: MongoFilter): Promise<number> {
-    return this.model.countDocuments(filter).exec();
   }
 
   /** One document, lines included: an order is written whole or not at all. */

@@ -18,7 +18,7 @@ import { LoaderRegistry, type RequestLoaders } from '../graphql/loaders';
 import type { Connection } from '../graphql/models/connection.factory';
 import { ItemModel } from '../items/item.model';
 import { UserModel } from '../users/user.model';
-import { ITEM_BY_ID } from '../items/items.loaders';
+import { ITEM_BY_ID, loadItem } from '../items/items.loaders';
 import { loadUserFor } from '../users/users.loaders';
 import { Viewer } from '../graphql/viewer.decorator';
 import { expectGlobalId, toGlobalId } from '../common/ids';
@@ -148,8 +148,7 @@ export class OrderItemsResolver {
     @Parent() line: OrderItemModel,
     @Context() context: GraphQLContext,
   ): Promise<ItemModel | null> {
-    const item = await context.loaders.get(ITEM_BY_ID).load(line.itemDbId);
-    return item ? ItemModel.from(item) : null;
+    return loadItem(context.loaders, line.itemDbId);
   }
 }
 

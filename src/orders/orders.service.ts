@@ -10,11 +10,11 @@ import {
 } from '../common/filters/safe-filter';
 import { expectGlobalId, isDbId, newDbId } from '../common/ids';
 import { failed, succeeded, type Outcome } from '../common/outcome';
-import { pageOfArray, resolveSort, type PageLimits } from '../common/pagination/keyset';
-import { withTotal, type ListPage, type ListRequest } from '../common/pagination/list';
+import { pageOfArray, resolveSort, type Page } from '../common/pagination/keyset';
+import type { ListRequest } from '../common/pagination/list';
 import { EventBus } from '../common/events/event-bus';
 import { canSeePrivateDataOf, type Viewer } from '../common/viewer';
-import { APP_CONFIG, pageLimitsOf, type AppConfig } from '../config/app-config';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { isDatabaseUnavailable, isDuplicateKey } from '../database/database-errors';
 import type { Item } from '../items/item.model';
 import { ItemsRepository } from '../items/items.repository';
@@ -22,7 +22,7 @@ import { UsersRepository } from '../users/users.repository';
 import type { JoinedLine, NewOrder, Order, OrderLine } from './order.model';
 import { OrdersRepository } from './orders.repository';
 
-const ORDER_SORTABLE = { order_date: 'order_date', created_at: 'created_at' } as const;
+const ORDER_SORTABLE = ['order_date', 'created_at'] as const;
 const ORDER_FILTERABLE: Record<string, FilterField> = {
   _id: RAW_ID_FIELD,
   payer_id: { path: 'payer_id', kind: 'id' },
@@ -32,13 +32,7 @@ const ORDER_FILTERABLE: Record<string, FilterField> = {
   'order_items.quantity': { path: 'order_items.quantity', kind: 'number' },
   'order_items.amount': { path: 'order_items.amount', kind: 'number' },
 };
-const ORDER_ITEM_SORTABLE = {
-  item_id: 'item_id',
-  quantity: 'quantity',
-  amount: 'amount',
-  desc: 'desc',
-  item_category: 'item_category',
-} as const;
+const ORDER_ITEM_SORTABLE = ['item_id', 'quantity', 'amount', 'desc', 'item_category'] as const;
 const ORDER_ITEM_FILTERABLE: Record<string, FilterField> = {
   _id: RAW_ID_FIELD,
   item_id: { path: 'item_id', kind: 'id' },
@@ -142,17 +136,13 @@ export class OrderEvents {
 export class OrdersService {
   private readonly logger = new Logger('Orders');
 
-  private readonly limits: PageLimits;
-
   constructor(
     private readonly orders: OrdersRepository,
     private readonly users: UsersRepository,
     private readonly items: ItemsRepository,
     private readonly events: OrderEvents,
-    @Inject(APP_CONFIG) config: AppConfig,
-  ) {
-    this.limits = pageLimitsOf(config);
-  }
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   /** Only the buyer or an admin sees a user's orders. */
   assertCanSeeOrdersOf(viewer: Viewer, userId: string): void {
@@ -161,11 +151,7 @@ export class OrdersService {
   }
 
   /** `listUserOrders`: the user must exist (NOT_FOUND otherwise), and be the viewer or the viewer an admin. */
-  async listForUser(
-    viewer: Viewer,
-    userId: string,
-    request: ListRequest,
-  ): Promise<ListPage<Order>> {
+  async listForUser(viewer: Viewer, userId: string, request: ListRequest): Promise<Page<Order>> {
     this.assertCanSeeOrdersOf(viewer, userId);
     const filter = parseSafeFilter(request.filter, ORDER_FILTERABLE, { decodeId: filterIdDecoder });
     // The existence check and the page are independent: one round trip of latency, not two.
@@ -178,7 +164,7 @@ export class OrdersService {
   }
 
   /** `User.orders`: the same list, reached from a user the viewer already has. */
-  ordersOf(viewer: Viewer, userId: string, request: ListRequest): Promise<ListPage<Order>> {
+  ordersOf(viewer: Viewer, userId: string, request: ListRequest): Promise<Page<Order>> {
     this.assertCanSeeOrdersOf(viewer, userId);
     return this.page(userId, {}, request);
   }
@@ -186,13 +172,7 @@ export class OrdersService {
   private async page(userId: string, filter: MongoFilter, request: ListRequest) {
     const keys = resolveSort(request.orderBy, ORDER_SORTABLE);
     const scoped = { ...filter, user_id: userId };
-    const page = await this.orders.page({
-      filter: scoped,
-      keys,
-      page: request,
-      limits: this.limits,
-    });
-    return withTotal(page, request, () => this.orders.count(scoped));
+    return this.orders.page({ filter: scoped, keys, page: request, limits: this.config.graphql });
   }
 
   /** One order line by id, with its order, under the same rule as the order; undefined when none. */
@@ -215,7 +195,7 @@ export class OrdersService {
     order: Order,
     items: readonly (Item | undefined)[],
     request: ListRequest,
-  ): ListPage<JoinedLine> {
+  ): Page<JoinedLine> {
     const filter = parseSafeFilter(request.filter, ORDER_ITEM_FILTERABLE, {
       decodeId: filterIdDecoder,
     });
@@ -223,8 +203,7 @@ export class OrdersService {
     const joined = order.order_items
       .map((line, i) => joinLine(line, items[i]))
       .filter((line) => matchesFilter(line, filter));
-    const page = pageOfArray(joined, keys, request, this.limits);
-    return request.withTotal ? { ...page, totalCount: joined.length } : page;
+    return pageOfArray(joined, keys, request, this.config.graphql);
   }
 
   /** Checks and stores a new order: the outcome says what happened (002, DO01-DO04, EO01). */

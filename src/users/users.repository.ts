@@ -24,7 +24,6 @@ export class UsersRepository {
 
   /** The users with these ids, in no particular order; unknown ids are simply absent. */
   async findByIds(ids: readonly string[]): Promise<User[]> {
-    if (ids.length === 0) return [];
     const found = await this.model.find(idsFilter(ids)).lean<StoredUser[]>().exec();
     return found.map(toUser);
   }
@@ -65,10 +64,6 @@ export class UsersRepository {
       ...page,
       items: page.items.map(toUser),
     }));
-  }
-
-  countMatching(filter: MongoFilter): Promise<number> {
-    return this.model.countDocuments(filter).exec();
   }
 
   /** One `findOne`, no sort, as the original demo's getUser: the database's first match. */

@@ -71,18 +71,7 @@ export class UsersResolver {
     input: CreateUserInput,
     @Viewer() viewer: ViewerType,
   ): Promise<CreateUserPayload> {
-    const data = input.user_data;
-    const outcome = await this.users.createAs(
-      viewer,
-      data
-        ? {
-            username: data.username,
-            primary_email: data.primary_email,
-            full_name: data.full_name ?? undefined,
-            primary_locale: data.primary_locale ?? undefined,
-          }
-        : undefined,
-    );
+    const outcome = await this.users.createAs(viewer, input.user_data);
     return {
       user_id: outcome.kind === 'created' ? toGlobalId('User', outcome.user._id) : null,
       completionObj: completionObj(outcome),

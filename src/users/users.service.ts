@@ -7,9 +7,9 @@ import { newDbId } from '../common/ids';
 import { hasControlCharacters } from '../common/text-rules';
 import { isDatabaseUnavailable, isDuplicateKey } from '../database/database-errors';
 import { failed, succeeded, type Outcome } from '../common/outcome';
-import { resolveSort, type PageLimits } from '../common/pagination/keyset';
-import { withTotal, type ListPage, type ListRequest } from '../common/pagination/list';
-import { APP_CONFIG, pageLimitsOf, type AppConfig } from '../config/app-config';
+import { resolveSort, type Page } from '../common/pagination/keyset';
+import type { ListRequest } from '../common/pagination/list';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { EMAIL, type NewUser, type User, type VisibleUser } from './user.model';
 import { UsersRepository } from './users.repository';
 
@@ -31,16 +31,17 @@ export const USER_OUTCOMES = {
   failed: { kind: 'failed', ...failed('EU01', 'Error creating User') },
 } as const satisfies Record<string, CreateUserOutcome | ((arg: never) => CreateUserOutcome)>;
 
+/** A new profile as a client sends it: an optional field may also be null. */
+type UserRequest = Omit<NewUser, 'full_name' | 'primary_locale'> & {
+  readonly full_name?: string | null;
+  readonly primary_locale?: string | null;
+};
+
 const USERNAME = /^[A-Za-z0-9._-]{3,100}$/;
 const LOCALE = /^[A-Za-z]{2,8}([-_][A-Za-z0-9]{1,8})*$/;
 const ID_COLLISION_RETRIES = 3;
 
-export const USER_SORTABLE = {
-  full_name: 'full_name',
-  username: 'username',
-  primary_locale: 'primary_locale',
-  created_at: 'created_at',
-} as const;
+export const USER_SORTABLE = ['full_name', 'username', 'primary_locale', 'created_at'] as const;
 const USER_FILTERABLE: Record<string, FilterField> = {
   _id: RAW_ID_FIELD,
   full_name: { path: 'full_name', kind: 'string' },
@@ -61,17 +62,13 @@ export function visibleTo(viewer: Viewer, user: User): VisibleUser {
 export class UsersService {
   private readonly logger = new Logger('Users');
 
-  private readonly limits: PageLimits;
-
   constructor(
     private readonly users: UsersRepository,
-    @Inject(APP_CONFIG) config: AppConfig,
-  ) {
-    this.limits = pageLimitsOf(config);
-  }
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   /** Checks input the way a person would want it explained: which field, and why. */
-  validate(input: NewUser): string | undefined {
+  validate(input: UserRequest): string | undefined {
     for (const field of ['username', 'primary_email', 'full_name', 'primary_locale'] as const) {
       const value = input[field];
       if (typeof value === 'string' && hasControlCharacters(value))
@@ -100,12 +97,12 @@ export class UsersService {
   }
 
   /** `createUser` of the API: admins only (people sign up at /auth/signup). */
-  async createAs(viewer: Viewer, input: NewUser | undefined): Promise<CreateUserOutcome> {
+  async createAs(viewer: Viewer, input?: UserRequest | null): Promise<CreateUserOutcome> {
     if (!isAdmin(viewer)) throw forbidden('Only admins can create users');
     return input ? this.create(input) : USER_OUTCOMES.invalid('user_data is required');
   }
 
-  async create(input: NewUser): Promise<CreateUserOutcome> {
+  async create(input: UserRequest): Promise<CreateUserOutcome> {
     const invalid = this.validate(input);
     if (invalid) return USER_OUTCOMES.invalid(invalid);
     const user: NewUser = {
@@ -139,12 +136,12 @@ export class UsersService {
     return USER_OUTCOMES.failed;
   }
 
-  async list(viewer: Viewer, request: ListRequest): Promise<ListPage<VisibleUser>> {
+  async list(viewer: Viewer, request: ListRequest): Promise<Page<VisibleUser>> {
     const filter = parseSafeFilter(request.filter, this.filterableFor(viewer));
     const keys = resolveSort(request.orderBy, USER_SORTABLE);
-    const page = await this.users.page({ filter, keys, page: request, limits: this.limits });
-    const items = page.items.map((user) => visibleTo(viewer, user));
-    return withTotal({ ...page, items }, request, () => this.users.countMatching(filter));
+    const limits = this.config.graphql;
+    const page = await this.users.page({ filter, keys, page: request, limits });
+    return { ...page, items: page.items.map((user) => visibleTo(viewer, user)) };
   }
 
   /** `getUser(item_query)`: the first user matching a safe JSON filter, or undefined. */

@@ -16,12 +16,8 @@ export function isAllowedUpgradeOrigin(
   const origin = headers.origin;
   if (origin === undefined) return true;
   if (origin === 'null') return false;
-  let host: string;
-  try {
-    host = new URL(origin).host;
-  } catch {
-    return false;
-  }
+  const host = URL.parse(origin)?.host;
+  if (host === undefined) return false;
   if (headers.host !== undefined && host === headers.host.toLowerCase()) return true;
   return allowed.some((pattern) => pattern.test(origin));
 }

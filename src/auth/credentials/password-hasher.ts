@@ -21,9 +21,11 @@ export class PasswordHasher {
     return argon2.hash(password, OPTIONS);
   }
 
-  async verify(hash: string | undefined, password: string): Promise<boolean> {
+  /** A non-string or over-long password is checked as empty, and fails like a wrong one. */
+  async verify(hash: string | undefined, password: unknown): Promise<boolean> {
+    const checked = typeof password === 'string' && password.length <= PASSWORD_MAX_LENGTH;
     try {
-      const ok = await argon2.verify(hash ?? (await this.decoy), password);
+      const ok = await argon2.verify(hash ?? (await this.decoy), checked ? password : '');
       return hash !== undefined && ok;
     } catch {
       return false;

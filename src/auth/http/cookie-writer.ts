@@ -6,7 +6,7 @@ import type { IssuedToken } from '../token/token-issuer';
 
 /** The refresh token's cookie. `__Host-` is impossible with its path, which keeps it off every other request. */
 export const REFRESH_COOKIE = 'refresh';
-const REFRESH_COOKIE_PATH = '/auth';
+const REFRESH_PATH = '/auth';
 
 /** Sets and clears the access and refresh cookies with the attributes of docs/auth.md. */
 @Injectable()
@@ -14,23 +14,16 @@ export class CookieWriter {
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
   set(reply: FastifyReply, issued: IssuedToken, refresh?: IssuedRefreshToken): void {
-    this.write(reply, this.config.auth.cookie.name, '/', issued.token, issued.maxAge);
-    if (refresh)
-      this.write(reply, REFRESH_COOKIE, REFRESH_COOKIE_PATH, refresh.token, refresh.maxAge);
+    this.write(reply, this.config.auth.cookie.name, issued.token, issued.maxAge);
+    if (refresh) this.write(reply, REFRESH_COOKIE, refresh.token, refresh.maxAge, REFRESH_PATH);
   }
 
   clear(reply: FastifyReply): void {
-    this.write(reply, this.config.auth.cookie.name, '/', '', 0);
-    this.write(reply, REFRESH_COOKIE, REFRESH_COOKIE_PATH, '', 0);
+    this.write(reply, this.config.auth.cookie.name, '', 0);
+    this.write(reply, REFRESH_COOKIE, '', 0, REFRESH_PATH);
   }
 
-  private write(
-    reply: FastifyReply,
-    name: string,
-    path: string,
-    value: string,
-    maxAge: number,
-  ): void {
+  private write(reply: FastifyReply, name: string, value: string, maxAge: number, path = '/') {
     const { cookie } = this.config.auth;
     void reply.setCookie(name, value, {
       httpOnly: true,

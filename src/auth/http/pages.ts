@@ -46,7 +46,7 @@ function errorBlock(error: string | undefined): string {
   return error ? `<p class="error" role="alert" id="form-error">${escapeHtml(error)}</p>` : '';
 }
 
-export interface LoginPageOptions {
+export interface LoginForm {
   readonly returnTo: string;
   readonly error?: string;
   readonly username?: string;
@@ -54,12 +54,7 @@ export interface LoginPageOptions {
   readonly sampleAccountsHint?: boolean;
 }
 
-export function loginPage({
-  returnTo,
-  error,
-  username,
-  sampleAccountsHint,
-}: LoginPageOptions): string {
+export function loginPage({ returnTo, error, username, sampleAccountsHint }: LoginForm): string {
   const described = error ? ' aria-describedby="form-error"' : '';
   const hint = sampleAccountsHint
     ? `<p class="alt">Development data: sign in as <code>jane01</code>, <code>john01</code> or the admin <code>admin01</code>, with the password <code>&lt;username&gt;-dev-password</code>.</p>`
@@ -81,15 +76,14 @@ ${hint}`,
   );
 }
 
-export interface SignupPageOptions {
+export interface SignupForm {
   readonly returnTo: string;
   readonly error?: string;
   readonly values?: Partial<Record<'username' | 'primary_email' | 'full_name', string>>;
 }
 
-export function signupPage({ returnTo, error, values = {} }: SignupPageOptions): string {
-  const value = (name: keyof NonNullable<SignupPageOptions['values']>) =>
-    escapeHtml(values[name] ?? '');
+export function signupPage({ returnTo, error, values = {} }: SignupForm): string {
+  const value = (name: keyof NonNullable<SignupForm['values']>) => escapeHtml(values[name] ?? '');
   return layout(
     'Create an account',
     `<h1>Create an account</h1>

@@ -41,47 +41,43 @@ export class KeyStore {
    */
   async load(): Promise<this> {
     try {
-      return await this.loadKeys();
+      const { jwt } = this.config.auth;
+      const signs = this.config.role !== 'api';
+      let privatePem = signs && jwt.privateKey ? readPem(jwt.privateKey) : undefined;
+      let publicText = jwt.publicKeys ? readPem(jwt.publicKeys) : undefined;
+
+      if (!privatePem && !publicText && !jwt.jwksUrl) {
+        if (this.config.isProduction) throw new Error('No JWT keys configured (see docs/auth.md)');
+        const generated = this.developmentKeyPair();
+        privatePem = signs ? generated.privateKey : undefined;
+        publicText = generated.publicKey;
+      }
+      if (privatePem) {
+        this.signing = await parseSigningKey(privatePem, jwt.alg);
+        this.byKid.set(this.signing.kid, this.signing.publicKey);
+      }
+      if (publicText) {
+        for (const key of await parsePublicKeys(publicText, jwt.alg)) this.byKid.set(key.kid, key);
+      }
+      if (jwt.jwksUrl) {
+        this.remote = createRemoteJWKSet(new URL(jwt.jwksUrl), {
+          cooldownDuration: JWKS_REFETCH_INTERVAL_MS,
+          timeoutDuration: JWKS_FETCH_TIMEOUT_MS,
+          cacheMaxAge: jwt.jwksCacheMaxAgeMs,
+        });
+        await this.remote.reload();
+      }
+      const names = [
+        ...[...this.byKid.values()].map((key) => `${key.kid} (${key.alg})`),
+        ...(this.remote?.jwks()?.keys ?? []).map((key) => `${key.kid} (${key.alg}, JWKS)`),
+      ];
+      if (names.length === 0) throw new Error('No usable JWT verification key');
+      this.logger.log(`Verification keys: ${names.join(', ')}`);
+      return this;
     } catch (error) {
       if (error instanceof ConfigError) throw error;
       throw new ConfigError([`JWT keys: ${(error as Error).message}`]);
     }
-  }
-
-  private async loadKeys(): Promise<this> {
-    const { jwt } = this.config.auth;
-    const signs = this.config.role !== 'api';
-    let privatePem = signs && jwt.privateKey ? readPem(jwt.privateKey) : undefined;
-    let publicText = jwt.publicKeys ? readPem(jwt.publicKeys) : undefined;
-
-    if (!privatePem && !publicText && !jwt.jwksUrl) {
-      if (this.config.isProduction) throw new Error('No JWT keys configured (see docs/auth.md)');
-      const generated = this.developmentKeyPair();
-      privatePem = signs ? generated.privateKey : undefined;
-      publicText = generated.publicKey;
-    }
-    if (privatePem) {
-      this.signing = await parseSigningKey(privatePem, jwt.alg);
-      this.byKid.set(this.signing.kid, this.signing.publicKey);
-    }
-    if (publicText) {
-      for (const key of await parsePublicKeys(publicText, jwt.alg)) this.byKid.set(key.kid, key);
-    }
-    if (jwt.jwksUrl) {
-      this.remote = createRemoteJWKSet(new URL(jwt.jwksUrl), {
-        cooldownDuration: JWKS_REFETCH_INTERVAL_MS,
-        timeoutDuration: JWKS_FETCH_TIMEOUT_MS,
-        cacheMaxAge: jwt.jwksCacheMaxAgeMs,
-      });
-      await this.remote.reload();
-    }
-    const names = [
-      ...[...this.byKid.values()].map((key) => `${key.kid} (${key.alg})`),
-      ...(this.remote?.jwks()?.keys ?? []).map((key) => `${key.kid} (${key.alg}, JWKS)`),
-    ];
-    if (names.length === 0) throw new Error('No usable JWT verification key');
-    this.logger.log(`Verification keys: ${names.join(', ')}`);
-    return this;
   }
 
   signingKey(): SigningKey {
@@ -101,9 +97,9 @@ export class KeyStore {
     if (known || !this.remote || !(JWT_ALGORITHMS as readonly unknown[]).includes(alg))
       return known;
     const algorithm = alg as JwtAlgorithm;
-    let key: webcrypto.CryptoKey;
     try {
-      key = (await this.remote({ alg: algorithm, kid })) as webcrypto.CryptoKey;
+      const key = (await this.remote({ alg: algorithm, kid })) as webcrypto.CryptoKey;
+      return remoteKey(kid, algorithm, () => KeyObject.from(key));
     } catch (error) {
       const stale = this.staleRemoteKey(kid, algorithm, error);
       if (stale) return stale;
@@ -112,7 +108,6 @@ export class KeyStore {
       );
       return undefined;
     }
-    return remoteKey(kid, algorithm, () => KeyObject.from(key));
   }
 
   /**

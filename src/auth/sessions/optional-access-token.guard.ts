@@ -1,6 +1,5 @@
 import { Injectable, type ExecutionContext } from '@nestjs/common';
 import { AuthGuard } from '@nestjs/passport';
-import type { Viewer } from '../../common/viewer';
 
 /**
  * AuthGuard('jwt') that lets the request through either way: with a valid
@@ -9,15 +8,10 @@ import type { Viewer } from '../../common/viewer';
  */
 @Injectable()
 export class OptionalAccessToken extends AuthGuard('jwt') {
-  override handleRequest<TUser = Viewer>(
-    error: unknown,
-    user: TUser | false,
-    _info: unknown,
-    context: ExecutionContext,
-  ): TUser {
+  override handleRequest<T>(error: unknown, user: T, _info: unknown, context: ExecutionContext): T {
     if (user && !error) return user;
     // passport's refusal was left in authInfo; a refused token names no session.
     context.switchToHttp().getRequest<{ authInfo?: unknown }>().authInfo = undefined;
-    return undefined as TUser;
+    return undefined as T;
   }
 }

@@ -38,19 +38,11 @@ export class SessionGuard extends AuthGuard('jwt') {
     return true;
   }
 
-  override handleRequest<TUser = Viewer>(
-    error: unknown,
-    user: TUser | false,
-    info: unknown,
-    context: ExecutionContext,
-  ): TUser {
+  override handleRequest<T>(error: unknown, user: T, info: unknown, context: ExecutionContext): T {
     if (error) throw error;
     if (user) return user;
     const reason = refusalReason(info);
-    throw unauthorized(
-      context.switchToHttp().getResponse<FastifyReply>(),
-      reason,
-      reason !== 'missing',
-    );
+    const reply = context.switchToHttp().getResponse<FastifyReply>();
+    throw unauthorized(reply, reason, reason !== 'missing');
   }
 }

@@ -19,11 +19,14 @@ export interface PageRequest {
   readonly after?: string | null;
   readonly last?: number | null;
   readonly before?: string | null;
+  /** Count every match (ignoring paging): only when the client asked for it. */
+  readonly withTotal?: boolean;
 }
 
+/** The page sizes a list allows (the configuration's `graphql` section has them). */
 export interface PageLimits {
-  readonly defaultSize: number;
-  readonly maxSize: number;
+  readonly defaultPageSize: number;
+  readonly maxPageSize: number;
 }
 
 export interface Page<T> {
@@ -31,27 +34,26 @@ export interface Page<T> {
   readonly cursors: string[];
   readonly hasNextPage: boolean;
   readonly hasPreviousPage: boolean;
+  /** Present when the request asked for it. */
+  readonly totalCount?: number;
 }
 
 type Scalar = string | number | boolean | null;
 
 /**
  * The sort an `orderBy` list asks for, checked against the sortable fields
- * (GraphQL name → database path); anything else is BAD_USER_INPUT.
+ * (GraphQL and database name alike); anything else is BAD_USER_INPUT.
  */
 export function resolveSort(
   orderBy: readonly (OrderByLike | null)[] | null | undefined,
-  sortable: Readonly<Record<string, string>>,
+  sortable: readonly string[],
 ): SortKey[] {
   const keys: SortKey[] = [];
   for (const entry of orderBy ?? []) {
     if (!entry) continue;
-    const field = entry.field ?? '';
-    const path = Object.hasOwn(sortable, field) ? sortable[field] : undefined;
-    if (!path)
-      throw badUserInput(
-        `Cannot sort by "${field}": sortable fields are ${Object.keys(sortable).join(', ')}`,
-      );
+    const path = entry.field ?? '';
+    if (!sortable.includes(path))
+      throw badUserInput(`Cannot sort by "${path}": sortable fields are ${sortable.join(', ')}`);
     if (keys.some((key) => key.path === path)) continue;
     keys.push({ path, direction: entry.direction === 'DESC' ? -1 : 1 });
   }
@@ -137,13 +139,13 @@ function pageSize(
 ): { forward: boolean; size: number; cursor: string | undefined } {
   for (const name of ['first', 'last'] as const) {
     const value = page[name];
-    if (value != null && (!Number.isInteger(value) || value < 0 || value > limits.maxSize))
-      throw badUserInput(`${name} must be between 0 and ${limits.maxSize}`);
+    if (value != null && (!Number.isInteger(value) || value < 0 || value > limits.maxPageSize))
+      throw badUserInput(`${name} must be between 0 and ${limits.maxPageSize}`);
   }
   if (page.first != null && page.last != null)
     throw badUserInput('Use either first or last, not both');
   const forward = page.last == null && page.before == null;
-  const size = (forward ? page.first : page.last) ?? limits.defaultSize;
+  const size = (forward ? page.first : page.last) ?? limits.defaultPageSize;
   return { forward, size, cursor: (forward ? page.after : page.before) ?? undefined };
 }
 
@@ -154,7 +156,7 @@ export interface KeysetQuery {
   readonly limits: PageLimits;
 }
 
-/** One page by keyset (seek): page 5,000 costs what page 1 costs. */
+/** One page by keyset (seek): page 5,000 costs what page 1 costs. The total counts `query.filter`. */
 // Any model: the repositories that call this know their document type.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function findPage<T>(model: Model<any>, query: KeysetQuery): Promise<Page<T>> {
@@ -173,7 +175,9 @@ export async function findPage<T>(model: Model<any>, query: KeysetQuery): Promis
     .limit(size + 1)
     .lean()
     .exec()) as T[];
-  return toPage(docs, size, forward, cursor !== undefined, query.keys);
+  const page = toPage(docs, size, forward, cursor !== undefined, query.keys);
+  if (!query.page.withTotal) return page;
+  return { ...page, totalCount: await model.countDocuments(query.filter).exec() };
 }
 
 function toPage<T>(
@@ -232,5 +236,7 @@ export function pageOfArray<T>(
     start = sorted.findIndex((item) => compare(valuesOf(item), after) * (forward ? 1 : -1) > 0);
     if (start < 0) start = sorted.length;
   }
-  return toPage(sorted.slice(start, start + size + 1), size, forward, cursor !== undefined, keys);
+  const rest = sorted.slice(start, start + size + 1);
+  const result = toPage(rest, size, forward, cursor !== undefined, keys);
+  return page.withTotal ? { ...result, totalCount: all.length } : result;
 }

@@ -53,7 +53,7 @@ class QueryResolverArgsInput {
 }
 
 @ArgsType()
-class PagingArgs {
+export class SortedPagingArgs {
   @Field(() => String, { nullable: true, description: 'Return items after this cursor.' })
   after?: string | null;
 
@@ -68,10 +68,7 @@ class PagingArgs {
 
   @Field(() => Int, { nullable: true, description: 'Page size going backwards (at most 100).' })
   last?: number | null;
-}
 
-@ArgsType()
-export class SortedPagingArgs extends PagingArgs {
   @Field(() => [OrderByInput], {
     nullable: 'itemsAndList',
     description: 'Sort keys, left to right; default: by id.',

@@ -2,14 +2,9 @@ import type { Type } from '@nestjs/common';
 import { Field, Int, ObjectType } from '@nestjs/graphql';
 import { PageInfo } from './page-info.model';
 
-interface Edge<T> {
-  node: T;
-  cursor: string;
-}
-
 export interface Connection<T> {
   pageInfo: PageInfo;
-  edges: Edge<T>[];
+  edges: { node: T; cursor: string }[];
   /** Counted only when the query selects it. */
   totalCount?: number | null;
 }
@@ -26,7 +21,7 @@ export function ConnectionType<T>(
   @ObjectType(`${name}Edge`, {
     description: `One ${name} in a page of ${plural}, with its cursor.`,
   })
-  class EdgeType implements Edge<T> {
+  class EdgeType {
     @Field(() => nodeType, { description: `The ${name}.` })
     node!: T;
 
